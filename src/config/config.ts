@@ -1,0 +1,98 @@
+import type { ChannelName } from '../domain/channel.js';
+
+/**
+ * The validated, compiled configuration. Built once by `parseConfig`, never mutated; a reload
+ * builds a new one. Durations are in milliseconds and say so in their names.
+ */
+export interface Config {
+  readonly server: ServerSettings;
+  readonly store: StoreSettings;
+  readonly limits: LimitSettings;
+  readonly router: RouterSettings;
+  readonly dispatcher: DispatcherSettings;
+  /** Tenants by id. */
+  readonly tenants: ReadonlyMap<string, Tenant>;
+  /** Tenants by API key, for authentication. */
+  readonly tenantsByApiKey: ReadonlyMap<string, Tenant>;
+  readonly providers: readonly ProviderSettings[];
+  /** What the router needs; plain data so it can be handed to worker threads. */
+  readonly routing: RoutingTable;
+}
+
+export interface ServerSettings {
+  readonly listen: string;
+  readonly metricsListen: string | null;
+  readonly maxReceiveMessageBytes: number;
+  readonly maxConcurrentStreams: number;
+  readonly shutdownGraceMs: number;
+}
+
+export interface StoreSettings {
+  readonly kind: 'memory';
+  readonly maxQueuedMessages: number;
+  readonly dedupWindowMs: number;
+  readonly statusRetentionMs: number;
+  readonly maxStatusRecords: number;
+  readonly reportRetentionPerTenant: number;
+}
+
+export interface LimitSettings {
+  readonly maxBatchSize: number;
+  readonly maxBodyBytes: number;
+  readonly maxVariableBytes: number;
+  readonly defaultTtlMs: number;
+  readonly maxTtlMs: number;
+}
+
+export interface RouterSettings {
+  /** Worker threads; 0 runs routing inline on the main thread. */
+  readonly workers: number;
+  readonly batchSize: number;
+}
+
+export interface DispatcherSettings {
+  readonly concurrency: number;
+  readonly retryBackoffMs: number;
+  readonly maxRetryBackoffMs: number;
+}
+
+export interface Tenant {
+  readonly id: string;
+  /** Registered sender numbers, digits only; the first is the default. */
+  readonly senderNumbers: readonly string[];
+  readonly allowInternational: boolean;
+}
+
+export interface ProviderSettings {
+  readonly id: string;
+  readonly kind: 'grpc';
+  readonly address: string;
+  readonly channels: readonly ChannelName[];
+  readonly window: number;
+  readonly connectTimeoutMs: number;
+  readonly reconnectBackoffMs: number;
+  readonly maxReconnectBackoffMs: number;
+}
+
+/** One channel's text of a template. */
+export interface TemplateVariant {
+  readonly subject: string;
+  readonly body: string;
+  /** AlimTalk template code; '' for other channels. */
+  readonly templateCode: string;
+}
+
+export interface TemplateDefinition {
+  readonly id: string;
+  readonly variables: readonly string[];
+  /** Used on channels without a variant of their own. */
+  readonly defaultVariant: TemplateVariant;
+  readonly variants: Readonly<Partial<Record<ChannelName, TemplateVariant>>>;
+}
+
+export interface RoutingTable {
+  readonly defaultChannel: ChannelName;
+  /** For each channel, its providers, first choice first. */
+  readonly channels: Readonly<Partial<Record<ChannelName, readonly string[]>>>;
+  readonly templates: Readonly<Record<string, TemplateDefinition>>;
+}

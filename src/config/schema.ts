@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { CHANNELS } from '../domain/channel.js';
+import { parseDurationMs } from './duration.js';
+
+/** A duration in config: "30s", "5m", "24h" or a number of milliseconds. Becomes milliseconds. */
+const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const ms = parseDurationMs(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration; use e.g. "500ms", "30s", "5m", "24h"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** host:port, with the host required so nothing listens on every interface by accident. */
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:50051"');
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_", at most 63 characters');
+const channel = z.enum(CHANNELS);
+const digits = z.string().regex(/^\d{3,15}$/, 'must be 3 to 15 digits, e.g. "15880000"');
+
+const serverSchema = z
+  .object({
+    /** Where the gateway's gRPC API listens. */
+    listen: hostPort.default('127.0.0.1:50051'),
+    /** Where Prometheus metrics are served over HTTP; absent to serve none. */
+    metricsListen: hostPort.optional(),
+    /** Largest request frame accepted (grpc.max_receive_message_length). */
+    maxReceiveMessageBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+    /** Concurrent streams per client connection (grpc.max_concurrent_streams). */
+    maxConcurrentStreams: z.number().int().min(1).default(100),
+    /** How long SIGTERM waits for in-flight work before closing streams. */
+    shutdownGrace: duration.default(10_000),
+  })
+  .strict();
+
+const memoryStoreSchema = z
+  .object({
+    kind: z.literal('memory'),
+    /** Most messages queued or in flight; sends past it are refused with QUEUE_FULL. */
+    maxQueuedMessages: z.number().int().min(1).default(1_000_000),
+    /** How long a client_ref is remembered to drop duplicate submissions. */
+    dedupWindow: duration.default(86_400_000),
+    /** How long a message's status stays queryable after its last change. */
+    statusRetention: duration.default(86_400_000),
+    /** Most status records kept; the oldest are forgotten first. */
+    maxStatusRecords: z.number().int().min(1).default(2_000_000),
+    /** Most reports kept per tenant for WatchReports; the oldest are dropped first. */
+    reportRetentionPerTenant: z.number().int().min(1).default(100_000),
+  })
+  .strict();
+
+const limitsSchema = z
+  .object({
+    /** Most messages in one SendStream frame. */
+    maxBatchSize: z.number().int().min(1).max(10_000).default(1000),
+    /** Largest raw body, in UTF-8 bytes. */
+    maxBodyBytes: z.number().int().min(1).default(4000),
+    /** Largest value of one template variable, in UTF-8 bytes. */
+    maxVariableBytes: z.number().int().min(1).default(1000),
+    /** TTL of a message that gives none. */
+    defaultTtl: duration.default(86_400_000),
+    /** Longest TTL a message may ask for. */
+    maxTtl: duration.default(7 * 86_400_000),
+  })
+  .strict();
+
+const routerSchema = z
+  .object({
+    /** Worker threads for rendering and routing: a number, "auto" (cores - 1, at least 1), or 0 to run inline. */
+    workers: z.union([z.number().int().min(0).max(64), z.literal('auto')]).default(0),
+    /** Messages per router task. */
+    batchSize: z.number().int().min(1).max(10_000).default(500),
+  })
+  .strict();
+
+const dispatcherSchema = z
+  .object({
+    /** Batches routed and submitted at the same time. */
+    concurrency: z.number().int().min(1).max(64).default(4),
+    /** First wait before a message that a provider could not take is tried again. */
+    retryBackoff: duration.default(500),
+    /** Longest wait between tries. */
+    maxRetryBackoff: duration.default(30_000),
+  })
+  .strict();
+
+const tenantSchema = z
+  .object({
+    id,
+    /** Keys that authenticate callers as this tenant (metadata x-api-key). */
+    apiKeys: z.array(z.string().min(16, 'must be at least 16 characters')).min(1),
+    /** Pre-registered sender numbers (발신번호 사전등록); the first is the default. */
+    senderNumbers: z.array(digits).min(1),
+    /** Whether recipients outside Korea (+82) are accepted. */
+    allowInternational: z.boolean().default(false),
+  })
+  .strict();
+
+const grpcProviderSchema = z
+  .object({
+    id,
+    kind: z.literal('grpc'),
+    /** The supplier's ChannelProvider server. */
+    address: hostPort,
+    channels: z.array(channel).min(1),
+    /** Most messages sent and not yet answered. */
+    window: z.number().int().min(1).max(100_000).default(1000),
+    /** How long submit waits for a connection before handing messages back for a later try. */
+    connectTimeout: duration.default(2000),
+    /** First and longest wait between reconnect attempts (exponential with jitter). */
+    reconnectBackoff: duration.default(200),
+    maxReconnectBackoff: duration.default(10_000),
+  })
+  .strict();
+
+const templateVariantSchema = z
+  .object({
+    subject: z.string().optional(),
+    body: z.string().min(1),
+    /** AlimTalk: the approved template code. */
+    templateCode: z.string().optional(),
+  })
+  .strict();
+
+const templateSchema = z
+  .object({
+    id,
+    /** The variables the template takes; a message must give exactly these. */
+    variables: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be an identifier')).default([]),
+    subject: z.string().optional(),
+    /** The default text, used on any channel without its own variant. */
+    body: z.string().min(1),
+    /** Per-channel variants. */
+    channels: z.partialRecord(channel, templateVariantSchema).default({}),
+  })
+  .strict();
+
+const routingSchema = z
+  .object({
+    /** The channel used when a message names none. */
+    defaultChannel: channel.default('sms'),
+    /** For each channel, the providers that carry it, first choice first. */
+    channels: z.partialRecord(channel, z.array(id).min(1)),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: serverSchema.default(serverSchema.parse({})),
+    store: z.discriminatedUnion('kind', [memoryStoreSchema]).default(memoryStoreSchema.parse({ kind: 'memory' })),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    router: routerSchema.default(routerSchema.parse({})),
+    dispatcher: dispatcherSchema.default(dispatcherSchema.parse({})),
+    tenants: z.array(tenantSchema).min(1),
+    providers: z.array(z.discriminatedUnion('kind', [grpcProviderSchema])).min(1),
+    routing: routingSchema,
+    templates: z.array(templateSchema).default([]),
+  })
+  .strict();
+
+/** The config file as the schema reads it (durations already in milliseconds). */
+export type ConfigInput = z.output<typeof configSchema>;
+export type GrpcProviderConfig = z.output<typeof grpcProviderSchema>;
+export type ProviderConfig = ConfigInput['providers'][number];
+export type MemoryStoreConfig = z.output<typeof memoryStoreSchema>;
+export type TenantConfig = z.output<typeof tenantSchema>;
+export type TemplateConfig = z.output<typeof templateSchema>;

@@ -1,0 +1,37 @@
+export type MessageState =
+  | 'accepted'
+  | 'routed'
+  | 'submitted'
+  | 'delivered'
+  | 'failed'
+  | 'expired'
+  | 'rejected'
+  | 'fallback'
+  | 'cancelled';
+
+/** States after which nothing changes a message any more. */
+export function isFinalState(state: MessageState): boolean {
+  return state === 'delivered' || state === 'failed' || state === 'expired' || state === 'rejected' || state === 'cancelled';
+}
+
+/**
+ * Progress rank used to keep the state machine monotone: an event is applied only when it moves
+ * a message forward. Reports can arrive before the submit answer, twice, or out of order.
+ */
+export function stateRank(state: MessageState): number {
+  switch (state) {
+    case 'accepted':
+      return 1;
+    case 'routed':
+    case 'fallback':
+      return 2;
+    case 'submitted':
+      return 3;
+    case 'delivered':
+    case 'failed':
+    case 'expired':
+    case 'rejected':
+    case 'cancelled':
+      return 4;
+  }
+}

@@ -1,0 +1,37 @@
+import type { ChannelName } from './channel.js';
+
+export type MessageKind = 'informational' | 'advertising';
+export type MessagePriority = 'urgent' | 'normal' | 'bulk';
+
+/** The priorities in the order the dispatcher serves them: urgent is never queued behind bulk. */
+export const PRIORITIES: readonly MessagePriority[] = ['urgent', 'normal', 'bulk'];
+
+/**
+ * A message as the gateway accepted it: validated, recipient normalised to E.164,
+ * tenant resolved from the caller's credentials. This is what the store keeps.
+ * Every field is always set (empty string when absent) so the objects share one shape.
+ */
+export interface AcceptedMessage {
+  messageId: string;
+  tenant: string;
+  /** The client's reference; '' when none was given. */
+  clientRef: string;
+  /** E.164, e.g. +821012345678. */
+  recipient: string;
+  /** Digits only, e.g. 15880000. */
+  sender: string;
+  /** '' when the message carries raw content. */
+  templateId: string;
+  variables: Record<string, string>;
+  /** Raw content; '' when a template is used. */
+  body: string;
+  subject: string;
+  kind: MessageKind;
+  priority: MessagePriority;
+  /** The caller's preferred channel, or null. */
+  channel: ChannelName | null;
+  acceptedAtMs: number;
+  /** The message is expired instead of sent after this time. */
+  expiresAtMs: number;
+  tags: string[];
+}

@@ -1,0 +1,29 @@
+import type { ChannelName } from './channel.js';
+import type { MessageState } from './message-state.js';
+
+/** One transition of one message, as recorded in its status history and its tenant's report stream. */
+export interface StatusEvent {
+  messageId: string;
+  state: MessageState;
+  atMs: number;
+  channel: ChannelName | null;
+  /** '' until routed. */
+  providerId: string;
+  /** '' until submitted. */
+  providerRef: string;
+  /** Machine-readable failure code; '' otherwise. */
+  code: string;
+  reason: string;
+}
+
+/** A message a recipient sent back, attributed to a tenant. */
+export interface InboundEvent {
+  tenant: string;
+  providerId: string;
+  channel: ChannelName | null;
+  from: string;
+  to: string;
+  body: string;
+  inReplyToMessageId: string;
+  receivedAtMs: number;
+}
