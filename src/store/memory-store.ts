@@ -1,0 +1,275 @@
+import type { StoreSettings } from '../config/config.js';
+import type { AcceptedMessage, MessagePriority } from '../domain/message.js';
+import { isFinalState, stateRank, type MessageState } from '../domain/message-state.js';
+import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
+import { FifoQueue } from './fifo-queue.js';
+import type {
+  ClaimedMessage,
+  EnqueueOutcome,
+  EventToRecord,
+  MessageStore,
+  RecordOutcome,
+  StatusRecord,
+  StoredReport,
+} from './store.js';
+import { Waiters } from './waiters.js';
+
+interface MutableStatus {
+  messageId: string;
+  tenant: string;
+  clientRef: string;
+  state: MessageState;
+  history: StatusEvent[];
+  tags: readonly string[];
+  acceptedAtMs: number;
+}
+
+interface ReportStream {
+  /** Retained reports; retained[i] has sequence number firstSeq + i. */
+  retained: StoredReport[];
+  firstSeq: number;
+  nextSeq: number;
+  waiters: Waiters;
+}
+
+const SWEEP_INTERVAL_MS = 10_000;
+
+/**
+ * The embedded default store: everything in this process's memory. Not durable and not shared:
+ * for development, demos, tests and single-node setups that accept losing queued messages on a
+ * crash. Every structure is bounded by config.
+ */
+export class MemoryStore implements MessageStore {
+  private readonly lanes: Record<MessagePriority, FifoQueue<ClaimedMessage>> = {
+    urgent: new FifoQueue(),
+    normal: new FifoQueue(),
+    bulk: new FifoQueue(),
+  };
+  private readonly inFlight = new Set<string>();
+  private delayedCount = 0;
+  private readonly delayTimers = new Set<NodeJS.Timeout>();
+  private readonly claimWaiters = new Waiters();
+  private readonly statuses = new Map<string, MutableStatus>();
+  private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
+  private readonly seenDedupKeys = new Map<string, number>();
+  private readonly reportStreams = new Map<string, ReportStream>();
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly settings: StoreSettings,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  private get queuedCount(): number {
+    return this.lanes.urgent.length + this.lanes.normal.length + this.lanes.bulk.length + this.inFlight.size + this.delayedCount;
+  }
+
+  async enqueue(batch: readonly AcceptedMessage[]): Promise<EnqueueOutcome[]> {
+    const outcomes: EnqueueOutcome[] = [];
+    const events: EventToRecord[] = [];
+    for (const message of batch) {
+      const refKey = message.clientRef === '' ? '' : `${message.tenant}\u0000${message.clientRef}`;
+      const earlier = refKey === '' ? undefined : this.clientRefs.get(refKey);
+      if (earlier !== undefined) {
+        outcomes.push({ kind: 'duplicate', messageId: earlier.messageId });
+        continue;
+      }
+      if (this.queuedCount >= this.settings.maxQueuedMessages) {
+        outcomes.push({ kind: 'queue-full' });
+        continue;
+      }
+      if (refKey !== '') this.clientRefs.set(refKey, { messageId: message.messageId, atMs: message.acceptedAtMs });
+      this.statuses.set(message.messageId, {
+        messageId: message.messageId,
+        tenant: message.tenant,
+        clientRef: message.clientRef,
+        state: 'accepted',
+        history: [],
+        tags: message.tags,
+        acceptedAtMs: message.acceptedAtMs,
+      });
+      events.push({ event: acceptedEvent(message), dedupKey: '' });
+      this.lanes[message.priority].push({ message, deliveryCount: 0 });
+      outcomes.push({ kind: 'accepted', messageId: message.messageId });
+    }
+    this.applyEvents(events);
+    if (events.length > 0) this.claimWaiters.notify();
+    return outcomes;
+  }
+
+  async claim(maxCount: number, signal: AbortSignal): Promise<ClaimedMessage[]> {
+    for (;;) {
+      if (signal.aborted) return [];
+      const taken: ClaimedMessage[] = [];
+      for (const priority of ['urgent', 'normal', 'bulk'] as const) {
+        if (taken.length < maxCount) this.lanes[priority].shiftInto(taken, maxCount - taken.length);
+      }
+      if (taken.length > 0) {
+        const claimed = taken.map((c) => ({ message: c.message, deliveryCount: c.deliveryCount + 1 }));
+        for (const c of claimed) this.inFlight.add(c.message.messageId);
+        return claimed;
+      }
+      await this.claimWaiters.wait(signal);
+    }
+  }
+
+  async complete(messageIds: readonly string[]): Promise<void> {
+    for (const id of messageIds) this.inFlight.delete(id);
+  }
+
+  async retryLater(messages: readonly ClaimedMessage[], delayMs: number): Promise<void> {
+    const live = messages.filter((c) => this.inFlight.delete(c.message.messageId));
+    if (live.length === 0) return;
+    this.delayedCount += live.length;
+    const timer = setTimeout(() => {
+      this.delayTimers.delete(timer);
+      this.delayedCount -= live.length;
+      for (const c of live) this.lanes[c.message.priority].push(c);
+      this.claimWaiters.notify();
+    }, delayMs);
+    timer.unref();
+    this.delayTimers.add(timer);
+  }
+
+  async recordEvents(events: readonly EventToRecord[]): Promise<RecordOutcome[]> {
+    return this.applyEvents(events);
+  }
+
+  async recordInbound(events: readonly { readonly event: InboundEvent; readonly dedupKey: string }[]): Promise<void> {
+    for (const { event, dedupKey } of events) {
+      if (this.isDuplicateKey(dedupKey)) continue;
+      this.appendReport(event.tenant, null, event);
+    }
+  }
+
+  async getStatus(tenant: string, messageId: string): Promise<StatusRecord | undefined> {
+    const status = this.statuses.get(messageId);
+    if (status === undefined || status.tenant !== tenant) return undefined;
+    return { ...status, history: [...status.history] };
+  }
+
+  async getTenantOf(messageId: string): Promise<string | undefined> {
+    return this.statuses.get(messageId)?.tenant;
+  }
+
+  async readReports(tenant: string, cursor: string, maxCount: number, signal: AbortSignal): Promise<StoredReport[]> {
+    const stream = this.reportStream(tenant);
+    let nextSeq = cursor === 'oldest' ? stream.firstSeq : cursor === '' ? stream.nextSeq : Number(cursor) + 1;
+    if (!Number.isSafeInteger(nextSeq)) throw new Error(`invalid cursor "${cursor}"`);
+    for (;;) {
+      if (signal.aborted) return [];
+      nextSeq = Math.max(nextSeq, stream.firstSeq);
+      if (nextSeq < stream.nextSeq) {
+        const start = nextSeq - stream.firstSeq;
+        return stream.retained.slice(start, start + maxCount);
+      }
+      await stream.waiters.wait(signal);
+    }
+  }
+
+  async latestCursor(tenant: string): Promise<string> {
+    const stream = this.reportStream(tenant);
+    return stream.nextSeq === 0 ? '' : String(stream.nextSeq - 1);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    for (const timer of this.delayTimers) clearTimeout(timer);
+    this.delayTimers.clear();
+  }
+
+  private applyEvents(events: readonly EventToRecord[]): RecordOutcome[] {
+    const outcomes: RecordOutcome[] = [];
+    for (const { event, dedupKey } of events) {
+      const status = this.statuses.get(event.messageId);
+      if (status === undefined) {
+        outcomes.push('unknown-message');
+        continue;
+      }
+      if (this.isDuplicateKey(dedupKey)) {
+        outcomes.push('duplicate');
+        continue;
+      }
+      if (status.history.length > 0 && !movesForward(status.state, event.state)) {
+        outcomes.push('stale');
+        continue;
+      }
+      status.state = event.state;
+      status.history.push(event);
+      this.appendReport(status.tenant, { ...event, clientRef: status.clientRef }, null);
+      outcomes.push('applied');
+    }
+    return outcomes;
+  }
+
+  /** Records the key and says whether it was seen before; '' is never a duplicate. */
+  private isDuplicateKey(dedupKey: string): boolean {
+    if (dedupKey === '') return false;
+    if (this.seenDedupKeys.has(dedupKey)) return true;
+    this.seenDedupKeys.set(dedupKey, this.now());
+    return false;
+  }
+
+  private reportStream(tenant: string): ReportStream {
+    let stream = this.reportStreams.get(tenant);
+    if (stream === undefined) {
+      stream = { retained: [], firstSeq: 0, nextSeq: 0, waiters: new Waiters() };
+      this.reportStreams.set(tenant, stream);
+    }
+    return stream;
+  }
+
+  private appendReport(tenant: string, status: StoredReport['status'], inbound: InboundEvent | null): void {
+    const stream = this.reportStream(tenant);
+    stream.retained.push({ cursor: String(stream.nextSeq), status, inbound });
+    stream.nextSeq++;
+    // Drop the oldest in chunks so trimming is amortised, not a shift per report.
+    const excess = stream.retained.length - this.settings.reportRetentionPerTenant;
+    if (excess > 0 && (excess >= 1024 || stream.retained.length < 4096)) {
+      stream.retained.splice(0, excess);
+      stream.firstSeq += excess;
+    }
+    stream.waiters.notify();
+  }
+
+  /** Forgets client_refs, dedup keys and status records past their retention; maps iterate oldest first. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, entry] of this.clientRefs) {
+      if (now - entry.atMs < this.settings.dedupWindowMs) break;
+      this.clientRefs.delete(key);
+    }
+    for (const [key, atMs] of this.seenDedupKeys) {
+      if (now - atMs < this.settings.dedupWindowMs && this.seenDedupKeys.size <= this.settings.maxStatusRecords) break;
+      this.seenDedupKeys.delete(key);
+    }
+    for (const [id, status] of this.statuses) {
+      const expired = now - status.acceptedAtMs >= this.settings.statusRetentionMs;
+      if (!expired && this.statuses.size <= this.settings.maxStatusRecords) break;
+      this.statuses.delete(id);
+    }
+  }
+}
+
+function acceptedEvent(message: AcceptedMessage): StatusEvent {
+  return {
+    messageId: message.messageId,
+    state: 'accepted',
+    atMs: message.acceptedAtMs,
+    channel: null,
+    providerId: '',
+    providerRef: '',
+    code: '',
+    reason: '',
+  };
+}
+
+/** Forward means a higher rank; FALLBACK may repeat (one per channel step); nothing leaves a final state. */
+function movesForward(from: MessageState, to: MessageState): boolean {
+  if (isFinalState(from)) return false;
+  if (to === 'fallback' || (from === 'fallback' && to === 'routed')) return true;
+  return stateRank(to) > stateRank(from);
+}
