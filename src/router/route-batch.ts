@@ -1,0 +1,56 @@
+import type { RoutingTable, TemplateDefinition } from '../config/config.js';
+import type { ChannelName } from '../domain/channel.js';
+import { compileTemplate, renderTemplate, type CompiledText } from './compile-template.js';
+import type { RouteRequest, RouteResult } from './route-types.js';
+
+interface CompiledVariant {
+  readonly subject: CompiledText;
+  readonly body: CompiledText;
+  readonly templateCode: string;
+}
+
+/** Routes a batch of messages: one result per request, same order. */
+export type BatchRouter = (requests: readonly RouteRequest[]) => RouteResult[];
+
+/**
+ * Builds the router for one routing table. Templates are compiled lazily, once per
+ * (template, channel) for the life of this table; a config reload builds a new router.
+ */
+export function createBatchRouter(routing: RoutingTable): BatchRouter {
+  const compiled = new Map<string, CompiledVariant>();
+
+  function variantFor(template: TemplateDefinition, channel: ChannelName): CompiledVariant {
+    const key = `${template.id}\u0000${channel}`;
+    let variant = compiled.get(key);
+    if (variant === undefined) {
+      const source = template.variants[channel] ?? template.defaultVariant;
+      variant = { subject: compileTemplate(source.subject), body: compileTemplate(source.body), templateCode: source.templateCode };
+      compiled.set(key, variant);
+    }
+    return variant;
+  }
+
+  function routeOne(request: RouteRequest): RouteResult {
+    const channel = request.channel !== null && routing.channels[request.channel] !== undefined ? request.channel : routing.defaultChannel;
+    const providerId = routing.channels[channel]?.[0];
+    if (providerId === undefined) return { ok: false, code: 'NO_ROUTE', reason: `no provider carries channel "${channel}"` };
+    if (request.templateId === '') {
+      return { ok: true, channel, providerId, subject: request.subject, body: request.body, attributes: {} };
+    }
+    const template = routing.templates[request.templateId];
+    if (template === undefined) {
+      return { ok: false, code: 'UNKNOWN_TEMPLATE', reason: `template "${request.templateId}" is not configured` };
+    }
+    const variant = variantFor(template, channel);
+    const subject = renderTemplate(variant.subject, request.variables);
+    const body = renderTemplate(variant.body, request.variables);
+    if ('missing' in subject || 'missing' in body) {
+      const missing = 'missing' in subject ? subject.missing : 'missing' in body ? body.missing : '';
+      return { ok: false, code: 'MISSING_VARIABLE', reason: `template "${template.id}" needs variable "${missing}"` };
+    }
+    const attributes: Record<string, string> = variant.templateCode === '' ? {} : { 'alimtalk.template_code': variant.templateCode };
+    return { ok: true, channel, providerId, subject: subject.text, body: body.text, attributes };
+  }
+
+  return (requests) => requests.map(routeOne);
+}
