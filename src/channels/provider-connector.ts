@@ -1,0 +1,80 @@
+import type { ChannelName } from '../domain/channel.js';
+
+/** A rendered message ready for a provider. */
+export interface OutboundMessage {
+  readonly messageId: string;
+  readonly channel: ChannelName;
+  /** E.164. */
+  readonly recipient: string;
+  readonly sender: string;
+  readonly subject: string;
+  readonly body: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** 0 for no limit. */
+  readonly expiresAtMs: number;
+}
+
+/** A provider's answer to one message, decided at the edge: retryable says whether another try (here later, or elsewhere) can help. */
+export type SubmitOutcome =
+  | { readonly kind: 'accepted'; readonly providerRef: string }
+  | { readonly kind: 'rejected'; readonly code: string; readonly reason: string; readonly retryable: boolean };
+
+export type DeliveryState = 'delivered' | 'failed' | 'expired';
+
+/** A delivery report or an inbound message from a provider. Exactly one of delivery/inbound is set. */
+export interface ProviderReport {
+  /** Unique per provider; used to drop reports resent after a reconnect. */
+  readonly reportId: string;
+  readonly delivery: {
+    readonly messageId: string;
+    readonly providerRef: string;
+    readonly state: DeliveryState;
+    readonly code: string;
+    readonly description: string;
+    readonly doneAtMs: number;
+  } | null;
+  readonly inbound: {
+    readonly channel: ChannelName | null;
+    readonly from: string;
+    readonly to: string;
+    readonly body: string;
+    readonly inReplyToMessageId: string;
+    readonly receivedAtMs: number;
+  } | null;
+}
+
+/** Reports received together; ack() tells the provider they are stored and need not be resent. */
+export interface ProviderReportBatch {
+  readonly reports: readonly ProviderReport[];
+  ack(): void;
+}
+
+export interface ProviderCapabilities {
+  readonly channels: readonly ChannelName[];
+  /** 0 when the provider states no limit. */
+  readonly maxTps: number;
+  readonly maxBodyBytes: number;
+  readonly maxInFlight: number;
+}
+
+export type ConnectorKind = 'grpc';
+
+/** One supplier, as the dispatcher sees it. */
+export interface ProviderConnector {
+  /** The provider id from config, e.g. "kt-sms-primary". */
+  readonly id: string;
+  readonly kind: ConnectorKind;
+  /** What the provider carries: from config, refined by the provider's own GetCapabilities answer once connected. */
+  capabilities(): ProviderCapabilities;
+  /**
+   * Sends a batch and resolves with one outcome per message, in the same order, once the provider
+   * answered each one. A message the provider never got (not connected, stream broken before the
+   * answer) comes back rejected with retryable = true. The signal stops waiting for a connection
+   * or window space; messages already written are still waited for.
+   */
+  submit(batch: readonly OutboundMessage[], signal: AbortSignal): Promise<SubmitOutcome[]>;
+  /** Delivery reports and inbound messages, as they arrive, across reconnects. Ends on close(). */
+  reports(): AsyncIterable<ProviderReportBatch>;
+  /** Stops reconnecting, fails what waits, closes the connection. */
+  close(): Promise<void>;
+}
