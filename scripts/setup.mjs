@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Makes a fresh clone runnable: installs npm dependencies when they are missing or stale, builds
+// the TypeScript (incrementally, so it is quick when nothing changed), and with --for-tests makes
+// sure redis-server is installed (tests start their own on free loopback ports).
+// Runs before `npm start` and `npm test`, so each works as the first command on a new machine.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const forTests = process.argv.includes('--for-tests');
+
+function run(command, args) {
+  console.error(`setup: ${command} ${args.join(' ')}`);
+  execFileSync(command, args, { cwd: root, stdio: 'inherit' });
+}
+
+function mtime(path) {
+  return existsSync(path) ? statSync(path).mtimeMs : 0;
+}
+
+// npm writes node_modules/.package-lock.json on every install: older than package-lock.json means stale.
+const installed = join(root, 'node_modules/.package-lock.json');
+if (!existsSync(installed) || mtime(installed) < mtime(join(root, 'package-lock.json'))) {
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+run(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json']);
+
+if (forTests && spawnSync('redis-server', ['--version']).status !== 0) {
+  if (process.getuid?.() !== 0) {
+    console.error('setup: redis-server is missing and this is not root; install it (Debian: apt-get install -y redis-server) and run again');
+    process.exit(1);
+  }
+  run('apt-get', ['update']);
+  run('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server']);
+}

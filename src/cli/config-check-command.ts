@@ -1,0 +1,17 @@
+import { loadConfigFile } from '../config/load-config-file.js';
+import { CliError } from './cli-error.js';
+
+export const CONFIG_CHECK_USAGE = `switchboard config check FILE
+  Validates a config file and prints every problem with its path; exits 1 when there are any.`;
+
+export async function runConfigCheckCommand(argv: string[]): Promise<void> {
+  const [sub, path] = argv;
+  if (sub !== 'check' || path === undefined) throw new CliError(CONFIG_CHECK_USAGE);
+  const result = await loadConfigFile(path);
+  if (result.ok) {
+    process.stdout.write(`${path}: ok\n`);
+    return;
+  }
+  for (const issue of result.issues) process.stdout.write(`${path}: ${issue.path}: ${issue.message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import { CliError } from './cli-error.js';
+import { CONFIG_CHECK_USAGE, runConfigCheckCommand } from './config-check-command.js';
+import { DEMO_USAGE, runDemoCommand } from './demo-command.js';
+import { runSendCommand, SEND_USAGE } from './send-command.js';
+import { runServeCommand, SERVE_USAGE } from './serve-command.js';
+import { runSimProviderCommand, SIM_PROVIDER_USAGE } from './sim-provider-command.js';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  serve: runServeCommand,
+  demo: runDemoCommand,
+  send: runSendCommand,
+  config: runConfigCheckCommand,
+  'sim-provider': runSimProviderCommand,
+};
+
+const USAGE = `usage: switchboard <command> [options]
+
+${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE].join('\n\n')}
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) throw new CliError(`unknown command "${name}"\n\n${USAGE}`);
+  await command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  // Exit explicitly: a finished command must not linger on open handles (timers, sockets).
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    const usageProblem = error instanceof CliError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
+    process.stderr.write(`switchboard: ${usageProblem ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+    process.exit(usageProblem ? 2 : 1);
+  },
+);

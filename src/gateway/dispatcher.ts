@@ -1,0 +1,174 @@
+import type { Config } from '../config/config.js';
+import type { OutboundMessage, ProviderConnector, SubmitOutcome } from '../channels/provider-connector.js';
+import type { StatusEvent } from '../domain/status-event.js';
+import { log } from '../log.js';
+import type { Router } from '../router/router.js';
+import type { RouteRequest } from '../router/route-types.js';
+import type { ClaimedMessage, EventToRecord, MessageStore } from '../store/store.js';
+
+export interface DispatcherDeps {
+  readonly store: MessageStore;
+  readonly config: () => Config;
+  readonly router: () => Router;
+  readonly connectors: ReadonlyMap<string, ProviderConnector>;
+  readonly now: () => number;
+}
+
+/** A message routed to a provider, waiting for that provider's answer. */
+interface Routed {
+  readonly claimed: ClaimedMessage;
+  readonly outbound: OutboundMessage;
+  readonly providerId: string;
+}
+
+/**
+ * Moves messages from the queue to providers: claim a batch, route it (one router task per batch),
+ * submit each provider's share as one batch, record the outcomes, and complete or retry. Runs
+ * `dispatcher.concurrency` such loops so one slow provider batch does not hold the others.
+ */
+export class Dispatcher {
+  private readonly stopController = new AbortController();
+  private loops: Promise<void>[] = [];
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  start(): void {
+    const { concurrency } = this.deps.config().dispatcher;
+    for (let i = 0; i < concurrency; i++) this.loops.push(this.loop());
+  }
+
+  /** Stops claiming and waits for batches in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    await Promise.all(this.loops);
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.stopController.signal;
+    while (!signal.aborted) {
+      const batch = await this.deps.store.claim(this.deps.config().router.batchSize, signal).catch((error: unknown) => {
+        log('error', 'claiming from the store failed', { error: (error as Error).message });
+        return sleep(1000).then(() => [] as ClaimedMessage[]);
+      });
+      if (batch.length === 0) continue;
+      try {
+        await this.dispatch(batch);
+      } catch (error) {
+        log('error', 'dispatching a batch failed; it will be retried', { count: batch.length, error: (error as Error).stack });
+        await this.deps.store.retryLater(batch, this.deps.config().dispatcher.retryBackoffMs).catch(() => {});
+      }
+    }
+  }
+
+  private async dispatch(batch: readonly ClaimedMessage[]): Promise<void> {
+    const { store, connectors } = this.deps;
+    const nowMs = this.deps.now();
+    const events: EventToRecord[] = [];
+    const done: string[] = [];
+
+    const live: ClaimedMessage[] = [];
+    for (const claimed of batch) {
+      if (claimed.message.expiresAtMs <= nowMs) {
+        events.push(record(event(claimed, nowMs, 'expired', { code: 'TTL_EXPIRED', reason: 'the message TTL passed before it could be sent' })));
+        done.push(claimed.message.messageId);
+      } else {
+        live.push(claimed);
+      }
+    }
+
+    const results = await this.deps.router().route(live.map(toRouteRequest));
+    const byProvider = new Map<string, Routed[]>();
+    for (let i = 0; i < live.length; i++) {
+      const claimed = live[i] as ClaimedMessage;
+      const result = results[i];
+      if (result === undefined || !result.ok) {
+        const failure = result ?? { code: 'NO_ROUTE', reason: 'the router gave no answer' };
+        events.push(record(event(claimed, nowMs, 'failed', { code: failure.code, reason: failure.reason })));
+        done.push(claimed.message.messageId);
+        continue;
+      }
+      const m = claimed.message;
+      const outbound: OutboundMessage = {
+        messageId: m.messageId,
+        channel: result.channel,
+        recipient: m.recipient,
+        sender: m.sender,
+        subject: result.subject,
+        body: result.body,
+        attributes: result.attributes,
+        expiresAtMs: m.expiresAtMs,
+      };
+      events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: result.providerId })));
+      let group = byProvider.get(result.providerId);
+      if (group === undefined) byProvider.set(result.providerId, (group = []));
+      group.push({ claimed, outbound, providerId: result.providerId });
+    }
+    // ROUTED is recorded before the submit so the history is in order even when a fast provider reports first.
+    await store.recordEvents(events);
+    events.length = 0;
+
+    const retry: ClaimedMessage[] = [];
+    const signal = this.stopController.signal;
+    await Promise.all(
+      [...byProvider].map(async ([providerId, group]) => {
+        const connector = connectors.get(providerId);
+        const outcomes: SubmitOutcome[] =
+          connector === undefined
+            ? group.map(() => ({ kind: 'rejected', code: 'NO_PROVIDER', reason: `provider "${providerId}" is not configured`, retryable: false }))
+            : // On stop, messages not yet written come back retryable; written ones still get their answers.
+              await connector.submit(
+                group.map((r) => r.outbound),
+                signal,
+              );
+        const submittedAtMs = this.deps.now();
+        group.forEach((routed, i) => {
+          const outcome = outcomes[i] ?? { kind: 'rejected', code: 'NO_ANSWER', reason: 'no answer', retryable: true };
+          const base = { channel: routed.outbound.channel, providerId };
+          if (outcome.kind === 'accepted') {
+            events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef })));
+            done.push(routed.claimed.message.messageId);
+          } else if (!outcome.retryable) {
+            events.push(record(event(routed.claimed, submittedAtMs, 'failed', { ...base, code: outcome.code, reason: outcome.reason })));
+            done.push(routed.claimed.message.messageId);
+          } else {
+            retry.push(routed.claimed);
+          }
+        });
+      }),
+    );
+
+    if (events.length > 0) await store.recordEvents(events);
+    if (done.length > 0) await store.complete(done);
+    if (retry.length > 0) {
+      const { retryBackoffMs, maxRetryBackoffMs } = this.deps.config().dispatcher;
+      const attempts = Math.max(...retry.map((c) => c.deliveryCount));
+      await store.retryLater(retry, Math.min(maxRetryBackoffMs, retryBackoffMs * 2 ** Math.min(attempts - 1, 20)));
+    }
+  }
+}
+
+function toRouteRequest(claimed: ClaimedMessage): RouteRequest {
+  const m = claimed.message;
+  return { messageId: m.messageId, templateId: m.templateId, variables: m.variables, body: m.body, subject: m.subject, kind: m.kind, channel: m.channel };
+}
+
+function event(claimed: ClaimedMessage, atMs: number, state: StatusEvent['state'], fields: Partial<StatusEvent>): StatusEvent {
+  return {
+    messageId: claimed.message.messageId,
+    state,
+    atMs,
+    channel: fields.channel ?? null,
+    providerId: fields.providerId ?? '',
+    providerRef: fields.providerRef ?? '',
+    code: fields.code ?? '',
+    reason: fields.reason ?? '',
+  };
+}
+
+function record(statusEvent: StatusEvent): EventToRecord {
+  return { event: statusEvent, dedupKey: '' };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,95 @@
+import { ServerCredentials, type Server } from '@grpc/grpc-js';
+import type { HealthImplementation } from 'grpc-health-check';
+import { createConnector } from '../channels/registry.js';
+import type { ProviderConnector } from '../channels/provider-connector.js';
+import type { Config } from '../config/config.js';
+import { log } from '../log.js';
+import { createRouter, type Router } from '../router/router.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { MessageStore } from '../store/store.js';
+import { CallRegistry } from './call-registry.js';
+import { createGrpcServer, GATEWAY_SERVICE_NAME } from './create-grpc-server.js';
+import { Dispatcher } from './dispatcher.js';
+import { createMessageGatewayService } from './message-gateway-service.js';
+import { createMessageIdGenerator } from './message-id.js';
+import { ingestReports, type IngestStats } from './report-ingestor.js';
+
+export interface GatewayNodeOptions {
+  /** The clock; tests inject one. */
+  readonly now?: () => number;
+}
+
+/** One running gateway node: its gRPC server, dispatcher, connectors and store. */
+export interface GatewayNode {
+  /** host:port the gRPC API is bound to. */
+  readonly address: string;
+  readonly store: MessageStore;
+  readonly ingestStats: IngestStats;
+  /** Graceful stop: refuse new calls, end long calls with UNAVAILABLE, finish in-flight batches, close. */
+  stop(): Promise<void>;
+}
+
+function createStore(config: Config, now: () => number): MessageStore {
+  switch (config.store.kind) {
+    case 'memory':
+      return new MemoryStore(config.store, now);
+  }
+}
+
+/** Starts a gateway node from a validated config and returns once it listens and serves. */
+export async function startGatewayNode(config: Config, options: GatewayNodeOptions = {}): Promise<GatewayNode> {
+  const now = options.now ?? Date.now;
+  const currentConfig = (): Config => config;
+  const store = createStore(config, now);
+  const router: Router = createRouter(config.router, config.routing);
+  const connectors = new Map<string, ProviderConnector>(config.providers.map((p) => [p.id, createConnector(p)]));
+  const ingestStats: IngestStats = { unknownDeliveries: 0, unattributedInbound: 0 };
+  const ingestors = [...connectors.values()].map((connector) => ingestReports(connector, { store, config: currentConfig, now }, ingestStats));
+  const dispatcher = new Dispatcher({ store, config: currentConfig, router: () => router, connectors, now });
+  dispatcher.start();
+
+  const calls = new CallRegistry();
+  const service = createMessageGatewayService({ store, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now });
+  const { server, health } = createGrpcServer(config.server, service);
+  const port = await bind(server, config.server.listen);
+  const host = config.server.listen.slice(0, config.server.listen.lastIndexOf(':'));
+  const address = `${host}:${port}`;
+  setServing(health, 'SERVING');
+  log('info', 'gateway listening', { address, store: config.store.kind, providers: [...connectors.keys()], routerWorkers: config.router.workers });
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      log('info', 'gateway draining', { activeCalls: calls.size });
+      setServing(health, 'NOT_SERVING');
+      calls.drain();
+      const grace = setTimeout(() => server.forceShutdown(), config.server.shutdownGraceMs);
+      grace.unref();
+      const serverClosed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      // Batches in flight get the grace period to finish; closing the connectors then hands back what is left.
+      const dispatcherStopped = dispatcher.stop();
+      await Promise.race([dispatcherStopped, new Promise((resolve) => setTimeout(resolve, config.server.shutdownGraceMs).unref())]);
+      await Promise.all([...connectors.values()].map((c) => c.close()));
+      await dispatcherStopped;
+      await Promise.all(ingestors);
+      await serverClosed;
+      clearTimeout(grace);
+      await router.close();
+      await store.close();
+      log('info', 'gateway stopped');
+    })();
+    return stopping;
+  };
+  return { address, store, ingestStats, stop };
+}
+
+function setServing(health: HealthImplementation, status: 'SERVING' | 'NOT_SERVING'): void {
+  health.setStatus('', status);
+  health.setStatus(GATEWAY_SERVICE_NAME, status);
+}
+
+function bind(server: Server, listen: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(listen, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+  });
+}

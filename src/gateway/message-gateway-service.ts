@@ -1,0 +1,151 @@
+import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { status as Status } from '@grpc/grpc-js';
+import type { Config } from '../config/config.js';
+import {
+  RejectReason,
+  type AckBatch,
+  type GetStatusRequest,
+  type MessageGatewayServer,
+  type MessageStatus,
+  type Report,
+  type SendBatch,
+  type SendRequest,
+  type SendResponse,
+  type WatchReportsRequest,
+} from '../gen/switchboard/v1/gateway.js';
+import { acceptBatch, type AcceptDeps } from './accept-batch.js';
+import { authenticate } from './authenticate.js';
+import type { CallRegistry } from './call-registry.js';
+import { GatewayError, invalidArgument, notFound } from './gateway-error.js';
+import { toStatus } from './to-status.js';
+import { toWireReport, toWireStatus } from './to-wire-status.js';
+
+export interface GatewayServiceDeps extends AcceptDeps {
+  /** The config in force; read once per call, so a reload applies to the next call. */
+  readonly config: () => Config;
+  readonly calls: CallRegistry;
+}
+
+/** Reports read from the store per write loop iteration of WatchReports. */
+const WATCH_BATCH = 500;
+
+/** Stream-level rejections are errors; the rest of a frame's problems are per-message acks. */
+const STATUS_OF_REJECTION: Partial<Record<RejectReason, Status>> = {
+  [RejectReason.REJECT_REASON_QUEUE_FULL]: Status.RESOURCE_EXHAUSTED,
+  [RejectReason.REJECT_REASON_STORE_UNAVAILABLE]: Status.UNAVAILABLE,
+  [RejectReason.REJECT_REASON_INVALID_SENDER]: Status.FAILED_PRECONDITION,
+};
+
+/** The MessageGateway implementation. Each handler is wrapped once so every error becomes a proper status (C5). */
+export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGatewayServer {
+  return {
+    send: unary(deps, async (call: ServerUnaryCall<SendRequest, SendResponse>): Promise<SendResponse> => {
+      const config = deps.config();
+      const tenant = authenticate(call.metadata, config);
+      const [ack] = await acceptBatch([call.request.message ?? undefined].filter((m) => m !== undefined), tenant, config, deps);
+      if (ack === undefined) throw invalidArgument('message is required');
+      if (!ack.accepted) throw new GatewayError(STATUS_OF_REJECTION[ack.reason] ?? Status.INVALID_ARGUMENT, ack.detail);
+      return { messageId: ack.messageId, duplicate: ack.duplicate };
+    }),
+
+    sendStream: (call: ServerDuplexStream<SendBatch, AckBatch>) => {
+      void streaming(deps, call, async (signal) => {
+        const config = deps.config();
+        const tenant = authenticate(call.metadata, config);
+        // One frame at a time: while a frame is stored, the call is not read, so a client faster
+        // than the store is held back by HTTP/2 flow control instead of buffered here.
+        // destroyOnReturn: false, or leaving the loop destroys the call before its status is sent.
+        for await (const frame of call.iterator({ destroyOnReturn: false }) as AsyncIterable<SendBatch>) {
+          if (signal.aborted) break;
+          if (frame.messages.length === 0) throw invalidArgument(`SendBatch ${frame.batchId}: messages is empty`);
+          if (frame.messages.length > config.limits.maxBatchSize) {
+            throw invalidArgument(`SendBatch ${frame.batchId}: messages has ${frame.messages.length} entries; the limit is ${config.limits.maxBatchSize}`);
+          }
+          const acks = await acceptBatch(frame.messages, tenant, config, deps);
+          if (!call.write({ batchId: frame.batchId, acks })) await waitForDrain(call, signal);
+        }
+      });
+    },
+
+    getStatus: unary(deps, async (call: ServerUnaryCall<GetStatusRequest, MessageStatus>): Promise<MessageStatus> => {
+      const tenant = authenticate(call.metadata, deps.config());
+      const { messageId } = call.request;
+      if (messageId === '') throw invalidArgument('message_id is required');
+      const record = await deps.store.getStatus(tenant.id, messageId);
+      if (record === undefined) throw notFound(`message ${JSON.stringify(messageId)} is not known to tenant "${tenant.id}" (or its status has expired)`);
+      return toWireStatus(record);
+    }),
+
+    watchReports: (call: ServerWritableStream<WatchReportsRequest, Report>) => {
+      void streaming(deps, call, async (signal) => {
+        const tenant = authenticate(call.metadata, deps.config());
+        const { cursor: requested, fromOldest } = call.request;
+        if (requested !== '' && !/^\d+$/.test(requested)) throw invalidArgument(`cursor ${JSON.stringify(requested)} is not a cursor this gateway issued`);
+        let cursor = requested !== '' ? requested : fromOldest ? 'oldest' : await deps.store.latestCursor(tenant.id);
+        if (cursor === '') cursor = 'oldest'; // nothing recorded yet: everything from now on is after "oldest"
+        while (!signal.aborted) {
+          const reports = await deps.store.readReports(tenant.id, cursor, WATCH_BATCH, signal);
+          for (const report of reports) {
+            cursor = report.cursor;
+            if (!call.write(toWireReport(report))) await waitForDrain(call, signal);
+          }
+        }
+      });
+    },
+  };
+}
+
+/** Adapts an async unary handler: a signal per call, and every error through toStatus. */
+function unary<Req, Res>(
+  deps: GatewayServiceDeps,
+  handler: (call: ServerUnaryCall<Req, Res>, signal: AbortSignal) => Promise<Res>,
+): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
+  return (call, callback) => {
+    const { signal, close } = deps.calls.open((listener) => call.once('cancelled', listener));
+    handler(call, signal).then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(toStatus(error)),
+    ).finally(close);
+  };
+}
+
+/**
+ * Runs a streaming handler: ends the call with OK when the handler returns, or with the status of
+ * its error, or of the signal's reason when the server drains (UNAVAILABLE) or the client cancels.
+ */
+async function streaming(
+  deps: GatewayServiceDeps,
+  call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
+  handler: (signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const { signal, close } = deps.calls.open((listener) => call.once('cancelled', listener));
+  // A drain ends the call promptly even while the handler waits for the client's next frame.
+  const onAbort = (): void => {
+    if (call.cancelled) return;
+    call.emit('error', toStatus(signal.reason));
+    // End the read side too, so a handler waiting for the client's next frame returns.
+    if ('push' in call) call.push(null);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await handler(signal);
+    if (!signal.aborted) call.end();
+  } catch (error) {
+    if (!signal.aborted && !call.cancelled) call.emit('error', toStatus(error));
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    close();
+  }
+}
+
+function waitForDrain(call: NodeJS.EventEmitter, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.on('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

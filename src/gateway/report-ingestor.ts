@@ -1,0 +1,87 @@
+import type { Config } from '../config/config.js';
+import type { ProviderConnector, ProviderReport } from '../channels/provider-connector.js';
+import type { InboundEvent } from '../domain/status-event.js';
+import { log } from '../log.js';
+import type { EventToRecord, MessageStore } from '../store/store.js';
+
+export interface ReportIngestorDeps {
+  readonly store: MessageStore;
+  readonly config: () => Config;
+  readonly now: () => number;
+}
+
+/** Counts of what the ingestor could not attribute, for metrics and tests. */
+export interface IngestStats {
+  /** Delivery reports for message ids the store does not know (quarantined). */
+  unknownDeliveries: number;
+  /** Inbound messages that no tenant could be found for. */
+  unattributedInbound: number;
+}
+
+/**
+ * Reads a connector's reports, stores them, and only then acks them to the provider, so a report
+ * is never lost across reconnects. Provider report ids are dedup keys: a resent report is dropped.
+ */
+export async function ingestReports(connector: ProviderConnector, deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
+  for await (const batch of connector.reports()) {
+    try {
+      await storeReports(connector.id, batch.reports, deps, stats);
+      batch.ack();
+    } catch (error) {
+      // Not acked: the provider sends these again after the next reconnect.
+      log('error', 'storing provider reports failed', { provider: connector.id, count: batch.reports.length, error: (error as Error).message });
+    }
+  }
+}
+
+async function storeReports(providerId: string, reports: readonly ProviderReport[], deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
+  const deliveries: EventToRecord[] = [];
+  const inbound: { event: InboundEvent; dedupKey: string }[] = [];
+  for (const report of reports) {
+    const dedupKey = `report:${providerId}:${report.reportId}`;
+    const d = report.delivery;
+    if (d !== null) {
+      deliveries.push({
+        event: {
+          messageId: d.messageId,
+          state: d.state,
+          atMs: d.doneAtMs || deps.now(),
+          channel: null,
+          providerId,
+          providerRef: d.providerRef,
+          code: d.code,
+          reason: d.description,
+        },
+        dedupKey,
+      });
+    }
+    const m = report.inbound;
+    if (m !== null) {
+      const tenant = await tenantOfInbound(m.inReplyToMessageId, m.to, deps);
+      if (tenant === undefined) {
+        stats.unattributedInbound++;
+        continue;
+      }
+      inbound.push({
+        event: { tenant, providerId, channel: m.channel, from: m.from, to: m.to, body: m.body, inReplyToMessageId: m.inReplyToMessageId, receivedAtMs: m.receivedAtMs || deps.now() },
+        dedupKey,
+      });
+    }
+  }
+  if (deliveries.length > 0) {
+    const outcomes = await deps.store.recordEvents(deliveries);
+    for (const outcome of outcomes) if (outcome === 'unknown-message') stats.unknownDeliveries++;
+  }
+  if (inbound.length > 0) await deps.store.recordInbound(inbound);
+}
+
+/** The message replied to decides the tenant; otherwise the tenant whose registered sender number was texted. */
+async function tenantOfInbound(inReplyTo: string, to: string, deps: ReportIngestorDeps): Promise<string | undefined> {
+  if (inReplyTo !== '') {
+    const tenant = await deps.store.getTenantOf(inReplyTo);
+    if (tenant !== undefined) return tenant;
+  }
+  const digits = to.replace(/\D/g, '');
+  for (const tenant of deps.config().tenants.values()) if (tenant.senderNumbers.includes(digits)) return tenant.id;
+  return undefined;
+}
