@@ -27,12 +27,33 @@ export interface ServerSettings {
   readonly shutdownGraceMs: number;
 }
 
-export interface StoreSettings {
+export type StoreSettings = MemoryStoreSettings | RedisStoreSettings;
+
+export interface MemoryStoreSettings {
   readonly kind: 'memory';
   readonly maxQueuedMessages: number;
   readonly dedupWindowMs: number;
   readonly statusRetentionMs: number;
   readonly maxStatusRecords: number;
+  readonly reportRetentionPerTenant: number;
+}
+
+export interface RedisStoreSettings {
+  readonly kind: 'redis';
+  readonly url: string;
+  /** host:port of each sentinel; empty for a direct connection. */
+  readonly sentinels: readonly string[];
+  readonly sentinelName: string;
+  readonly keyPrefix: string;
+  readonly shards: number;
+  readonly durability: 'local' | 'replicated';
+  readonly replicaWaitTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+  readonly claimIdleMs: number;
+  readonly maxDeliveries: number;
+  readonly maxQueuedMessages: number;
+  readonly dedupWindowMs: number;
+  readonly statusRetentionMs: number;
   readonly reportRetentionPerTenant: number;
 }
 

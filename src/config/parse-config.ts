@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { ChannelName } from '../domain/channel.js';
-import type { Config, ProviderSettings, RoutingTable, Tenant, TemplateDefinition, TemplateVariant } from './config.js';
+import type { Config, ProviderSettings, StoreSettings, RoutingTable, Tenant, TemplateDefinition, TemplateVariant } from './config.js';
 import { configSchema, type ConfigInput, type TemplateConfig } from './schema.js';
 import { listPlaceholders } from './template-placeholders.js';
 
@@ -99,6 +99,36 @@ function checkTemplate(template: TemplateConfig, path: string, report: (path: st
   }
 }
 
+function compileStore(store: ConfigInput['store']): StoreSettings {
+  if (store.kind === 'memory') {
+    return {
+      kind: 'memory',
+      maxQueuedMessages: store.maxQueuedMessages,
+      dedupWindowMs: store.dedupWindow,
+      statusRetentionMs: store.statusRetention,
+      maxStatusRecords: store.maxStatusRecords,
+      reportRetentionPerTenant: store.reportRetentionPerTenant,
+    };
+  }
+  return {
+    kind: 'redis',
+    url: store.url,
+    sentinels: store.sentinels ?? [],
+    sentinelName: store.sentinelName ?? '',
+    keyPrefix: store.keyPrefix,
+    shards: store.shards,
+    durability: store.durability,
+    replicaWaitTimeoutMs: store.replicaWaitTimeout,
+    commandTimeoutMs: store.commandTimeout,
+    claimIdleMs: store.claimIdle,
+    maxDeliveries: store.maxDeliveries,
+    maxQueuedMessages: store.maxQueuedMessages,
+    dedupWindowMs: store.dedupWindow,
+    statusRetentionMs: store.statusRetention,
+    reportRetentionPerTenant: store.reportRetentionPerTenant,
+  };
+}
+
 function compileConfig(input: ConfigInput): Config {
   const tenants = new Map<string, Tenant>();
   const tenantsByApiKey = new Map<string, Tenant>();
@@ -136,14 +166,7 @@ function compileConfig(input: ConfigInput): Config {
       maxConcurrentStreams: input.server.maxConcurrentStreams,
       shutdownGraceMs: input.server.shutdownGrace,
     },
-    store: {
-      kind: input.store.kind,
-      maxQueuedMessages: input.store.maxQueuedMessages,
-      dedupWindowMs: input.store.dedupWindow,
-      statusRetentionMs: input.store.statusRetention,
-      maxStatusRecords: input.store.maxStatusRecords,
-      reportRetentionPerTenant: input.store.reportRetentionPerTenant,
-    },
+    store: compileStore(input.store),
     limits: {
       maxBatchSize: input.limits.maxBatchSize,
       maxBodyBytes: input.limits.maxBodyBytes,

@@ -50,6 +50,42 @@ const memoryStoreSchema = z
   })
   .strict();
 
+const redisStoreSchema = z
+  .object({
+    kind: z.literal('redis'),
+    /** redis://[user:password@]host:port[/db]; REDIS_URL overrides it. */
+    url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    /** Sentinels to ask for the primary (host:port each); with sentinelName, url then only supplies password/db. */
+    sentinels: z.array(hostPort).optional(),
+    sentinelName: z.string().optional(),
+    /** Prefix of every key, so several deployments can share one Redis. */
+    keyPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1 to 32 letters, digits, "-" or "_"').default('sb'),
+    /** Queue shards; each is its own hash tag, so shards spread over a Redis Cluster. */
+    shards: z.number().int().min(1).max(256).default(4),
+    /**
+     * When a send is acknowledged: "local" once Redis has the write (run Redis with appendonly yes and
+     * appendfsync always for no loss on a Redis crash), "replicated" once WAIT confirms a replica has it.
+     */
+    durability: z.enum(['local', 'replicated']).default('local'),
+    /** How long "replicated" waits for a replica before the send fails with UNAVAILABLE. */
+    replicaWaitTimeout: duration.default(100),
+    /** Every Redis command fails after this long, so a frozen Redis surfaces as UNAVAILABLE, not a hang. */
+    commandTimeout: duration.default(2000),
+    /** A claimed message idle this long (its node died) is claimed by another node. */
+    claimIdle: duration.default(30_000),
+    /** Times a message may be taken over from nodes that stopped while holding it before it moves to the dead-letter stream. */
+    maxDeliveries: z.number().int().min(1).default(10),
+    maxQueuedMessages: z.number().int().min(1).default(10_000_000),
+    dedupWindow: duration.default(86_400_000),
+    statusRetention: duration.default(86_400_000),
+    reportRetentionPerTenant: z.number().int().min(1).default(1_000_000),
+  })
+  .strict()
+  .refine((s) => (s.sentinels === undefined) === (s.sentinelName === undefined), {
+    message: 'sentinels and sentinelName go together',
+    path: ['sentinelName'],
+  });
+
 const limitsSchema = z
   .object({
     /** Most messages in one SendStream frame. */
@@ -148,7 +184,7 @@ const routingSchema = z
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
-    store: z.discriminatedUnion('kind', [memoryStoreSchema]).default(memoryStoreSchema.parse({ kind: 'memory' })),
+    store: z.discriminatedUnion('kind', [memoryStoreSchema, redisStoreSchema]).default(memoryStoreSchema.parse({ kind: 'memory' })),
     limits: limitsSchema.default(limitsSchema.parse({})),
     router: routerSchema.default(routerSchema.parse({})),
     dispatcher: dispatcherSchema.default(dispatcherSchema.parse({})),
@@ -164,5 +200,6 @@ export type ConfigInput = z.output<typeof configSchema>;
 export type GrpcProviderConfig = z.output<typeof grpcProviderSchema>;
 export type ProviderConfig = ConfigInput['providers'][number];
 export type MemoryStoreConfig = z.output<typeof memoryStoreSchema>;
+export type RedisStoreConfig = z.output<typeof redisStoreSchema>;
 export type TenantConfig = z.output<typeof tenantSchema>;
 export type TemplateConfig = z.output<typeof templateSchema>;

@@ -2,6 +2,7 @@ import type { Config, Tenant } from '../config/config.js';
 import type { AcceptedMessage } from '../domain/message.js';
 import { RejectReason, type Ack, type Message } from '../gen/switchboard/v1/gateway.js';
 import { log } from '../log.js';
+import { StoreFullError } from '../store/store-errors.js';
 import type { MessageStore } from '../store/store.js';
 import { validateMessage } from './validate-message.js';
 
@@ -39,9 +40,14 @@ export async function acceptBatch(messages: readonly Message[], tenant: Tenant, 
     outcomes = await deps.store.enqueue(valid);
   } catch (error) {
     log('warn', 'store refused a batch', { tenant: tenant.id, count: valid.length, error: (error as Error).message });
+    const full = error instanceof StoreFullError;
+    const reason = full ? RejectReason.REJECT_REASON_QUEUE_FULL : RejectReason.REJECT_REASON_STORE_UNAVAILABLE;
+    const detail = full
+      ? 'the message store is full; nothing was stored, retry later with the same client_ref'
+      : 'the message store is unavailable; the message may not be stored, retry with the same client_ref';
     for (let j = 0; j < valid.length; j++) {
       const i = validIndexes[j] as number;
-      acks[i] = rejectedAck(i, valid[j]?.clientRef ?? '', RejectReason.REJECT_REASON_STORE_UNAVAILABLE, 'the message store is unavailable; retry with the same client_ref');
+      acks[i] = rejectedAck(i, valid[j]?.clientRef ?? '', reason, detail);
     }
     return acks;
   }

@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import { log } from '../log.js';
 import { createRouter, type Router } from '../router/router.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { RedisStore } from '../store/redis-store.js';
 import type { MessageStore } from '../store/store.js';
 import { CallRegistry } from './call-registry.js';
 import { createGrpcServer, GATEWAY_SERVICE_NAME } from './create-grpc-server.js';
@@ -29,10 +30,12 @@ export interface GatewayNode {
   stop(): Promise<void>;
 }
 
-function createStore(config: Config, now: () => number): MessageStore {
+async function createStore(config: Config, now: () => number): Promise<MessageStore> {
   switch (config.store.kind) {
     case 'memory':
       return new MemoryStore(config.store, now);
+    case 'redis':
+      return RedisStore.connect(config.store, now);
   }
 }
 
@@ -40,7 +43,7 @@ function createStore(config: Config, now: () => number): MessageStore {
 export async function startGatewayNode(config: Config, options: GatewayNodeOptions = {}): Promise<GatewayNode> {
   const now = options.now ?? Date.now;
   const currentConfig = (): Config => config;
-  const store = createStore(config, now);
+  const store = await createStore(config, now);
   const router: Router = createRouter(config.router, config.routing);
   const connectors = new Map<string, ProviderConnector>(config.providers.map((p) => [p.id, createConnector(p)]));
   const ingestStats: IngestStats = { unknownDeliveries: 0, unattributedInbound: 0 };

@@ -1,4 +1,4 @@
-import type { StoreSettings } from '../config/config.js';
+import type { MemoryStoreSettings } from '../config/config.js';
 import type { AcceptedMessage, MessagePriority } from '../domain/message.js';
 import { isFinalState, stateRank, type MessageState } from '../domain/message-state.js';
 import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
@@ -56,7 +56,7 @@ export class MemoryStore implements MessageStore {
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(
-    private readonly settings: StoreSettings,
+    private readonly settings: MemoryStoreSettings,
     private readonly now: () => number = Date.now,
   ) {
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
@@ -130,7 +130,6 @@ export class MemoryStore implements MessageStore {
       for (const c of live) this.lanes[c.message.priority].push(c);
       this.claimWaiters.notify();
     }, delayMs);
-    timer.unref();
     this.delayTimers.add(timer);
   }
 

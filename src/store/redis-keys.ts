@@ -1,0 +1,83 @@
+/**
+ * Key naming for the Redis store. Everything about one message (its queue entry, status, history,
+ * client_ref dedup key and its tenant's report stream for that shard) carries the same hash tag
+ * `{s<k>}`, so each Lua script touches a single slot and the same code runs on Redis Cluster.
+ *
+ *   <prefix>:{s3}:q:urgent | q:normal | q:bulk    queue streams (consumer group "dispatch")
+ *   <prefix>:{s3}:delayed                         ZSET of messages waiting for a retry, by due time
+ *   <prefix>:{s3}:msg:<messageId>                 HASH tenant, ref, state, tags
+ *   <prefix>:{s3}:hist:<messageId>                LIST of status events (JSON), oldest first
+ *   <prefix>:{s3}:ref:<tenant>:<clientRef>        STRING messageId, TTL = dedup window
+ *   <prefix>:{s3}:seen:<dedupKey>                 STRING, TTL = dedup window (provider report ids)
+ *   <prefix>:{s3}:reports:<tenant>                STREAM of the tenant's reports from this shard
+ *   <prefix>:{s3}:dead                            STREAM of dead-lettered messages
+ */
+import type { MessagePriority } from '../domain/message.js';
+
+export const LANES: readonly MessagePriority[] = ['urgent', 'normal', 'bulk'];
+export const CONSUMER_GROUP = 'dispatch';
+
+export class RedisKeys {
+  constructor(
+    readonly prefix: string,
+    readonly shards: number,
+  ) {}
+
+  tag(shard: number): string {
+    return `${this.prefix}:{s${shard}}`;
+  }
+
+  lane(shard: number, lane: MessagePriority): string {
+    return `${this.tag(shard)}:q:${lane}`;
+  }
+
+  delayed(shard: number): string {
+    return `${this.tag(shard)}:delayed`;
+  }
+
+  message(shard: number, messageId: string): string {
+    return `${this.tag(shard)}:msg:${messageId}`;
+  }
+
+  history(shard: number, messageId: string): string {
+    return `${this.tag(shard)}:hist:${messageId}`;
+  }
+
+  clientRef(shard: number, tenant: string, clientRef: string): string {
+    return `${this.tag(shard)}:ref:${tenant}:${clientRef}`;
+  }
+
+  seen(shard: number, dedupKey: string): string {
+    return `${this.tag(shard)}:seen:${dedupKey}`;
+  }
+
+  reports(shard: number, tenant: string): string {
+    return `${this.tag(shard)}:reports:${tenant}`;
+  }
+
+  dead(shard: number): string {
+    return `${this.tag(shard)}:dead`;
+  }
+
+  /** The shard for a new message: by client_ref when there is one, so duplicates meet on one shard. */
+  shardFor(tenant: string, clientRef: string, messageId: string): number {
+    return fnv1a(clientRef === '' ? messageId : `${tenant}\u0000${clientRef}`) % this.shards;
+  }
+
+  /** Message ids from this store end in ".<shard>"; -1 when the id is not one of ours. */
+  shardOf(messageId: string): number {
+    const dot = messageId.lastIndexOf('.');
+    const shard = dot < 0 ? Number.NaN : Number(messageId.slice(dot + 1));
+    return Number.isInteger(shard) && shard >= 0 && shard < this.shards ? shard : -1;
+  }
+}
+
+/** 32-bit FNV-1a: a stable, fast string hash (the same on every node). */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}

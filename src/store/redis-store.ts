@@ -1,0 +1,498 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { RedisStoreSettings } from '../config/config.js';
+import type { AcceptedMessage, MessagePriority } from '../domain/message.js';
+import type { MessageState } from '../domain/message-state.js';
+import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
+import { log } from '../log.js';
+import { CONSUMER_GROUP, LANES, RedisKeys } from './redis-keys.js';
+import {
+  DEAD_LETTER_SCRIPT,
+  ENQUEUE_SCRIPT,
+  MOVE_DUE_SCRIPT,
+  RECORD_EVENTS_SCRIPT,
+  RECORD_INBOUND_SCRIPT,
+  RETRY_LATER_SCRIPT,
+} from './redis-scripts.js';
+import { StoreFullError, StoreUnavailableError } from './store-errors.js';
+import type {
+  ClaimedMessage,
+  EnqueueOutcome,
+  EventToRecord,
+  MessageStore,
+  RecordOutcome,
+  StatusRecord,
+  StoredReport,
+} from './store.js';
+import { Waiters } from './waiters.js';
+
+/** Where a claimed message sits, so complete/retry can XACK it. */
+interface ClaimedEntry {
+  readonly shard: number;
+  readonly lane: MessagePriority;
+  readonly entryId: string;
+  readonly payload: string;
+  readonly attempts: number;
+}
+
+type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
+
+interface ScriptCommands {
+  sbEnqueue(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
+  sbRecordEvents(numKeys: number, ...args: (string | number)[]): Promise<RecordOutcome[]>;
+  sbRecordInbound(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  sbRetryLater(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  sbMoveDue(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  sbDeadLetter(numKeys: number, ...args: (string | number)[]): Promise<number>;
+}
+type ScriptedRedis = Redis & ScriptCommands;
+
+/** How long a blocking claim waits in Redis before checking its abort signal again. */
+const CLAIM_BLOCK_MS = 200;
+/** How often an idle report watcher looks for reports written by other nodes. */
+const REPORT_POLL_MS = 100;
+/** How often due retries are moved back to the queues. */
+const MOVE_DUE_INTERVAL_MS = 100;
+
+/**
+ * The durable store shared by every gateway node: Redis Streams with one consumer group per queue
+ * stream, sharded by hash tag, with status, history, dedup keys and report streams beside them
+ * (see redis-keys.ts for the layout). Writes are Lua scripts over whole batches; blocking reads
+ * use their own connection so a blocked read never delays an enqueue.
+ */
+export class RedisStore implements MessageStore {
+  private readonly keys: RedisKeys;
+  private readonly consumer = `node-${randomBytes(6).toString('hex')}`;
+  private readonly claimed = new Map<string, ClaimedEntry>();
+  private readonly localReports = new Waiters();
+  private lastMoveDueMs = 0;
+  private lastReclaimMs = 0;
+
+  private constructor(
+    private readonly settings: RedisStoreSettings,
+    private readonly redis: ScriptedRedis,
+    private readonly blocking: Redis,
+    private readonly now: () => number,
+  ) {
+    this.keys = new RedisKeys(settings.keyPrefix, settings.shards);
+  }
+
+  /**
+   * Connects, refuses a Redis that would evict keys, and creates the consumer groups.
+   * Fails with a message an operator can act on when Redis is unreachable or misconfigured.
+   */
+  static async connect(settings: RedisStoreSettings, now: () => number = Date.now): Promise<RedisStore> {
+    const options = redisOptions(settings);
+    const redis = new Redis(settings.url, { ...options, commandTimeout: settings.commandTimeoutMs }) as ScriptedRedis;
+    const blocking = new Redis(settings.url, { ...options, commandTimeout: settings.commandTimeoutMs + CLAIM_BLOCK_MS });
+    for (const client of [redis, blocking]) client.on('error', (error: Error) => log('warn', 'redis connection error', { error: error.message }));
+    redis.defineCommand('sbEnqueue', { lua: ENQUEUE_SCRIPT });
+    redis.defineCommand('sbRecordEvents', { lua: RECORD_EVENTS_SCRIPT });
+    redis.defineCommand('sbRecordInbound', { lua: RECORD_INBOUND_SCRIPT });
+    redis.defineCommand('sbRetryLater', { lua: RETRY_LATER_SCRIPT });
+    redis.defineCommand('sbMoveDue', { lua: MOVE_DUE_SCRIPT });
+    redis.defineCommand('sbDeadLetter', { lua: DEAD_LETTER_SCRIPT });
+    try {
+      await Promise.all([redis.connect(), blocking.connect()]);
+      await checkEvictionPolicy(redis);
+      const store = new RedisStore(settings, redis, blocking, now);
+      await store.createGroups();
+      return store;
+    } catch (error) {
+      redis.disconnect();
+      blocking.disconnect();
+      throw error;
+    }
+  }
+
+  async enqueue(batch: readonly AcceptedMessage[]): Promise<EnqueueOutcome[]> {
+    const byShard = new Map<number, { message: AcceptedMessage; index: number }[]>();
+    batch.forEach((original, index) => {
+      const shard = this.keys.shardFor(original.tenant, original.clientRef, original.messageId);
+      // The id carries its shard so any node finds the message from the id alone.
+      const message = { ...original, messageId: `${original.messageId}.${shard}` };
+      let group = byShard.get(shard);
+      if (group === undefined) byShard.set(shard, (group = []));
+      group.push({ message, index });
+    });
+    const outcomes: EnqueueOutcome[] = new Array(batch.length);
+    const maxQueuedPerShard = Math.ceil(this.settings.maxQueuedMessages / this.settings.shards);
+    await this.write(
+      [...byShard].map(async ([shard, group]) => {
+        const keys: string[] = LANES.map((lane) => this.keys.lane(shard, lane));
+        const args: (string | number)[] = [this.settings.dedupWindowMs, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, maxQueuedPerShard, group.length];
+        for (const { message: m } of group) {
+          keys.push(this.keys.clientRef(shard, m.tenant, m.clientRef), this.keys.message(shard, m.messageId), this.keys.history(shard, m.messageId), this.keys.reports(shard, m.tenant));
+          args.push(m.clientRef === '' ? '0' : '1', m.messageId, LANES.indexOf(m.priority) + 1, JSON.stringify(m), JSON.stringify(acceptedEvent(m)), m.tenant, m.clientRef, JSON.stringify(m.tags));
+        }
+        const results = await this.redis.sbEnqueue(keys.length, ...keys, ...args);
+        group.forEach(({ message, index }, j) => {
+          const result = results[j] ?? 'F';
+          outcomes[index] =
+            result === 'A' ? { kind: 'accepted', messageId: message.messageId } : result === 'F' ? { kind: 'queue-full' } : { kind: 'duplicate', messageId: result.slice(1) };
+        });
+      }),
+    );
+    if (outcomes.some((o) => o.kind === 'accepted')) this.localReports.notify();
+    return outcomes;
+  }
+
+  async claim(maxCount: number, signal: AbortSignal): Promise<ClaimedMessage[]> {
+    while (!signal.aborted) {
+      await this.housekeeping();
+      const taken: ClaimedMessage[] = [];
+      // Urgent first, then normal, then bulk: a lane is read only when the ones before it could not fill the batch.
+      for (const lane of LANES) {
+        if (taken.length >= maxCount) break;
+        const reply = (await this.redis.xreadgroup(
+          'GROUP', CONSUMER_GROUP, this.consumer, 'COUNT', Math.ceil((maxCount - taken.length) / this.settings.shards),
+          'STREAMS', ...this.laneKeys(lane), ...this.laneKeys(lane).map(() => '>'),
+        )) as StreamReply;
+        this.collect(reply, taken, 0);
+      }
+      if (taken.length > 0) return taken;
+      // Nothing queued: wait in Redis (on the blocking connection) for any lane to receive something.
+      const allKeys = LANES.flatMap((lane) => this.laneKeys(lane));
+      const reply = (await this.blocking.xreadgroup(
+        'GROUP', CONSUMER_GROUP, this.consumer, 'COUNT', Math.ceil(maxCount / allKeys.length), 'BLOCK', CLAIM_BLOCK_MS,
+        'STREAMS', ...allKeys, ...allKeys.map(() => '>'),
+      )) as StreamReply;
+      this.collect(reply, taken, 0);
+      if (taken.length > 0) return taken;
+    }
+    return [];
+  }
+
+  async complete(messageIds: readonly string[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const id of messageIds) {
+      const entry = this.claimed.get(id);
+      if (entry === undefined) continue;
+      this.claimed.delete(id);
+      const stream = this.keys.lane(entry.shard, entry.lane);
+      pipeline.xack(stream, CONSUMER_GROUP, entry.entryId).xdel(stream, entry.entryId);
+    }
+    if (pipeline.length > 0) await this.write([pipeline.exec()]);
+  }
+
+  async retryLater(messages: readonly ClaimedMessage[], delayMs: number): Promise<void> {
+    const byShard = new Map<number, ClaimedEntry[]>();
+    for (const { message } of messages) {
+      const entry = this.claimed.get(message.messageId);
+      if (entry === undefined) continue;
+      this.claimed.delete(message.messageId);
+      let group = byShard.get(entry.shard);
+      if (group === undefined) byShard.set(entry.shard, (group = []));
+      group.push(entry);
+    }
+    const dueMs = this.now() + delayMs;
+    await this.write(
+      [...byShard].map(([shard, entries]) => {
+        const args: (string | number)[] = [CONSUMER_GROUP, dueMs, entries.length];
+        for (const e of entries) args.push(LANES.indexOf(e.lane) + 2, e.entryId, `${LANES.indexOf(e.lane) + 2}|${e.attempts}|${e.payload}`);
+        return this.redis.sbRetryLater(4, this.keys.delayed(shard), ...this.laneKeys4(shard), ...args);
+      }),
+    );
+  }
+
+  async recordEvents(events: readonly EventToRecord[]): Promise<RecordOutcome[]> {
+    const outcomes: RecordOutcome[] = new Array(events.length).fill('unknown-message');
+    const byShard = new Map<number, number[]>();
+    events.forEach(({ event }, i) => {
+      const shard = this.keys.shardOf(event.messageId);
+      if (shard < 0) return;
+      let group = byShard.get(shard);
+      if (group === undefined) byShard.set(shard, (group = []));
+      group.push(i);
+    });
+    await this.write(
+      [...byShard].map(async ([shard, indexes]) => {
+        const keys: string[] = [];
+        const args: (string | number)[] = [this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, this.settings.dedupWindowMs, this.keys.tag(shard), indexes.length];
+        for (const i of indexes) {
+          const { event, dedupKey } = events[i] as EventToRecord;
+          keys.push(this.keys.message(shard, event.messageId), this.keys.history(shard, event.messageId), this.keys.seen(shard, dedupKey));
+          args.push(event.state, JSON.stringify(event), dedupKey === '' ? '0' : '1');
+        }
+        const results = await this.redis.sbRecordEvents(keys.length, ...keys, ...args);
+        indexes.forEach((i, j) => (outcomes[i] = results[j] ?? 'unknown-message'));
+      }),
+    );
+    this.localReports.notify();
+    return outcomes;
+  }
+
+  async recordInbound(events: readonly { readonly event: InboundEvent; readonly dedupKey: string }[]): Promise<void> {
+    if (events.length === 0) return;
+    const byShard = new Map<number, { event: InboundEvent; dedupKey: string }[]>();
+    for (const item of events) {
+      const shard = this.keys.shardFor(item.event.tenant, '', item.dedupKey || `${item.event.from}:${item.event.receivedAtMs}`);
+      let group = byShard.get(shard);
+      if (group === undefined) byShard.set(shard, (group = []));
+      group.push(item);
+    }
+    await this.write(
+      [...byShard].map(([shard, group]) => {
+        const keys: string[] = [];
+        const args: (string | number)[] = [this.settings.dedupWindowMs, this.settings.reportRetentionPerTenant, group.length];
+        for (const { event, dedupKey } of group) {
+          keys.push(this.keys.seen(shard, dedupKey), this.keys.reports(shard, event.tenant));
+          args.push(JSON.stringify(event), dedupKey === '' ? '0' : '1');
+        }
+        return this.redis.sbRecordInbound(keys.length, ...keys, ...args);
+      }),
+    );
+    this.localReports.notify();
+  }
+
+  async getStatus(tenant: string, messageId: string): Promise<StatusRecord | undefined> {
+    const shard = this.keys.shardOf(messageId);
+    if (shard < 0) return undefined;
+    const [fields, history] = await this.read(
+      Promise.all([this.redis.hmget(this.keys.message(shard, messageId), 'tenant', 'ref', 'state', 'tags'), this.redis.lrange(this.keys.history(shard, messageId), 0, -1)]),
+    );
+    const [owner, clientRef, state, tags] = fields;
+    if (owner !== tenant || state === null || state === undefined) return undefined;
+    return {
+      messageId,
+      tenant,
+      clientRef: clientRef ?? '',
+      state: state as MessageState,
+      history: history.map((e) => JSON.parse(e) as StatusEvent),
+      tags: JSON.parse(tags ?? '[]') as string[],
+    };
+  }
+
+  async getTenantOf(messageId: string): Promise<string | undefined> {
+    const shard = this.keys.shardOf(messageId);
+    if (shard < 0) return undefined;
+    return (await this.read(this.redis.hget(this.keys.message(shard, messageId), 'tenant'))) ?? undefined;
+  }
+
+  /**
+   * Cursors are one stream id per shard, joined by ",", so a watcher resumes exactly where it was
+   * on every shard. Reports of one message are in order (one shard); across shards they interleave.
+   */
+  async readReports(tenant: string, cursor: string, maxCount: number, signal: AbortSignal): Promise<StoredReport[]> {
+    const keys = Array.from({ length: this.settings.shards }, (_, shard) => this.keys.reports(shard, tenant));
+    const positions = cursor === 'oldest' ? keys.map(() => '0-0') : cursor === '' ? (await this.latestCursor(tenant)).split(',') : cursor.split(',');
+    if (positions.length !== keys.length || positions.some((p) => !/^\d+-\d+$/.test(p))) throw new Error(`invalid cursor "${cursor}"`);
+    while (!signal.aborted) {
+      const reply = (await this.read(this.redis.xread('COUNT', maxCount, 'STREAMS', ...keys, ...positions))) as StreamReply;
+      const reports: StoredReport[] = [];
+      for (const [key, entries] of reply ?? []) {
+        const shard = keys.indexOf(key);
+        for (const [id, fields] of entries) {
+          positions[shard] = id;
+          reports.push(toStoredReport(positions.join(','), fields));
+        }
+      }
+      if (reports.length > 0) return reports;
+      // Other nodes write reports too, so poll; a local write wakes the watcher at once.
+      const timer = AbortSignal.timeout(REPORT_POLL_MS);
+      await this.localReports.wait(AbortSignal.any([signal, timer]));
+    }
+    return [];
+  }
+
+  async latestCursor(tenant: string): Promise<string> {
+    const pipeline = this.redis.pipeline();
+    for (let shard = 0; shard < this.settings.shards; shard++) pipeline.xinfo('STREAM', this.keys.reports(shard, tenant));
+    const results = (await this.read(pipeline.exec())) ?? [];
+    return results
+      .map(([error, info]) => {
+        if (error) return '0-0'; // no such stream yet
+        const fields = info as unknown[];
+        return String(fields[fields.indexOf('last-generated-id') + 1] ?? '0-0');
+      })
+      .join(',');
+  }
+
+  async close(): Promise<void> {
+    this.localReports.notify();
+    await Promise.allSettled([this.redis.quit(), this.blocking.quit()]);
+  }
+
+  /** The shard streams of one lane. */
+  private laneKeys(lane: MessagePriority): string[] {
+    return Array.from({ length: this.settings.shards }, (_, shard) => this.keys.lane(shard, lane));
+  }
+
+  private laneKeys4(shard: number): string[] {
+    return LANES.map((lane) => this.keys.lane(shard, lane));
+  }
+
+  private collect(reply: StreamReply, into: ClaimedMessage[], extraDeliveries: number): void {
+    for (const [key, entries] of reply ?? []) {
+      const { shard, lane } = this.parseLaneKey(key);
+      for (const [entryId, fields] of entries) {
+        const payload = fieldOf(fields, 'm');
+        if (payload === undefined) continue;
+        const attempts = Number(fieldOf(fields, 'a') ?? '0');
+        const message = JSON.parse(payload) as AcceptedMessage;
+        this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: attempts + 1 + extraDeliveries });
+        into.push({ message, deliveryCount: attempts + 1 + extraDeliveries });
+      }
+    }
+  }
+
+  private parseLaneKey(key: string): { shard: number; lane: MessagePriority } {
+    const match = /\{s(\d+)\}:q:(urgent|normal|bulk)$/.exec(key);
+    return { shard: Number(match?.[1] ?? 0), lane: (match?.[2] ?? 'normal') as MessagePriority };
+  }
+
+  /** Periodic work done by claiming nodes: due retries back to the queues, dead nodes' messages reclaimed. */
+  private async housekeeping(): Promise<void> {
+    const now = this.now();
+    if (now - this.lastMoveDueMs >= MOVE_DUE_INTERVAL_MS) {
+      this.lastMoveDueMs = now;
+      await Promise.all(
+        Array.from({ length: this.settings.shards }, (_, shard) => this.redis.sbMoveDue(4, this.keys.delayed(shard), ...this.laneKeys4(shard), now, 500)),
+      );
+    }
+    if (now - this.lastReclaimMs >= Math.max(1000, this.settings.claimIdleMs / 2)) {
+      this.lastReclaimMs = now;
+      await this.reclaimIdle();
+    }
+  }
+
+  /**
+   * Messages claimed by a node that died stay pending in the group; after claimIdleMs this node
+   * takes them over (same message id, so providers can drop duplicates). Those claimed too often
+   * go to the dead-letter stream instead of looping.
+   */
+  private async reclaimIdle(): Promise<void> {
+    for (let shard = 0; shard < this.settings.shards; shard++) {
+      for (const lane of LANES) {
+        const stream = this.keys.lane(shard, lane);
+        const pending = (await this.redis.xpending(stream, CONSUMER_GROUP, 'IDLE', this.settings.claimIdleMs, '-', '+', 100)) as [string, string, number, number][];
+        if (pending.length === 0) continue;
+        const ids = pending.map(([id]) => id);
+        const entries = (await this.redis.xclaim(stream, CONSUMER_GROUP, this.consumer, this.settings.claimIdleMs, ...ids)) as [string, string[] | null][];
+        const deliveries = new Map(pending.map(([id, , , count]) => [id, count]));
+        const dead: [string, string, AcceptedMessage][] = [];
+        const revived: ClaimedMessage[] = [];
+        for (const [entryId, fields] of entries) {
+          const payload = fields === null ? undefined : fieldOf(fields, 'm');
+          if (payload === undefined) {
+            await this.redis.xack(stream, CONSUMER_GROUP, entryId);
+            continue;
+          }
+          const message = JSON.parse(payload) as AcceptedMessage;
+          // Only this entry's own hand-outs count: a message that died with its node that often is poison.
+          // Retries after provider refusals are new entries and never dead-letter (they wait out the TTL).
+          const handOuts = (deliveries.get(entryId) ?? 1) + 1;
+          const count = Number(fieldOf(fields ?? [], 'a') ?? '0') + handOuts;
+          if (handOuts > this.settings.maxDeliveries) dead.push([entryId, payload, message]);
+          else {
+            this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: count });
+            revived.push({ message, deliveryCount: count });
+          }
+        }
+        if (revived.length > 0) {
+          log('warn', 'reclaimed messages of a node that stopped answering', { stream, count: revived.length });
+          // Put them back at the front of the normal flow by parking them as due now.
+          await this.retryLater(revived, 0);
+        }
+        if (dead.length > 0) await this.deadLetter(shard, stream, dead);
+      }
+    }
+  }
+
+  private async deadLetter(shard: number, stream: string, dead: [string, string, AcceptedMessage][]): Promise<void> {
+    const keys = [this.keys.dead(shard)];
+    const args: (string | number)[] = [CONSUMER_GROUP, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, this.keys.tag(shard), dead.length];
+    for (const [entryId, payload, message] of dead) {
+      keys.push(stream, this.keys.message(shard, message.messageId), this.keys.history(shard, message.messageId));
+      const event: StatusEvent = {
+        messageId: message.messageId,
+        state: 'failed',
+        atMs: this.now(),
+        channel: null,
+        providerId: '',
+        providerRef: '',
+        code: 'DEAD_LETTER',
+        reason: `claimed more than ${this.settings.maxDeliveries} times without reaching a provider; moved to the dead-letter stream`,
+      };
+      args.push(entryId, payload, JSON.stringify(event));
+    }
+    log('error', 'moved messages to the dead-letter stream', { stream, count: dead.length });
+    await this.redis.sbDeadLetter(keys.length, ...keys, ...args);
+  }
+
+  private async createGroups(): Promise<void> {
+    for (let shard = 0; shard < this.settings.shards; shard++) {
+      for (const lane of LANES) {
+        await this.redis.xgroup('CREATE', this.keys.lane(shard, lane), CONSUMER_GROUP, '0', 'MKSTREAM').catch((error: Error) => {
+          if (!error.message.includes('BUSYGROUP')) throw error;
+        });
+      }
+    }
+  }
+
+  /** Runs writes; then, for "replicated", waits until a replica has them. Maps Redis failures to store errors. */
+  private async write(operations: Promise<unknown>[]): Promise<void> {
+    try {
+      await Promise.all(operations);
+      if (this.settings.durability === 'replicated') {
+        const replicas = await this.redis.wait(1, this.settings.replicaWaitTimeoutMs);
+        if (replicas < 1) throw new StoreUnavailableError(`no replica confirmed the write within ${this.settings.replicaWaitTimeoutMs} ms`);
+      }
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  private async read<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await operation;
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+}
+
+function redisOptions(settings: RedisStoreSettings) {
+  const sentinels = settings.sentinels.map((s) => ({ host: s.slice(0, s.lastIndexOf(':')), port: Number(s.slice(s.lastIndexOf(':') + 1)) }));
+  return {
+    lazyConnect: true,
+    // Fail fast while disconnected instead of queueing commands without bound; ioredis reconnects by itself.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000),
+    ...(sentinels.length > 0 ? { sentinels, name: settings.sentinelName } : {}),
+  };
+}
+
+/** A Redis that may evict keys could drop queued messages or dedup keys silently: refuse it. */
+async function checkEvictionPolicy(redis: Redis): Promise<void> {
+  const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+  const policy = reply[1];
+  if (policy !== 'noeviction') {
+    throw new Error(
+      `Redis maxmemory-policy is "${policy}": it may evict queued messages. Set "maxmemory-policy noeviction" (CONFIG SET maxmemory-policy noeviction, and in redis.conf) before starting the gateway.`,
+    );
+  }
+}
+
+function toStoreError(error: unknown): Error {
+  if (error instanceof StoreUnavailableError || error instanceof StoreFullError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.startsWith('OOM')) return new StoreFullError(`Redis is out of memory: ${message}`, { cause: error });
+  return new StoreUnavailableError(`Redis is unavailable: ${message}`, { cause: error });
+}
+
+function fieldOf(fields: string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+function toStoredReport(cursor: string, fields: string[]): StoredReport {
+  const status = fieldOf(fields, 's');
+  if (status !== undefined) return { cursor, status: { ...(JSON.parse(status) as StatusEvent), clientRef: fieldOf(fields, 'r') ?? '' }, inbound: null };
+  return { cursor, status: null, inbound: JSON.parse(fieldOf(fields, 'i') ?? 'null') as InboundEvent | null };
+}
+
+function acceptedEvent(message: AcceptedMessage): StatusEvent {
+  return { messageId: message.messageId, state: 'accepted', atMs: message.acceptedAtMs, channel: null, providerId: '', providerRef: '', code: '', reason: '' };
+}

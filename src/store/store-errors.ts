@@ -1,0 +1,9 @@
+/** The store cannot be reached or did not confirm a write in time; the caller may retry. Becomes UNAVAILABLE. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+/** The store refuses writes because it is out of memory. Becomes RESOURCE_EXHAUSTED. */
+export class StoreFullError extends Error {
+  override readonly name = 'StoreFullError';
+}

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { AcceptedMessage, MessagePriority } from '../../src/domain/message.js';
+import type { StatusEvent } from '../../src/domain/status-event.js';
+import type { MessageStore } from '../../src/store/store.js';
+import { timeoutSignal } from '../helpers/timeout-signal.js';
+
+/** Builds a fresh, empty store for one test; maxQueuedMessages is the queue limit to configure. */
+export type MakeStore = (options: { maxQueuedMessages: number }) => Promise<{ store: MessageStore; cleanup: () => Promise<void> }>;
+
+let counter = 0;
+
+export function makeAccepted(fields: Partial<AcceptedMessage> = {}): AcceptedMessage {
+  const now = Date.now();
+  return {
+    messageId: `m-test-${process.pid}-${counter++}`,
+    tenant: 'tenant-a',
+    clientRef: '',
+    recipient: '+821012345678',
+    sender: '15880000',
+    templateId: 'welcome',
+    variables: { name: 'Kim' },
+    body: '',
+    subject: '',
+    kind: 'informational',
+    priority: 'normal',
+    channel: null,
+    acceptedAtMs: now,
+    expiresAtMs: now + 60_000,
+    tags: ['t1'],
+    ...fields,
+  };
+}
+
+export function makeEvent(messageId: string, state: StatusEvent['state'], fields: Partial<StatusEvent> = {}): StatusEvent {
+  return { messageId, state, atMs: Date.now(), channel: null, providerId: '', providerRef: '', code: '', reason: '', ...fields };
+}
+
+async function accept(store: MessageStore, fields: Partial<AcceptedMessage> = {}): Promise<string> {
+  const [outcome] = await store.enqueue([makeAccepted(fields)]);
+  assert.equal(outcome?.kind, 'accepted');
+  return outcome.kind === 'accepted' ? outcome.messageId : '';
+}
+
+/** Claims until `count` messages came back (or fails after a bounded number of tries). */
+async function claimAll(store: MessageStore, count: number) {
+  const claimed = [];
+  for (let tries = 0; claimed.length < count && tries < 50; tries++) {
+    claimed.push(...(await store.claim(count - claimed.length, timeoutSignal(2000))));
+  }
+  return claimed;
+}
+
+/**
+ * The contract every MessageStore implementation keeps (CONVENTIONS C4). Each implementation's
+ * test file calls this with a factory; nothing here knows which store it is testing.
+ */
+export function describeStore(name: string, makeStore: MakeStore): void {
+  describe(`MessageStore contract: ${name}`, () => {
+    const withStore = (title: string, body: (store: MessageStore) => Promise<void>, maxQueuedMessages = 1_000_000): void => {
+      test(title, async () => {
+        const { store, cleanup } = await makeStore({ maxQueuedMessages });
+        try {
+          await body(store);
+        } finally {
+          await cleanup();
+        }
+      });
+    };
+
+    withStore('enqueued messages are claimed with the id enqueue returned, urgent before normal before bulk', async (store) => {
+      const ids: Record<MessagePriority, string> = {
+        bulk: await accept(store, { priority: 'bulk' }),
+        normal: await accept(store, { priority: 'normal' }),
+        urgent: await accept(store, { priority: 'urgent' }),
+      };
+      const order: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const [claimed] = await claimAll(store, 1);
+        assert.equal(claimed?.deliveryCount, 1);
+        order.push(claimed?.message.messageId ?? '');
+      }
+      assert.deepEqual(order, [ids.urgent, ids.normal, ids.bulk]);
+    });
+
+    withStore('a repeated client_ref of a tenant is a duplicate carrying the first id; other tenants may reuse it', async (store) => {
+      const first = await accept(store, { clientRef: 'ref-1' });
+      const outcomes = await store.enqueue([
+        makeAccepted({ clientRef: 'ref-1' }),
+        makeAccepted({ clientRef: 'ref-1', tenant: 'tenant-b' }),
+        makeAccepted({ clientRef: 'ref-2' }),
+        makeAccepted({ clientRef: 'ref-2' }),
+      ]);
+      assert.deepEqual(outcomes[0], { kind: 'duplicate', messageId: first });
+      assert.equal(outcomes[1]?.kind, 'accepted');
+      assert.equal(outcomes[2]?.kind, 'accepted');
+      assert.deepEqual(outcomes[3], { kind: 'duplicate', messageId: outcomes[2]?.kind === 'accepted' ? outcomes[2].messageId : '' });
+      assert.equal((await claimAll(store, 3)).length, 3);
+    });
+
+    withStore('the queue refuses messages past its limit and nothing of them is stored', async (store) => {
+      const outcomes = await store.enqueue([makeAccepted(), makeAccepted(), makeAccepted()]);
+      assert.deepEqual(outcomes.map((o) => o.kind), ['accepted', 'accepted', 'queue-full']);
+    }, 2);
+
+    withStore('retryLater hands a message out again later with its delivery count raised; complete removes it', async (store) => {
+      const id = await accept(store);
+      const [claimed] = await claimAll(store, 1);
+      assert.ok(claimed);
+      await store.retryLater([claimed], 50);
+      const [again] = await claimAll(store, 1);
+      assert.equal(again?.message.messageId, id);
+      assert.equal(again?.deliveryCount, 2);
+      await store.complete([id]);
+      assert.deepEqual(await store.claim(10, timeoutSignal(300)), []);
+    });
+
+    withStore('claim waits for a message and returns [] when its signal aborts', async (store) => {
+      const controller = new AbortController();
+      const waiting = store.claim(10, controller.signal);
+      setTimeout(() => controller.abort(), 100);
+      assert.deepEqual(await waiting, []);
+      const waitingForOne = store.claim(10, timeoutSignal(5000));
+      const id = await accept(store);
+      assert.deepEqual((await waitingForOne).map((c) => c.message.messageId), [id]);
+    });
+
+    withStore('status events apply only forward; duplicates, stale and unknown events are reported as such', async (store) => {
+      const id = await accept(store);
+      const outcomes = await store.recordEvents([
+        { event: makeEvent(id, 'routed', { channel: 'sms', providerId: 'p1' }), dedupKey: '' },
+        { event: makeEvent(id, 'delivered', { providerId: 'p1' }), dedupKey: 'report:p1:r1' },
+        { event: makeEvent(id, 'submitted', { providerRef: 'ref' }), dedupKey: '' },
+        { event: makeEvent(id, 'failed'), dedupKey: 'report:p1:r2' },
+        { event: makeEvent(id, 'delivered'), dedupKey: 'report:p1:r1' },
+        { event: makeEvent(`${id}-nope`, 'delivered'), dedupKey: '' },
+      ]);
+      assert.deepEqual(outcomes, ['applied', 'applied', 'stale', 'stale', 'duplicate', 'unknown-message']);
+      const status = await store.getStatus('tenant-a', id);
+      assert.equal(status?.state, 'delivered');
+      assert.deepEqual(status?.history.map((e) => e.state), ['accepted', 'routed', 'delivered']);
+      assert.deepEqual(status?.tags, ['t1']);
+      assert.equal(await store.getStatus('tenant-b', id), undefined);
+      assert.equal(await store.getTenantOf(id), 'tenant-a');
+    });
+
+    withStore('reports are read in order from the oldest, resumed after a cursor, and only for their tenant', async (store) => {
+      const a = await accept(store, { clientRef: 'a-1' });
+      await accept(store, { tenant: 'tenant-b' });
+      await store.recordEvents([{ event: makeEvent(a, 'routed'), dedupKey: '' }]);
+      const reports = await store.readReports('tenant-a', 'oldest', 100, timeoutSignal(2000));
+      assert.deepEqual(reports.map((r) => r.status?.state), ['accepted', 'routed']);
+      assert.ok(reports.every((r) => r.status?.messageId === a && r.status.clientRef === 'a-1'));
+      const first = reports[0]?.cursor ?? '';
+      const resumed = await store.readReports('tenant-a', first, 100, timeoutSignal(2000));
+      assert.deepEqual(resumed.map((r) => r.status?.state), ['routed']);
+
+      const latest = await store.latestCursor('tenant-a');
+      const waiting = store.readReports('tenant-a', latest, 100, timeoutSignal(5000));
+      await store.recordInbound([
+        {
+          event: { tenant: 'tenant-a', providerId: 'p1', channel: 'sms', from: '+821099998888', to: '15880000', body: 'STOP', inReplyToMessageId: a, receivedAtMs: 1 },
+          dedupKey: 'report:p1:in-1',
+        },
+      ]);
+      const next = await waiting;
+      assert.equal(next.length, 1);
+      assert.equal(next[0]?.inbound?.body, 'STOP');
+      // The same inbound report again (a provider resend) is dropped.
+      await store.recordInbound([
+        { event: { tenant: 'tenant-a', providerId: 'p1', channel: 'sms', from: '+821099998888', to: '15880000', body: 'STOP', inReplyToMessageId: a, receivedAtMs: 1 }, dedupKey: 'report:p1:in-1' },
+      ]);
+      assert.deepEqual(await store.readReports('tenant-a', next[0]?.cursor ?? '', 100, timeoutSignal(300)), []);
+    });
+  });
+}

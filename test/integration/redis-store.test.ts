@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { RedisStore } from '../../src/store/redis-store.js';
+import { StoreFullError, StoreUnavailableError } from '../../src/store/store-errors.js';
+import { describeStore, makeAccepted } from '../conformance/store.suite.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { redisStoreSettings } from '../helpers/redis-store-settings.js';
+import { timeoutSignal } from '../helpers/timeout-signal.js';
+
+let redis: RedisServer;
+before(async () => {
+  redis = await startRedis();
+});
+after(() => redis.destroy());
+
+describeStore('redis', async ({ maxQueuedMessages }) => {
+  // One shard here so the queue limit is exact; sharding has tests of its own below.
+  const store = await RedisStore.connect(redisStoreSettings(redis.url, { maxQueuedMessages, shards: 1 }));
+  return { store, cleanup: () => store.close() };
+});
+
+describe('redis store', () => {
+  test('refuses a Redis whose maxmemory-policy may evict keys, and says what to set', async () => {
+    const admin = redis.client();
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    try {
+      await assert.rejects(RedisStore.connect(redisStoreSettings(redis.url)), {
+        message:
+          'Redis maxmemory-policy is "allkeys-lru": it may evict queued messages. Set "maxmemory-policy noeviction" (CONFIG SET maxmemory-policy noeviction, and in redis.conf) before starting the gateway.',
+      });
+    } finally {
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    }
+  });
+
+  test('message ids carry their shard and messages spread over the shards', async (t) => {
+    const store = await RedisStore.connect(redisStoreSettings(redis.url, { shards: 4 }));
+    t.after(() => store.close());
+    const outcomes = await store.enqueue(Array.from({ length: 64 }, () => makeAccepted()));
+    const shards = new Set(outcomes.map((o) => (o.kind === 'accepted' ? o.messageId.split('.').pop() : 'x')));
+    assert.deepEqual([...shards].sort(), ['0', '1', '2', '3']);
+  });
+
+  test('running the same enqueue twice (a client-library resend) stores one queue entry per message', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 1 });
+    const store = await RedisStore.connect(settings);
+    t.after(() => store.close());
+    const batch = [makeAccepted(), makeAccepted({ clientRef: 'resend-1' })];
+    const first = await store.enqueue(batch);
+    const second = await store.enqueue(batch);
+    assert.deepEqual(second, first);
+    assert.equal(await redis.client().xlen(`${settings.keyPrefix}:{s0}:q:normal`), 2);
+  });
+
+  test('a message held by a node that died is claimed by another node with the same id', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 1, claimIdleMs: 200, maxDeliveries: 5 });
+    const dying = await RedisStore.connect(settings);
+    const survivor = await RedisStore.connect(settings);
+    t.after(() => Promise.all([dying.close(), survivor.close()]));
+    const [outcome] = await survivor.enqueue([makeAccepted()]);
+    const id = outcome?.kind === 'accepted' ? outcome.messageId : '';
+    const [held] = await dying.claim(10, timeoutSignal(2000));
+    assert.equal(held?.message.messageId, id);
+
+    // "dying" never completes it. After claimIdle, the survivor takes it over.
+    let taken: Awaited<ReturnType<RedisStore['claim']>> = [];
+    for (let tries = 0; taken.length === 0 && tries < 40; tries++) taken = await survivor.claim(10, timeoutSignal(500));
+    assert.equal(taken[0]?.message.messageId, id);
+    assert.equal(taken[0]?.deliveryCount, 3); // the first hand-out, the takeover, then the claim of the requeued entry
+    await survivor.complete([id]);
+    assert.deepEqual(await survivor.claim(10, timeoutSignal(300)), []);
+  });
+
+  test('a message whose holders keep dying moves to the dead-letter stream and ends FAILED, instead of looping', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 1, claimIdleMs: 200, maxDeliveries: 1 });
+    const dying = await RedisStore.connect(settings);
+    const survivor = await RedisStore.connect(settings);
+    t.after(() => Promise.all([dying.close(), survivor.close()]));
+    const [outcome] = await survivor.enqueue([makeAccepted()]);
+    const id = outcome?.kind === 'accepted' ? outcome.messageId : '';
+    assert.equal((await dying.claim(10, timeoutSignal(2000))).length, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(await survivor.claim(10, timeoutSignal(300)), []);
+    const status = await survivor.getStatus('tenant-a', id);
+    assert.equal(status?.state, 'failed');
+    assert.equal(status?.history.at(-1)?.code, 'DEAD_LETTER');
+    assert.equal(await redis.client().xlen(`${settings.keyPrefix}:{s0}:dead`), 1);
+    assert.equal(await redis.client().xlen(`${settings.keyPrefix}:{s0}:q:normal`), 0);
+  });
+
+  test('replicated durability fails the write with UNAVAILABLE when no replica confirms it', async (t) => {
+    const store = await RedisStore.connect(redisStoreSettings(redis.url, { durability: 'replicated', replicaWaitTimeoutMs: 50 }));
+    t.after(() => store.close());
+    await assert.rejects(store.enqueue([makeAccepted()]), (error: Error) => {
+      assert.ok(error instanceof StoreUnavailableError);
+      assert.equal(error.message, 'no replica confirmed the write within 50 ms');
+      return true;
+    });
+  });
+
+  test('a full Redis (noeviction, maxmemory reached) makes enqueue fail with StoreFullError and evicts nothing', async (t) => {
+    const store = await RedisStore.connect(redisStoreSettings(redis.url));
+    const admin = redis.client();
+    t.after(async () => {
+      await admin.config('SET', 'maxmemory', '0');
+      await store.close();
+    });
+    await admin.config('SET', 'maxmemory', '1');
+    await assert.rejects(store.enqueue([makeAccepted()]), (error: Error) => {
+      assert.ok(error instanceof StoreFullError, String(error));
+      assert.match(error.message, /^Redis is out of memory: OOM/);
+      return true;
+    });
+  });
+});
