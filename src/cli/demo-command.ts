@@ -3,18 +3,16 @@ import { toProviderChannel } from '../channels/provider-channel.js';
 import { startSimProvider, type SimProvider } from '../channels/sim-provider.js';
 import type { Config } from '../config/config.js';
 import { startGatewayNode } from '../gateway/gateway-node.js';
-import { CliError } from './cli-error.js';
 import { loadConfigOrFail } from './load-config-or-fail.js';
 import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
 
 export const DEMO_USAGE = `switchboard demo [--config FILE] [--listen HOST:PORT]
-  Runs a gateway on the embedded memory store with one simulated provider for each provider in
-  the config (default config/demo.yaml), until SIGTERM or SIGINT.`;
+  Runs a gateway with one simulated provider for each provider in the config (default
+  config/demo.yaml, on the embedded memory store; REDIS_URL switches it to Redis), until SIGTERM or SIGINT.`;
 
 export async function runDemoCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, listen: { type: 'string' } }, strict: true });
   const config = await loadConfigOrFail(values.config ?? 'config/demo.yaml');
-  if (config.store.kind !== 'memory') throw new CliError('the demo runs on the memory store; use "switchboard serve" for other stores');
 
   const sims: SimProvider[] = [];
   try {
@@ -31,7 +29,7 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
     };
     const node = await startGatewayNode(demoConfig);
     const lines = [
-      `switchboard demo: gateway listening on ${node.address} (memory store: not durable, for trying things out)`,
+      `switchboard demo: gateway listening on ${node.address} (${config.store.kind === 'memory' ? 'memory store: not durable, for trying things out' : 'redis store'})`,
       ...demoConfig.providers.map((p) => `  simulated provider ${p.id} (${p.channels.join(', ')}) on ${p.address}`),
       `  tenant API key for the demo: see config/demo.yaml (the CLI uses it by default)`,
       `try: npx switchboard send --target ${node.address} --to 010-1234-5678 --template welcome --var name=Kim`,

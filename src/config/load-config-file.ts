@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
+import { applyEnvironment } from './apply-environment.js';
 import { parseConfig, type ConfigResult } from './parse-config.js';
 
-/** Reads a YAML config file and validates it; YAML syntax errors are reported with their line. */
-export async function loadConfigFile(path: string): Promise<ConfigResult> {
+/**
+ * Reads a YAML config file, applies environment overrides (REDIS_URL) and validates it; YAML
+ * syntax errors are reported with their line.
+ */
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<ConfigResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -17,5 +21,5 @@ export async function loadConfigFile(path: string): Promise<ConfigResult> {
       issues: document.errors.map((e) => ({ path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`, message: e.message.split('\n')[0] ?? e.message })),
     };
   }
-  return parseConfig(document.toJS());
+  return parseConfig(applyEnvironment(document.toJS(), env));
 }

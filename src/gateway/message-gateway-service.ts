@@ -13,6 +13,7 @@ import {
   type SendResponse,
   type WatchReportsRequest,
 } from '../gen/switchboard/v1/gateway.js';
+import { InvalidCursorError } from '../store/store-errors.js';
 import { acceptBatch, type AcceptDeps } from './accept-batch.js';
 import { authenticate } from './authenticate.js';
 import type { CallRegistry } from './call-registry.js';
@@ -80,11 +81,12 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
       void streaming(deps, call, async (signal) => {
         const tenant = authenticate(call.metadata, deps.config());
         const { cursor: requested, fromOldest } = call.request;
-        if (requested !== '' && !/^\d+$/.test(requested)) throw invalidArgument(`cursor ${JSON.stringify(requested)} is not a cursor this gateway issued`);
         let cursor = requested !== '' ? requested : fromOldest ? 'oldest' : await deps.store.latestCursor(tenant.id);
         if (cursor === '') cursor = 'oldest'; // nothing recorded yet: everything from now on is after "oldest"
         while (!signal.aborted) {
-          const reports = await deps.store.readReports(tenant.id, cursor, WATCH_BATCH, signal);
+          const reports = await deps.store.readReports(tenant.id, cursor, WATCH_BATCH, signal).catch((error: unknown) => {
+            throw error instanceof InvalidCursorError ? invalidArgument(error.message) : error;
+          });
           for (const report of reports) {
             cursor = report.cursor;
             if (!call.write(toWireReport(report))) await waitForDrain(call, signal);

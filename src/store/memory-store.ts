@@ -3,6 +3,7 @@ import type { AcceptedMessage, MessagePriority } from '../domain/message.js';
 import { isFinalState, stateRank, type MessageState } from '../domain/message-state.js';
 import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
 import { FifoQueue } from './fifo-queue.js';
+import { InvalidCursorError } from './store-errors.js';
 import type {
   ClaimedMessage,
   EnqueueOutcome,
@@ -157,7 +158,7 @@ export class MemoryStore implements MessageStore {
   async readReports(tenant: string, cursor: string, maxCount: number, signal: AbortSignal): Promise<StoredReport[]> {
     const stream = this.reportStream(tenant);
     let nextSeq = cursor === 'oldest' ? stream.firstSeq : cursor === '' ? stream.nextSeq : Number(cursor) + 1;
-    if (!Number.isSafeInteger(nextSeq)) throw new Error(`invalid cursor "${cursor}"`);
+    if (!/^(\d+|oldest|)$/.test(cursor) || !Number.isSafeInteger(nextSeq)) throw new InvalidCursorError(`cursor ${JSON.stringify(cursor)} is not a cursor this gateway issued`);
     for (;;) {
       if (signal.aborted) return [];
       nextSeq = Math.max(nextSeq, stream.firstSeq);

@@ -14,7 +14,7 @@ import {
   RECORD_INBOUND_SCRIPT,
   RETRY_LATER_SCRIPT,
 } from './redis-scripts.js';
-import { StoreFullError, StoreUnavailableError } from './store-errors.js';
+import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
 import type {
   ClaimedMessage,
   EnqueueOutcome,
@@ -276,7 +276,9 @@ export class RedisStore implements MessageStore {
   async readReports(tenant: string, cursor: string, maxCount: number, signal: AbortSignal): Promise<StoredReport[]> {
     const keys = Array.from({ length: this.settings.shards }, (_, shard) => this.keys.reports(shard, tenant));
     const positions = cursor === 'oldest' ? keys.map(() => '0-0') : cursor === '' ? (await this.latestCursor(tenant)).split(',') : cursor.split(',');
-    if (positions.length !== keys.length || positions.some((p) => !/^\d+-\d+$/.test(p))) throw new Error(`invalid cursor "${cursor}"`);
+    if (positions.length !== keys.length || positions.some((p) => !/^\d+-\d+$/.test(p))) {
+      throw new InvalidCursorError(`cursor ${JSON.stringify(cursor)} is not a cursor this gateway issued`);
+    }
     while (!signal.aborted) {
       const reply = (await this.read(this.redis.xread('COUNT', maxCount, 'STREAMS', ...keys, ...positions))) as StreamReply;
       const reports: StoredReport[] = [];

@@ -7,3 +7,8 @@ export class StoreUnavailableError extends Error {
 export class StoreFullError extends Error {
   override readonly name = 'StoreFullError';
 }
+
+/** A report cursor this store did not issue. Becomes INVALID_ARGUMENT. */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}

@@ -1,0 +1,184 @@
+// Fault tests on the Redis store with real processes on loopback (RELIABILITY.md rows A1, A2,
+// A3, A6, A8, A9 at the gateway level; A10 and A11 are in test/integration/redis-store.test.ts).
+// A ledger of what the gateway acknowledged is checked against the simulated providers' ledgers.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { status as Status, type ServiceError } from '@grpc/grpc-js';
+import { RejectReason } from '../../src/gen/switchboard/v1/gateway.js';
+import { startCli } from '../helpers/cli-process.js';
+import { GatewayTestClient } from '../helpers/gateway-calls.js';
+import { checkDelivered, startHarness, type Harness } from '../helpers/redis-cluster-harness.js';
+import { newLedger, streamUntilAcked } from '../helpers/resilient-streamer.js';
+import { TEST_API_KEY } from '../helpers/test-config.js';
+
+function refs(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+}
+
+async function assertNothingLost(t: { diagnostic(message: string): void }, harness: Harness, acked: Map<string, string>): Promise<void> {
+  const { lost, duplicates } = await checkDelivered(harness, acked);
+  const delivered = new Set((await harness.ledgerRows()).map((r) => r.messageId));
+  const promised = new Set(acked.values());
+  const phantom = [...delivered].filter((id) => !promised.has(id));
+  t.diagnostic(`acknowledged ${promised.size}, delivered ${delivered.size}, lost ${lost.length}, duplicates ${duplicates} (same message_id), phantom ${phantom.length}`);
+  assert.deepEqual(lost.slice(0, 10), [], `${lost.length} acknowledged messages never reached a provider`);
+  assert.deepEqual(phantom.slice(0, 10), [], 'providers received messages the gateway never acknowledged');
+}
+
+test('three gateway nodes share the work; SIGKILL of one while 50,000 messages stream loses nothing acknowledged (A1, A2)', async (t) => {
+  // Providers answer after 20 ms, so a killed node always holds messages a provider has already received (A2).
+  const harness = await startHarness(t, { nodes: 3, simArgs: ['--latency-ms', '20'] });
+  let killed = false;
+  const ledger = newLedger();
+  // Three clients, one per node; each falls back to the other nodes when its node dies.
+  const plans = [0, 1, 2].map((i) =>
+    streamUntilAcked(
+      {
+        targets: [harness.addresses[i] as string, ...harness.addresses.filter((_, j) => j !== i)],
+        apiKey: TEST_API_KEY,
+        clientRefs: refs(`n${i}`, i === 0 ? 16_668 : 16_666),
+        frameSize: 200,
+        deadlineMs: 180_000,
+        onProgress: (l) => {
+          if (!killed && l.acked.size >= 15_000) {
+            killed = true;
+            harness.gateways[1]?.child.kill('SIGKILL');
+          }
+        },
+      },
+      ledger,
+    ),
+  );
+  await Promise.all(plans);
+  assert.equal(killed, true);
+  assert.equal(ledger.acked.size, 50_000);
+  await assertNothingLost(t, harness, ledger.acked);
+  // Work was shared: the surviving nodes both dispatched (providers saw traffic from the shared queue).
+  assert.ok((await harness.ledgerRows()).length >= 50_000);
+});
+
+test('a repeated client_ref sent to two nodes at the same moment is sent once', async (t) => {
+  const harness = await startHarness(t, { nodes: 2 });
+  const a = new GatewayTestClient(harness.addresses[0] as string, TEST_API_KEY);
+  const b = new GatewayTestClient(harness.addresses[1] as string, TEST_API_KEY);
+  t.after(() => {
+    a.close();
+    b.close();
+  });
+  const acked = new Map<string, string>();
+  for (let round = 0; round < 20; round++) {
+    const clientRef = `race-${round}`;
+    const [first, second] = await Promise.all([a.send({ clientRef }), b.send({ clientRef })]);
+    assert.equal(first.messageId, second.messageId);
+    assert.equal([first.duplicate, second.duplicate].filter(Boolean).length, 1);
+    acked.set(clientRef, first.messageId);
+  }
+  const { lost, duplicates } = await checkDelivered(harness, acked);
+  assert.deepEqual(lost, []);
+  assert.equal(duplicates, 0);
+  assert.equal((await harness.ledgerRows()).length, 20);
+});
+
+test('redis-server killed and restarted mid-stream (AOF, appendfsync always): UNAVAILABLE while down, nothing acknowledged is lost, nodes recover by themselves (A3)', async (t) => {
+  const harness = await startHarness(t, { nodes: 2, redisArgs: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+  let restarted: Promise<void> | null = null;
+  const ledger = newLedger();
+  await streamUntilAcked(
+    {
+      targets: harness.addresses,
+      apiKey: TEST_API_KEY,
+      clientRefs: refs('aof', 20_000),
+      frameSize: 200,
+      deadlineMs: 120_000,
+      onProgress: (l) => {
+        if (restarted === null && l.acked.size >= 5_000) {
+          restarted = (async () => {
+            await harness.redis.stop('SIGKILL');
+            await sleep(1500);
+            await harness.redis.restart();
+          })();
+        }
+      },
+    },
+    ledger,
+  );
+  await restarted;
+  const refusedWhileDown = (ledger.rejections.get(RejectReason.REJECT_REASON_STORE_UNAVAILABLE) ?? 0) + ledger.streamErrors;
+  t.diagnostic(`refused while Redis was down: ${ledger.rejections.get(RejectReason.REJECT_REASON_STORE_UNAVAILABLE) ?? 0} acks, ${ledger.streamErrors} stream errors`);
+  assert.ok(refusedWhileDown > 0, 'sends during the outage must be refused, not acknowledged');
+  await assertNothingLost(t, harness, ledger.acked);
+
+  // The same node processes serve new sends once Redis is back: no restart needed.
+  const client = new GatewayTestClient(harness.addresses[0] as string, TEST_API_KEY);
+  t.after(() => client.close());
+  const after = await client.send({ clientRef: 'after-restart' });
+  const { lost } = await checkDelivered(harness, new Map([['after-restart', after.messageId]]));
+  assert.deepEqual(lost, []);
+});
+
+test('a frozen Redis makes sends fail fast with UNAVAILABLE, and the node serves again when it thaws (A6)', async (t) => {
+  const harness = await startHarness(t, { nodes: 1 });
+  const client = new GatewayTestClient(harness.addresses[0] as string, TEST_API_KEY);
+  t.after(() => client.close());
+  await client.send({ clientRef: 'before-freeze' });
+  harness.redis.freeze();
+  try {
+    await assert.rejects(client.send({ clientRef: 'while-frozen' }), (error: ServiceError) => {
+      assert.equal(error.code, Status.UNAVAILABLE);
+      assert.equal(error.details, 'the message store is unavailable; the message may not be stored, retry with the same client_ref');
+      return true;
+    });
+  } finally {
+    harness.redis.thaw();
+  }
+  let again: { messageId: string } | null = null;
+  for (let tries = 0; again === null && tries < 50; tries++) again = await client.send({ clientRef: 'while-frozen' }).catch(() => null);
+  assert.ok(again);
+  const { lost } = await checkDelivered(harness, new Map([['while-frozen', again.messageId]]));
+  assert.deepEqual(lost, []);
+});
+
+test('a full Redis refuses sends with RESOURCE_EXHAUSTED; an evicting Redis is refused at start (A8)', async (t) => {
+  const harness = await startHarness(t, { nodes: 1 });
+  const client = new GatewayTestClient(harness.addresses[0] as string, TEST_API_KEY);
+  t.after(() => client.close());
+  const admin = harness.redis.client();
+  await admin.config('SET', 'maxmemory', '1');
+  try {
+    await assert.rejects(client.send({ clientRef: 'oom' }), (error: ServiceError) => {
+      assert.equal(error.code, Status.RESOURCE_EXHAUSTED);
+      assert.equal(error.details, 'the message store is full; nothing was stored, retry later with the same client_ref');
+      return true;
+    });
+  } finally {
+    await admin.config('SET', 'maxmemory', '0');
+  }
+
+  await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+  const refused = startCli(t, ['serve', '--config', harness.configPath]);
+  assert.equal(await refused.exited, 1);
+  assert.match(refused.stderr(), /Redis maxmemory-policy is "allkeys-lru": it may evict queued messages\. Set "maxmemory-policy noeviction"/);
+  await admin.config('SET', 'maxmemory-policy', 'noeviction');
+});
+
+test('messages wait in the stream while no provider answers and all go out later; nothing pending is trimmed (A9, B7)', async (t) => {
+  const harness = await startHarness(t, { nodes: 1 });
+  // Stop both providers: nothing can be sent.
+  await Promise.all(harness.sims.map((s) => s.terminate()));
+  const ledger = await streamUntilAcked({ targets: harness.addresses, apiKey: TEST_API_KEY, clientRefs: refs('held', 5_000), frameSize: 500, deadlineMs: 60_000 });
+  const admin = harness.redis.client();
+  let queued = 0;
+  for (const key of await admin.keys('sb:*:q:*')) queued += await admin.xlen(key);
+  const delayed = (await Promise.all((await admin.keys('sb:*:delayed')).map((k) => admin.zcard(k)))).reduce((a, b) => a + b, 0);
+  assert.equal(queued + delayed, 5_000, 'every accepted message is still held in Redis');
+  // Providers come back on the same addresses.
+  for (const [i, sim] of harness.sims.entries()) {
+    const address = /listening on (\S+)/.exec(sim.stdout())?.[1] ?? '';
+    const port = address.slice(address.lastIndexOf(':') + 1);
+    const restarted = startCli(t, ['sim-provider', '--id', `sim-${i}`, '--channel', 'sms,lms', '--port', port, '--ledger', harness.ledgerPaths[i] as string]);
+    await restarted.waitForLine(/listening on/);
+    t.after(() => restarted.terminate());
+  }
+  await assertNothingLost(t, harness, ledger.acked);
+});
