@@ -2,11 +2,13 @@
  * Key naming for the Redis store. Everything about one message (its queue entry, status, history,
  * client_ref dedup key and its tenant's report stream for that shard) carries the same hash tag
  * `{s<k>}`, so each Lua script touches a single slot and the same code runs on Redis Cluster.
+ * The scripts derive per-message keys from the tag themselves (the same names as below): they
+ * are in the slot of the declared keys, and passing them would triple the arguments per batch.
  *
  *   <prefix>:{s3}:q:urgent | q:normal | q:bulk    queue streams (consumer group "dispatch")
  *   <prefix>:{s3}:delayed                         ZSET of messages waiting for a retry, by due time
  *   <prefix>:{s3}:msg:<messageId>                 HASH tenant, ref, state, tags
- *   <prefix>:{s3}:hist:<messageId>                LIST of status events (JSON), oldest first
+ *   <prefix>:{s3}:hist:<messageId>                STRING of status events (JSON lines), oldest first
  *   <prefix>:{s3}:ref:<tenant>:<clientRef>        STRING messageId, TTL = dedup window
  *   <prefix>:{s3}:seen:<dedupKey>                 STRING, TTL = dedup window (provider report ids)
  *   <prefix>:{s3}:reports:<tenant>                STREAM of the tenant's reports from this shard
@@ -41,10 +43,6 @@ export class RedisKeys {
 
   history(shard: number, messageId: string): string {
     return `${this.tag(shard)}:hist:${messageId}`;
-  }
-
-  clientRef(shard: number, tenant: string, clientRef: string): string {
-    return `${this.tag(shard)}:ref:${tenant}:${clientRef}`;
   }
 
   seen(shard: number, dedupKey: string): string {

@@ -12,37 +12,41 @@ local RANK = { accepted = 1, routed = 2, fallback = 2, submitted = 3,
 
 /**
  * Stores and queues a batch of messages of one shard.
- * KEYS: q:urgent, q:normal, q:bulk, then for each message: ref key, msg key, hist key, reports key.
- * ARGV: dedupTtlMs, statusTtlMs, reportMaxLen, maxQueued, count, then for each message:
- *   hasRef ('1'|'0'), messageId, lane (1..3), payload, acceptedEventJson, tenant, clientRef, tagsJson.
+ * KEYS: q:urgent, q:normal, q:bulk (declared); the per-message keys are derived here from the
+ * shard tag, so they are in the same slot (this keeps the argument list, the dominant cost of a
+ * large batch, to a few strings per message).
+ * ARGV: tag, dedupTtlMs, statusTtlMs, reportMaxLen, maxQueued, count, then for each message:
+ *   messageId, lane (1..3), tenant, clientRef ('' for none), tagsJson, payload, acceptedEventJson.
  * Returns for each message 'A' (stored), 'D<messageId>' (client_ref seen before) or 'F' (queue full).
+ * Per message: msg HASH (tenant, ref, state, tags) and hist STRING (newline-separated events),
+ * both expiring statusTtl after acceptance.
  */
 export const ENQUEUE_SCRIPT = `
-local dedupTtl, statusTtl, reportMaxLen, maxQueued, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local tag, dedupTtl, statusTtl, reportMaxLen, maxQueued, n = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local queued = redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[2]) + redis.call('XLEN', KEYS[3])
 local out = {}
 for j = 0, n - 1 do
-  local k, a = 4 + 4 * j, 6 + 8 * j
-  local refKey, msgKey, histKey, reportKey = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
-  local hasRef, id, lane = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  local a = 7 + 7 * j
+  local id, lane, tenant, ref = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2], ARGV[a + 3]
+  local msgKey = tag .. ':msg:' .. id
+  local refKey = tag .. ':ref:' .. tenant .. ':' .. ref
   if redis.call('EXISTS', msgKey) == 1 then
     -- The same call sent again (client library resend): it is stored already.
     out[j + 1] = 'A'
   else
     local earlier = false
-    if hasRef == '1' then earlier = redis.call('GET', refKey) end
+    if ref ~= '' then earlier = redis.call('GET', refKey) end
     if earlier then
       out[j + 1] = 'D' .. earlier
     elseif queued >= maxQueued then
       out[j + 1] = 'F'
     else
-      if hasRef == '1' then redis.call('SET', refKey, id, 'PX', dedupTtl) end
-      redis.call('XADD', KEYS[lane], '*', 'm', ARGV[a + 3], 'a', '0')
-      redis.call('HSET', msgKey, 'tenant', ARGV[a + 5], 'ref', ARGV[a + 6], 'state', 'accepted', 'tags', ARGV[a + 7])
+      if ref ~= '' then redis.call('SET', refKey, id, 'PX', dedupTtl) end
+      redis.call('XADD', KEYS[lane], '*', 'm', ARGV[a + 5], 'a', '0')
+      redis.call('HSET', msgKey, 'tenant', tenant, 'ref', ref, 'state', 'accepted', 'tags', ARGV[a + 4])
       redis.call('PEXPIRE', msgKey, statusTtl)
-      redis.call('RPUSH', histKey, ARGV[a + 4])
-      redis.call('PEXPIRE', histKey, statusTtl)
-      redis.call('XADD', reportKey, 'MAXLEN', '~', reportMaxLen, '*', 's', ARGV[a + 4], 'r', ARGV[a + 6])
+      redis.call('SET', tag .. ':hist:' .. id, ARGV[a + 6], 'PX', statusTtl)
+      redis.call('XADD', tag .. ':reports:' .. tenant, 'MAXLEN', '~', reportMaxLen, '*', 's', ARGV[a + 6], 'r', ref)
       queued = queued + 1
       out[j + 1] = 'A'
     end
@@ -53,26 +57,24 @@ return out
 
 /**
  * Applies status events to messages of one shard, keeping the state machine monotone, and
- * appends each applied event to its tenant's report stream.
- * KEYS: for each event: msg key, hist key, seen key.
- * ARGV: statusTtlMs, reportMaxLen, dedupTtlMs, shardTag, count, then for each event:
- *   state, eventJson, hasDedupKey ('1'|'0').
+ * appends each applied event to the message's history and its tenant's report stream.
+ * Keys are derived from the shard tag (same slot). History and status keep the TTL set at
+ * acceptance.
+ * ARGV: tag, dedupTtlMs, reportMaxLen, count, then for each event: messageId, state, eventJson, dedupKey ('' for none).
  * Returns for each event 'applied', 'stale', 'unknown-message' or 'duplicate'.
- * The report stream key is derived from the tenant stored with the message; it carries the same
- * hash tag, so it is in the same slot as the declared keys.
  */
 export const RECORD_EVENTS_SCRIPT = `${STATE_RANKS}
-local statusTtl, reportMaxLen, dedupTtl, tag, n = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local tag, dedupTtl, reportMaxLen, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local out = {}
 for j = 0, n - 1 do
-  local k, a = 1 + 3 * j, 6 + 3 * j
-  local msgKey, histKey, seenKey = KEYS[k], KEYS[k + 1], KEYS[k + 2]
-  local state, event, hasKey = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  local a = 5 + 4 * j
+  local id, state, event, dedupKey = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local msgKey = tag .. ':msg:' .. id
   local fields = redis.call('HMGET', msgKey, 'state', 'tenant', 'ref')
   local current, tenant, ref = fields[1], fields[2], fields[3]
   if not current then
     out[j + 1] = 'unknown-message'
-  elseif hasKey == '1' and not redis.call('SET', seenKey, '1', 'PX', dedupTtl, 'NX') then
+  elseif dedupKey ~= '' and not redis.call('SET', tag .. ':seen:' .. dedupKey, '1', 'PX', dedupTtl, 'NX') then
     out[j + 1] = 'duplicate'
   else
     local forward
@@ -81,9 +83,7 @@ for j = 0, n - 1 do
     else forward = RANK[state] > RANK[current] end
     if forward then
       redis.call('HSET', msgKey, 'state', state)
-      redis.call('PEXPIRE', msgKey, statusTtl)
-      redis.call('RPUSH', histKey, event)
-      redis.call('PEXPIRE', histKey, statusTtl)
+      redis.call('APPEND', tag .. ':hist:' .. id, '\\n' .. event)
       redis.call('XADD', tag .. ':reports:' .. tenant, 'MAXLEN', '~', reportMaxLen, '*', 's', event, 'r', ref)
       out[j + 1] = 'applied'
     else
@@ -157,8 +157,7 @@ for j = 0, n - 1 do
     local fields = redis.call('HMGET', msgKey, 'state', 'tenant', 'ref')
     if fields[1] and RANK[fields[1]] < 4 then
       redis.call('HSET', msgKey, 'state', 'failed')
-      redis.call('RPUSH', histKey, ARGV[a + 2])
-      redis.call('PEXPIRE', histKey, statusTtl)
+      redis.call('APPEND', histKey, '\\n' .. ARGV[a + 2])
       redis.call('XADD', tag .. ':reports:' .. fields[2], 'MAXLEN', '~', reportMaxLen, '*', 's', ARGV[a + 2], 'r', fields[3])
     end
   end

@@ -119,13 +119,11 @@ export class RedisStore implements MessageStore {
     const maxQueuedPerShard = Math.ceil(this.settings.maxQueuedMessages / this.settings.shards);
     await this.write(
       [...byShard].map(async ([shard, group]) => {
-        const keys: string[] = LANES.map((lane) => this.keys.lane(shard, lane));
-        const args: (string | number)[] = [this.settings.dedupWindowMs, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, maxQueuedPerShard, group.length];
+        const args: (string | number)[] = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, maxQueuedPerShard, group.length];
         for (const { message: m } of group) {
-          keys.push(this.keys.clientRef(shard, m.tenant, m.clientRef), this.keys.message(shard, m.messageId), this.keys.history(shard, m.messageId), this.keys.reports(shard, m.tenant));
-          args.push(m.clientRef === '' ? '0' : '1', m.messageId, LANES.indexOf(m.priority) + 1, JSON.stringify(m), JSON.stringify(acceptedEvent(m)), m.tenant, m.clientRef, JSON.stringify(m.tags));
+          args.push(m.messageId, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, JSON.stringify(m.tags), JSON.stringify(m), JSON.stringify(acceptedEvent(m)));
         }
-        const results = await this.redis.sbEnqueue(keys.length, ...keys, ...args);
+        const results = await this.redis.sbEnqueue(3, ...this.laneKeys4(shard), ...args);
         group.forEach(({ message, index }, j) => {
           const result = results[j] ?? 'F';
           outcomes[index] =
@@ -207,14 +205,12 @@ export class RedisStore implements MessageStore {
     });
     await this.write(
       [...byShard].map(async ([shard, indexes]) => {
-        const keys: string[] = [];
-        const args: (string | number)[] = [this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, this.settings.dedupWindowMs, this.keys.tag(shard), indexes.length];
+        const args: (string | number)[] = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.reportRetentionPerTenant, indexes.length];
         for (const i of indexes) {
           const { event, dedupKey } = events[i] as EventToRecord;
-          keys.push(this.keys.message(shard, event.messageId), this.keys.history(shard, event.messageId), this.keys.seen(shard, dedupKey));
-          args.push(event.state, JSON.stringify(event), dedupKey === '' ? '0' : '1');
+          args.push(event.messageId, event.state, JSON.stringify(event), dedupKey);
         }
-        const results = await this.redis.sbRecordEvents(keys.length, ...keys, ...args);
+        const results = await this.redis.sbRecordEvents(0, ...args);
         indexes.forEach((i, j) => (outcomes[i] = results[j] ?? 'unknown-message'));
       }),
     );
@@ -249,7 +245,7 @@ export class RedisStore implements MessageStore {
     const shard = this.keys.shardOf(messageId);
     if (shard < 0) return undefined;
     const [fields, history] = await this.read(
-      Promise.all([this.redis.hmget(this.keys.message(shard, messageId), 'tenant', 'ref', 'state', 'tags'), this.redis.lrange(this.keys.history(shard, messageId), 0, -1)]),
+      Promise.all([this.redis.hmget(this.keys.message(shard, messageId), 'tenant', 'ref', 'state', 'tags'), this.redis.get(this.keys.history(shard, messageId))]),
     );
     const [owner, clientRef, state, tags] = fields;
     if (owner !== tenant || state === null || state === undefined) return undefined;
@@ -258,7 +254,7 @@ export class RedisStore implements MessageStore {
       tenant,
       clientRef: clientRef ?? '',
       state: state as MessageState,
-      history: history.map((e) => JSON.parse(e) as StatusEvent),
+      history: (history ?? '').split('\n').filter((e) => e !== '').map((e) => JSON.parse(e) as StatusEvent),
       tags: JSON.parse(tags ?? '[]') as string[],
     };
   }
