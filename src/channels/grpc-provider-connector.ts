@@ -257,8 +257,14 @@ export class GrpcProviderConnector implements ProviderConnector {
       const free = this.settings.window - this.pending.size;
       if (free > 0) return Math.min(wanted, free);
       await new Promise<void>((resolve) => {
-        signal.addEventListener('abort', () => resolve(), { once: true });
-        this.windowWaiters.push(resolve);
+        // The signal is usually the dispatcher's, alive as long as the node: a listener left on it
+        // after a window wake-up would pile up for good, one per wait.
+        const wake = (): void => {
+          signal.removeEventListener('abort', wake);
+          resolve();
+        };
+        signal.addEventListener('abort', wake, { once: true });
+        this.windowWaiters.push(wake);
       });
     }
     return 0;

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -93,7 +94,7 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
   const refPrefix = `${id}-${Date.now().toString(36)}`;
 
   const receivedIds: string[] = [];
-  const ledger = options.ledgerPath === undefined ? undefined : openLedger(options.ledgerPath);
+  const ledger = options.ledgerPath === undefined ? undefined : await openLedger(options.ledgerPath);
   const dueQueue: DueReports[] = [];
   let dueHead = 0;
   let dueTimer: NodeJS.Timeout | undefined;
@@ -250,9 +251,15 @@ function mulberry32(seed: number): () => number {
 /** Ledger channel names, e.g. CHANNEL_ALIMTALK → 'alimtalk', the names config and store use. */
 const LEDGER_CHANNEL_NAMES = new Map<Channel, string>(CHANNELS.map((name) => [toProviderChannel(name), name]));
 
-/** The append-only ledger: lines collect in a string and go out in one write per tick. */
-function openLedger(path: string): { append(message: ProviderMessage, duplicate: boolean): void; close(): Promise<void> } {
+/**
+ * The append-only ledger: lines collect in a string and go out in one write per tick. Resolves once
+ * the file is open, so a path that cannot be written fails the start instead of a run that records nothing.
+ */
+async function openLedger(path: string): Promise<{ append(message: ProviderMessage, duplicate: boolean): void; close(): Promise<void> }> {
   const out: WriteStream = createWriteStream(path, { flags: 'a' });
+  await once(out, 'open').catch((error: unknown) => {
+    throw new Error(`cannot open ledger ${path}: ${(error as Error).message}`, { cause: error });
+  });
   let buffered = '';
   let scheduled = false;
   let closed: Promise<void> | undefined;

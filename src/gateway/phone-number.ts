@@ -1,7 +1,8 @@
 /** Result of normalising a recipient number. */
 export type PhoneNumberResult = { ok: true; e164: string } | { ok: false; why: string };
 
-const SEPARATORS = /[\s\-().]/g;
+/** ASCII space only, not \s: a newline, tab or Unicode space in a number is junk to refuse, not a separator. */
+const SEPARATORS = /[ \-().]/g;
 const KR_MOBILE_NATIONAL = /^1[016789]\d{7,8}$/;
 
 /**

@@ -15,6 +15,8 @@ export type ValidationResult = { ok: true; message: AcceptedMessage } | { ok: fa
 const CLIENT_REF = /^[A-Za-z0-9_:.-]{1,128}$/;
 /** C0 controls other than tab, newline and carriage return, and DEL. */
 const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** Tags are one-line labels: unlike a body, no tab or line break either. */
+const TAG_CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const MAX_TAGS = 16;
 const MAX_TAG_LENGTH = 64;
 
@@ -98,7 +100,7 @@ export function validateMessage(
   if (wire.tags.length > MAX_TAGS) return reject(RejectReason.REJECT_REASON_INVALID_ARGUMENT, `tags has ${wire.tags.length} entries; the limit is ${MAX_TAGS}`);
   for (let i = 0; i < wire.tags.length; i++) {
     const tag = wire.tags[i] ?? '';
-    if (tag.length === 0 || tag.length > MAX_TAG_LENGTH || badTextIn(tag) !== null) {
+    if (tag.length === 0 || tag.length > MAX_TAG_LENGTH || badTextIn(tag) !== null || TAG_CONTROL_CHARS.test(tag)) {
       return reject(RejectReason.REJECT_REASON_INVALID_ARGUMENT, `tags[${i}] must be 1 to ${MAX_TAG_LENGTH} printable characters`);
     }
   }
@@ -128,7 +130,8 @@ export function validateMessage(
       return reject(RejectReason.REJECT_REASON_UNKNOWN_TEMPLATE, `template_id ${JSON.stringify(wire.templateId)} is not a configured template`);
     }
     for (const name of template.variables) {
-      if (wire.variables[name] === undefined) {
+      // Own keys only: "toString" or "constructor" must not count as given through the prototype.
+      if (!Object.hasOwn(wire.variables, name)) {
         return reject(RejectReason.REJECT_REASON_MISSING_VARIABLE, `variables.${name} is required by template "${template.id}"`);
       }
     }

@@ -29,7 +29,8 @@ export function renderTemplate(compiled: CompiledText, variables: Record<string,
   let text = compiled.literals[0] ?? '';
   for (let i = 0; i < compiled.names.length; i++) {
     const name = compiled.names[i] ?? '';
-    const value = variables[name];
+    // Own keys only: a variable named like an Object.prototype member ("toString") is not given by default.
+    const value = Object.hasOwn(variables, name) ? variables[name] : undefined;
     if (value === undefined) return { missing: name };
     text += value + (compiled.literals[i + 1] ?? '');
   }

@@ -52,6 +52,29 @@ export class GatewayTestClient {
     });
   }
 
+  /**
+   * Like sendStream, but resolves with the answers received so far and the status error that
+   * ended the stream (null when it ended OK), for tests of frames the server refuses.
+   */
+  async sendStreamSettled(frames: SendBatch[], inFlight = 8): Promise<{ answers: AckBatch[]; error: ServiceError | null }> {
+    const call = this.client.sendStream(this.metadata);
+    const answers: AckBatch[] = [];
+    let next = 0;
+    return new Promise((resolve) => {
+      const writeMore = (): void => {
+        while (next < frames.length && next - answers.length < inFlight) call.write(frames[next++] as SendBatch);
+        if (next === frames.length) call.end();
+      };
+      call.on('data', (batch: AckBatch) => {
+        answers.push(batch);
+        if (next < frames.length) writeMore();
+      });
+      call.on('error', (error: ServiceError) => resolve({ answers, error }));
+      call.on('end', () => resolve({ answers, error: null }));
+      writeMore();
+    });
+  }
+
   /** Collects WatchReports reports until `until` says stop (or the stream ends). */
   watchReports(cursor: string, fromOldest: boolean, until: (reports: Report[]) => boolean): Promise<Report[]> {
     const call = this.client.watchReports({ cursor, fromOldest }, this.metadata);

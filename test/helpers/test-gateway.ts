@@ -36,3 +36,30 @@ export async function startTestGateway(sim: Partial<SimProviderOptions> = {}, co
     },
   };
 }
+
+export interface BareTestGateway {
+  readonly node: GatewayNode;
+  /** A client authenticated as tenant-a. */
+  readonly client: GatewayTestClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * An in-process gateway on the memory store whose SMS providers are at the given addresses,
+ * for tests that start, stop or leave out the providers themselves (e.g. a provider that is down).
+ * Register `stop` with t.after right away.
+ */
+export async function startGatewayForProviders(smsAddresses: string[], configure?: (raw: Record<string, unknown>) => void): Promise<BareTestGateway> {
+  const raw = rawTestConfig({ sms: smsAddresses });
+  configure?.(raw);
+  const node = await startGatewayNode(compileTestConfig(raw));
+  const client = new GatewayTestClient(node.address, TEST_API_KEY);
+  return {
+    node,
+    client,
+    stop: async () => {
+      client.close();
+      await node.stop();
+    },
+  };
+}

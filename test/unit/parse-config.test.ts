@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { formatPath, parseConfig, type ConfigIssue } from '../../src/config/parse-config.js';
+
+/** A minimal valid raw config, as a YAML file would hold it. */
+function validRaw(): Record<string, any> {
+  return {
+    tenants: [
+      { id: 'bank', apiKeys: ['bank-api-key-0000001'], senderNumbers: ['15880000'] },
+      { id: 'card', apiKeys: ['card-api-key-0000001'], senderNumbers: ['15990000'] },
+    ],
+    providers: [
+      { id: 'sms-a', kind: 'grpc', address: '127.0.0.1:50061', channels: ['sms', 'lms'] },
+      { id: 'kakao', kind: 'grpc', address: '127.0.0.1:50063', channels: ['alimtalk'] },
+    ],
+    routing: { channels: { sms: ['sms-a'], lms: ['sms-a'], alimtalk: ['kakao'] } },
+    templates: [
+      { id: 'welcome', variables: ['name'], subject: 'Hi {{name}}', body: '{{name}}님, 환영합니다.', channels: { alimtalk: { templateCode: 'WELCOME_001', body: '{{name}}님' } } },
+      { id: 'static', body: 'no variables' },
+    ],
+  };
+}
+
+/** The issues parseConfig reports for the valid config after `change`; [] when it is accepted. */
+function issuesAfter(change: (raw: Record<string, any>) => void): ConfigIssue[] {
+  const raw = validRaw();
+  change(raw);
+  const result = parseConfig(raw);
+  return result.ok ? [] : result.issues;
+}
+
+test('the minimal config is valid and compiles with defaults in milliseconds', () => {
+  const result = parseConfig(validRaw());
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+  const { config } = result;
+  assert.deepEqual(config.server, { listen: '127.0.0.1:50051', metricsListen: null, maxReceiveMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 100, shutdownGraceMs: 10_000 });
+  assert.equal(config.store.kind, 'memory');
+  assert.deepEqual(config.limits, { maxBatchSize: 1000, maxBodyBytes: 4000, maxVariableBytes: 1000, defaultTtlMs: 86_400_000, maxTtlMs: 7 * 86_400_000 });
+  assert.deepEqual(config.dispatcher, { concurrency: 4, retryBackoffMs: 500, maxRetryBackoffMs: 30_000 });
+  assert.equal(config.tenantsByApiKey.get('card-api-key-0000001')?.id, 'card');
+  assert.equal(config.tenants.get('bank')?.allowInternational, false);
+  assert.equal(config.routing.defaultChannel, 'sms');
+  assert.deepEqual(config.routing.templates['welcome']?.variants.alimtalk, { subject: 'Hi {{name}}', body: '{{name}}님', templateCode: 'WELCOME_001' });
+  assert.deepEqual(config.routing.templates['static']?.variables, []);
+});
+
+test('durations accept "ms", "s", "m", "h", "d" and plain milliseconds', () => {
+  const result = parseConfig({ ...validRaw(), server: { shutdownGrace: '1.5s' }, limits: { defaultTtl: '30m', maxTtl: '2d' }, dispatcher: { retryBackoff: 250, maxRetryBackoff: '1h' } });
+  assert.ok(result.ok);
+  assert.equal(result.config.server.shutdownGraceMs, 1500);
+  assert.equal(result.config.limits.defaultTtlMs, 30 * 60_000);
+  assert.equal(result.config.limits.maxTtlMs, 2 * 86_400_000);
+  assert.equal(result.config.dispatcher.retryBackoffMs, 250);
+  assert.equal(result.config.dispatcher.maxRetryBackoffMs, 3_600_000);
+});
+
+test('the demo config parses', async () => {
+  const text = await readFile(new URL('../../../config/demo.yaml', import.meta.url), 'utf8');
+  const result = parseConfig(parseYaml(text));
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+  assert.equal(result.config.server.shutdownGraceMs, 5000);
+  assert.deepEqual(result.config.providers.map((p) => p.id), ['sim-sms-a', 'sim-sms-b', 'sim-kakao']);
+  assert.equal(result.config.tenantsByApiKey.get('demo-api-key-not-secret')?.id, 'demo');
+  assert.deepEqual(Object.keys(result.config.routing.templates), ['welcome', 'card-approval', 'otp']);
+});
+
+// --- schema.ts: one test per message of its own ---
+
+test('schema: a duration that is not one', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['server'] = { shutdownGrace: '10 seconds' })), [
+    { path: 'server.shutdownGrace', message: '"10 seconds" is not a duration; use e.g. "500ms", "30s", "5m", "24h"' },
+  ]);
+});
+
+test('schema: an address without host and port', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['providers'][0].address = 'localhost')), [
+    { path: 'providers[0].address', message: 'must be "host:port", e.g. "127.0.0.1:50051"' },
+  ]);
+  assert.deepEqual(issuesAfter((raw) => (raw['server'] = { listen: ':50051' })), [{ path: 'server.listen', message: 'must be "host:port", e.g. "127.0.0.1:50051"' }]);
+  assert.deepEqual(issuesAfter((raw) => (raw['server'] = { listen: '[::1]:50051' })), []);
+});
+
+test('schema: an id that is not lower-case letters, digits, "-" or "_"', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['tenants'][0].id = 'Bank Corp')), [
+    { path: 'tenants[0].id', message: 'must be lower-case letters, digits, "-" or "_", at most 63 characters' },
+  ]);
+  assert.deepEqual(issuesAfter((raw) => (raw['routing'].channels.sms = ['SMS-A'])), [
+    { path: 'routing.channels.sms[0]', message: 'must be lower-case letters, digits, "-" or "_", at most 63 characters' },
+  ]);
+});
+
+test('schema: a sender number that is not 3 to 15 digits', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['tenants'][1].senderNumbers = ['1588-0000'])), [
+    { path: 'tenants[1].senderNumbers[0]', message: 'must be 3 to 15 digits, e.g. "15880000"' },
+  ]);
+});
+
+test('schema: an API key shorter than 16 characters', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['tenants'][0].apiKeys = ['bank-api-key-0000001', 'short'])), [
+    { path: 'tenants[0].apiKeys[1]', message: 'must be at least 16 characters' },
+  ]);
+});
+
+test('schema: a template variable that is not an identifier', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['templates'][0].variables = ['name', 'first-name'])), [
+    { path: 'templates[0].variables[1]', message: 'must be an identifier' },
+  ]);
+});
+
+test('schema: a Redis store URL that is not redis:// or rediss://', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['store'] = { kind: 'redis', url: 'http://127.0.0.1:6379' })), [
+    { path: 'store.url', message: 'must be a redis:// or rediss:// URL' },
+  ]);
+});
+
+test('schema: a Redis key prefix with other characters', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['store'] = { kind: 'redis', keyPrefix: 'sb:prod' })), [
+    { path: 'store.keyPrefix', message: 'must be 1 to 32 letters, digits, "-" or "_"' },
+  ]);
+});
+
+test('schema: sentinels without sentinelName, or the other way round', () => {
+  const message = 'sentinels and sentinelName go together';
+  assert.deepEqual(issuesAfter((raw) => (raw['store'] = { kind: 'redis', sentinels: ['127.0.0.1:26379'] })), [{ path: 'store.sentinelName', message }]);
+  assert.deepEqual(issuesAfter((raw) => (raw['store'] = { kind: 'redis', sentinelName: 'primary' })), [{ path: 'store.sentinelName', message }]);
+  assert.deepEqual(issuesAfter((raw) => (raw['store'] = { kind: 'redis', sentinels: ['127.0.0.1:26379'], sentinelName: 'primary' })), []);
+});
+
+test('schema: unknown keys are refused at every level (strict)', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['tenant'] = {})), [{ path: '(root)', message: 'Unrecognized key: "tenant"' }]);
+  assert.deepEqual(issuesAfter((raw) => (raw['providers'][0].windows = 10)), [{ path: 'providers[0]', message: 'Unrecognized key: "windows"' }]);
+});
+
+test('schema: every problem is reported in one pass, each with its path', () => {
+  const issues = issuesAfter((raw) => {
+    raw['server'] = { listen: 'nowhere', shutdownGrace: 'soon' };
+    raw['tenants'][0].senderNumbers = ['x'];
+    raw['templates'][1].variables = ['9'];
+  });
+  assert.deepEqual(
+    issues.map((i) => i.path),
+    ['server.listen', 'server.shutdownGrace', 'tenants[0].senderNumbers[0]', 'templates[1].variables[0]'],
+  );
+});
+
+test('formatPath writes keys with dots and indexes in brackets', () => {
+  assert.equal(formatPath(['routing', 'channels', 'sms', 1]), 'routing.channels.sms[1]');
+  assert.equal(formatPath([0, 'id']), '[0].id');
+  assert.equal(formatPath([]), '(root)');
+  assert.deepEqual(parseConfig(null), { ok: false, issues: [{ path: '(root)', message: 'Invalid input: expected object, received null' }] });
+});
+
+// --- parse-config.ts: one test per message ---
+
+test('a duplicate tenant id', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['tenants'][1].id = 'bank')), [{ path: 'tenants[1].id', message: 'duplicate tenant id "bank"' }]);
+});
+
+test('a duplicate provider id', () => {
+  assert.deepEqual(
+    issuesAfter((raw) => raw['providers'].push({ id: 'sms-a', kind: 'grpc', address: '127.0.0.1:50062', channels: ['sms', 'lms'] })),
+    [{ path: 'providers[2].id', message: 'duplicate provider id "sms-a"' }],
+  );
+});
+
+test(
+  'a duplicate provider id with other channels is reported alone, without follow-on route errors',
+  () => {
+    assert.deepEqual(
+      issuesAfter((raw) => raw['providers'].push({ id: 'sms-a', kind: 'grpc', address: '127.0.0.1:50062', channels: ['sms'] })),
+      [{ path: 'providers[2].id', message: 'duplicate provider id "sms-a"' }],
+    );
+  },
+);
+
+test('a duplicate template id', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['templates'][1].id = 'welcome')), [{ path: 'templates[1].id', message: 'duplicate template id "welcome"' }]);
+});
+
+test('an API key used by two tenants', () => {
+  assert.deepEqual(issuesAfter((raw) => raw['tenants'][1].apiKeys.push('bank-api-key-0000001')), [
+    { path: 'tenants[1].apiKeys[1]', message: 'API key is already used by tenant "bank"' },
+  ]);
+});
+
+test('a route to an unknown provider', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['routing'].channels.sms = ['sms-a', 'kt-lms'])), [
+    { path: 'routing.channels.sms[1]', message: 'unknown provider "kt-lms"' },
+  ]);
+});
+
+test('a route to a provider that does not carry the channel', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['routing'].channels.alimtalk = ['sms-a'])), [
+    { path: 'routing.channels.alimtalk[0]', message: 'provider "sms-a" does not carry channel "alimtalk" (it carries sms, lms)' },
+  ]);
+});
+
+test('a default channel without providers', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['routing'].defaultChannel = 'push')), [
+    { path: 'routing.defaultChannel', message: 'channel "push" has no providers in routing.channels' },
+  ]);
+  // The default of defaultChannel is sms, so routing sms nowhere is reported too.
+  assert.deepEqual(issuesAfter((raw) => delete raw['routing'].channels.sms), [{ path: 'routing.defaultChannel', message: 'channel "sms" has no providers in routing.channels' }]);
+});
+
+test('an AlimTalk variant without its template code', () => {
+  assert.deepEqual(issuesAfter((raw) => delete raw['templates'][0].channels.alimtalk.templateCode), [
+    { path: 'templates[0].channels.alimtalk.templateCode', message: 'an AlimTalk variant needs its approved template code' },
+  ]);
+});
+
+test('a placeholder that is not a declared variable, in any text of a template', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['templates'][0].body = '{{name}} {{ amount }}')), [
+    { path: 'templates[0].body', message: 'placeholder "{{amount}}" is not in variables (name)' },
+  ]);
+  assert.deepEqual(issuesAfter((raw) => (raw['templates'][0].subject = '{{title}}')), [
+    { path: 'templates[0].subject', message: 'placeholder "{{title}}" is not in variables (name)' },
+  ]);
+  assert.deepEqual(issuesAfter((raw) => (raw['templates'][0].channels.alimtalk.body = '{{nick}}')), [
+    { path: 'templates[0].channels.alimtalk.body', message: 'placeholder "{{nick}}" is not in variables (name)' },
+  ]);
+  assert.deepEqual(issuesAfter((raw) => (raw['templates'][1].body = 'code {{code}}')), [
+    { path: 'templates[1].body', message: 'placeholder "{{code}}" is not in variables (none)' },
+  ]);
+});
+
+test('reference problems are all reported together', () => {
+  const issues = issuesAfter((raw) => {
+    raw['tenants'][1].id = 'bank';
+    raw['routing'].channels.sms = ['nope'];
+    raw['templates'][1].body = '{{x}}';
+  });
+  assert.deepEqual(
+    issues.map((i) => i.path),
+    ['tenants[1].id', 'routing.channels.sms[0]', 'templates[1].body'],
+  );
+});
+
+test('router.workers that is neither a number nor "auto"', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['router'] = { workers: 'many' })), [
+    { path: 'router.workers', message: 'must be a number of threads from 0 to 64, or "auto"' },
+  ]);
+});
