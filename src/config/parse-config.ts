@@ -22,7 +22,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /**
  * Validates raw config (as read from YAML) and compiles it. Every problem is reported, each with
- * its path, so an operator fixes a file in one pass.
+ * its path. Cross-references (providers of a route, template placeholders, duplicate ids) are
+ * checked once the file has the right shape, so a file with both kinds of problem takes two passes.
  */
 export function parseConfig(raw: unknown): ConfigResult {
   const parsed = configSchema.safeParse(raw);
@@ -52,7 +53,8 @@ function checkReferences(input: ConfigInput): ConfigIssue[] {
     }),
   );
 
-  const providers = new Map(input.providers.map((p) => [p.id, p]));
+  // The first provider of an id counts; a later duplicate is reported above, not again through the routes.
+  const providers = new Map([...input.providers].reverse().map((p) => [p.id, p]));
   for (const [channel, providerIds] of Object.entries(input.routing.channels)) {
     providerIds?.forEach((providerId, i) => {
       const provider = providers.get(providerId);

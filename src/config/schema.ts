@@ -104,7 +104,9 @@ const limitsSchema = z
 const routerSchema = z
   .object({
     /** Worker threads for rendering and routing: a number, "auto" (cores - 1, at least 1), or 0 to run inline. */
-    workers: z.union([z.number().int().min(0).max(64), z.literal('auto')]).default(0),
+    workers: z
+      .union([z.number().int().min(0).max(64), z.literal('auto')], { error: 'must be a number of threads from 0 to 64, or "auto"' })
+      .default(0),
     /** Messages per router task. */
     batchSize: z.number().int().min(1).max(10_000).default(500),
   })
