@@ -94,14 +94,22 @@ export class GrpcProviderConnector implements ProviderConnector {
       if (call === null) break;
       const chunkSize = Math.min(batch.length - next, await this.waitForWindow(batch.length - next, signal));
       if (chunkSize === 0 || this.submitCall !== call) continue;
-      const messages: ProviderMessage[] = new Array(chunkSize);
-      for (let i = 0; i < chunkSize; i++) {
-        const message = batch[next + i] as OutboundMessage;
-        messages[i] = toWireMessage(message);
-        this.pending.set(message.messageId, { batch: pendingBatch, index: next + i });
+      // A message can outlive its TTL while it waits for a connection or window: never send it late.
+      const nowMs = Date.now();
+      const messages: ProviderMessage[] = [];
+      for (let i = next; i < next + chunkSize; i++) {
+        const message = batch[i] as OutboundMessage;
+        if (message.expiresAtMs > 0 && message.expiresAtMs <= nowMs) {
+          outcomes[i] = { kind: 'rejected', code: 'TTL_EXPIRED', reason: 'the message TTL passed while it waited for the provider', retryable: false };
+          pendingBatch.remaining--;
+          continue;
+        }
+        messages.push(toWireMessage(message));
+        this.pending.set(message.messageId, { batch: pendingBatch, index: i });
       }
       next += chunkSize;
-      if (this.pending.size === chunkSize) this.lastAnswerAtMs = Date.now();
+      if (messages.length === 0) continue;
+      if (this.pending.size === messages.length) this.lastAnswerAtMs = nowMs;
       if (!call.write({ messages })) await waitForDrain(call);
     }
     // Whatever could not be written goes back to the caller for a later try.

@@ -70,7 +70,8 @@ export interface ProviderConnector {
    * Sends a batch and resolves with one outcome per message, in the same order, once the provider
    * answered each one. A message the provider never got (not connected, stream broken before the
    * answer) comes back rejected with retryable = true. The signal stops waiting for a connection
-   * or window space; messages already written are still waited for.
+   * or window space; messages already written are still waited for. A message whose expiresAtMs
+   * has passed is never sent: it comes back rejected, not retryable, with code TTL_EXPIRED.
    */
   submit(batch: readonly OutboundMessage[], signal: AbortSignal): Promise<SubmitOutcome[]>;
   /** Delivery reports and inbound messages, as they arrive, across reconnects. Ends on close(). */

@@ -1,9 +1,14 @@
-/** Resolves on the first SIGTERM or SIGINT. */
+/**
+ * Resolves on the first SIGTERM or SIGINT. The listeners stay installed afterwards, so a repeated
+ * signal during the drain that follows is ignored instead of killing the process half-way
+ * (Node's default action for a signal without listeners).
+ */
 export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let received = false;
     const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      if (received) return;
+      received = true;
       resolve(signal);
     };
     process.on('SIGTERM', onSignal);

@@ -128,7 +128,8 @@ export class Dispatcher {
             events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef })));
             done.push(routed.claimed.message.messageId);
           } else if (!outcome.retryable) {
-            events.push(record(event(routed.claimed, submittedAtMs, 'failed', { ...base, code: outcome.code, reason: outcome.reason })));
+            const state = outcome.code === 'TTL_EXPIRED' ? 'expired' : 'failed';
+            events.push(record(event(routed.claimed, submittedAtMs, state, { ...base, code: outcome.code, reason: outcome.reason })));
             done.push(routed.claimed.message.messageId);
           } else {
             retry.push(routed.claimed);

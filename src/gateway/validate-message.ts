@@ -114,6 +114,10 @@ export function validateMessage(
   if (wire.templateId === '') {
     if (content === undefined) return reject(RejectReason.REJECT_REASON_MISSING_FIELD, 'template_id or content is required');
     if (content.body === '') return reject(RejectReason.REJECT_REASON_MISSING_FIELD, 'content.body is required');
+    const [stray] = Object.keys(wire.variables);
+    if (stray !== undefined) {
+      return reject(RejectReason.REJECT_REASON_INVALID_ARGUMENT, `variables.${stray} is given but the message has no template_id; variables apply only to templates`);
+    }
     for (const [field, value] of [['content.body', content.body], ['content.subject', content.subject]] as const) {
       const bad = badTextIn(value);
       if (bad !== null) return reject(RejectReason.REJECT_REASON_INVALID_TEXT, `${field} ${bad}`);

@@ -34,3 +34,27 @@ test('submit waits for window space without leaving listeners on the caller sign
   assert.equal(getEventListeners(signal, 'abort').length, 0);
   assert.equal(sim.received().length, 100);
 });
+
+test('a message whose TTL passes while it waits for window space is never sent and comes back TTL_EXPIRED', async (t) => {
+  const sim = await startSimProvider({ latencyMs: 400 });
+  t.after(() => sim.close());
+  const connector = new GrpcProviderConnector({
+    id: 'sim',
+    kind: 'grpc',
+    address: sim.address,
+    channels: ['sms'],
+    window: 1,
+    connectTimeoutMs: 5_000,
+    reconnectBackoffMs: 50,
+    maxReconnectBackoffMs: 500,
+  });
+  t.after(() => connector.close());
+  const signal = new AbortController().signal;
+  const holder = connector.submit([outbound(1)], signal); // holds the only window slot for 400 ms
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const late = { ...outbound(2), expiresAtMs: Date.now() + 100 };
+  const [lateOutcome] = await connector.submit([late], signal);
+  assert.deepEqual(lateOutcome, { kind: 'rejected', code: 'TTL_EXPIRED', reason: 'the message TTL passed while it waited for the provider', retryable: false });
+  assert.equal((await holder)[0]?.kind, 'accepted');
+  assert.deepEqual(sim.received(), ['m-1']);
+});

@@ -63,6 +63,12 @@ const BAD_MESSAGES: BadCase[] = [
     details: 'set either template_id or content, not both',
   },
   { name: 'neither template nor content', message: { templateId: '', variables: {} }, code: Status.INVALID_ARGUMENT, details: 'template_id or content is required' },
+  {
+    name: 'variables with raw content',
+    message: { content: { body: 'hi', subject: '' }, variables: { name: 'Kim' } },
+    code: Status.INVALID_ARGUMENT,
+    details: 'variables.name is given but the message has no template_id; variables apply only to templates',
+  },
   { name: 'empty content.body', message: { content: { body: '', subject: 'subject only' } }, code: Status.INVALID_ARGUMENT, details: 'content.body is required' },
   {
     name: 'content.body one byte over the limit',
