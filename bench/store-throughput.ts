@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { credentials, Metadata } from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
 import { Channel } from '../src/gen/switchboard/provider/v1/provider.js';
 import { MessageGatewayClient, type AckBatch, type Message, type SendBatch } from '../src/gen/switchboard/v1/gateway.js';
 import { startSimProvider } from '../src/channels/sim-provider.js';
@@ -149,6 +150,16 @@ try {
   const redisResult = await runScenario('redis', `{ kind: redis, url: "${redis.url}", shards: 4 }`, dir);
   console.log(`bulk SendStream, ${MESSAGES} messages, ${STREAMS} streams, ${FRAME} per frame, one gateway node, one simulated provider`);
   console.table([memory, redisResult]);
+  // Where Redis spent its time, so an optimisation can aim at the right command.
+  const stats = new Redis(redis.url);
+  const lines = ((await stats.info('commandstats')) as string).split('\n').filter((l) => l.startsWith('cmdstat_'));
+  await stats.quit();
+  const top = lines
+    .map((l) => ({ command: l.slice(8, l.indexOf(':')), calls: Number(/calls=(\d+)/.exec(l)?.[1]), usec: Number(/usec=(\d+)/.exec(l)?.[1]) }))
+    .sort((a, b) => b.usec - a.usec)
+    .slice(0, 8);
+  console.log('redis time by command (top 8):');
+  console.table(top.map((c) => ({ ...c, msPerRun: Math.round(c.usec / 1000), usecPerMessage: Number((c.usec / MESSAGES).toFixed(2)) })));
   const ratio = redisResult.deliveredPerSec / memory.deliveredPerSec;
   console.log(`redis/memory delivered ratio: ${ratio.toFixed(2)} (target >= 0.50: ${ratio >= 0.5 ? 'met' : 'MISSED'})`);
 } finally {

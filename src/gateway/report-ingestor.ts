@@ -20,7 +20,8 @@ export interface IngestStats {
 
 /**
  * Reads a connector's reports, stores them, and only then acks them to the provider, so a report
- * is never lost across reconnects. Provider report ids are dedup keys: a resent report is dropped.
+ * is never lost across reconnects. A resent inbound message is dropped by its report id; a resent
+ * delivery report changes nothing because final states are final.
  */
 export async function ingestReports(connector: ProviderConnector, deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
   for await (const batch of connector.reports()) {
@@ -52,7 +53,9 @@ async function storeReports(providerId: string, reports: readonly ProviderReport
           code: d.code,
           reason: d.description,
         },
-        dedupKey,
+        // No dedup key: delivery reports carry final states, and the monotone state machine already
+        // turns a resent one into a no-op ('stale'), without a key per report in the store.
+        dedupKey: '',
       });
     }
     const m = report.inbound;

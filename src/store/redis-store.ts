@@ -162,15 +162,21 @@ export class RedisStore implements MessageStore {
   }
 
   async complete(messageIds: readonly string[]): Promise<void> {
-    const pipeline = this.redis.pipeline();
+    // One XACK and one XDEL per stream for the whole batch.
+    const entriesByStream = new Map<string, string[]>();
     for (const id of messageIds) {
       const entry = this.claimed.get(id);
       if (entry === undefined) continue;
       this.claimed.delete(id);
       const stream = this.keys.lane(entry.shard, entry.lane);
-      pipeline.xack(stream, CONSUMER_GROUP, entry.entryId).xdel(stream, entry.entryId);
+      let entries = entriesByStream.get(stream);
+      if (entries === undefined) entriesByStream.set(stream, (entries = []));
+      entries.push(entry.entryId);
     }
-    if (pipeline.length > 0) await this.write([pipeline.exec()]);
+    if (entriesByStream.size === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const [stream, entries] of entriesByStream) pipeline.xack(stream, CONSUMER_GROUP, ...entries).xdel(stream, ...entries);
+    await this.write([pipeline.exec()]);
   }
 
   async retryLater(messages: readonly ClaimedMessage[], delayMs: number): Promise<void> {
