@@ -9,6 +9,8 @@ import {
   type MessageStatus,
   type SendResponse,
 } from '../gen/switchboard/v1/gateway.js';
+import { CHANNELS } from '../domain/channel.js';
+import { toGatewayChannel } from '../gateway/gateway-channel.js';
 import { CliError } from './cli-error.js';
 import { connectToGateway, DEMO_API_KEY, describeServiceError, type GatewayConnection } from './gateway-client.js';
 
@@ -68,12 +70,7 @@ export async function runSendCommand(argv: string[]): Promise<void> {
     content: values.body === undefined ? undefined : { body: values.body, subject: values.subject ?? '' },
     kind: pickEnum('--kind', values.kind, { informational: MessageKind.MESSAGE_KIND_INFORMATIONAL, advertising: MessageKind.MESSAGE_KIND_ADVERTISING }, MessageKind.MESSAGE_KIND_UNSPECIFIED),
     priority: pickEnum('--priority', values.priority, { urgent: Priority.PRIORITY_URGENT, normal: Priority.PRIORITY_NORMAL, bulk: Priority.PRIORITY_BULK }, Priority.PRIORITY_UNSPECIFIED),
-    channel: pickEnum(
-      '--channel',
-      values.channel,
-      { sms: Channel.CHANNEL_SMS, lms: Channel.CHANNEL_LMS, mms: Channel.CHANNEL_MMS, alimtalk: Channel.CHANNEL_ALIMTALK, friendtalk: Channel.CHANNEL_FRIENDTALK, push: Channel.CHANNEL_PUSH },
-      Channel.CHANNEL_UNSPECIFIED,
-    ),
+    channel: pickEnum('--channel', values.channel, Object.fromEntries(CHANNELS.map((name) => [name, toGatewayChannel(name)])), Channel.CHANNEL_UNSPECIFIED),
     ttlMs: 0,
     tags: [],
   };

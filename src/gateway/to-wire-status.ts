@@ -1,8 +1,6 @@
-import type { ChannelName } from '../domain/channel.js';
 import type { MessageState as DomainState } from '../domain/message-state.js';
 import type { InboundEvent, StatusEvent as DomainEvent } from '../domain/status-event.js';
 import {
-  Channel,
   MessageState,
   type InboundMessage,
   type MessageStatus,
@@ -10,6 +8,7 @@ import {
   type StatusEvent,
 } from '../gen/switchboard/v1/gateway.js';
 import type { StatusRecord, StoredReport } from '../store/store.js';
+import { toGatewayChannel } from './gateway-channel.js';
 
 const STATES: Record<DomainState, MessageState> = {
   accepted: MessageState.MESSAGE_STATE_ACCEPTED,
@@ -23,26 +22,13 @@ const STATES: Record<DomainState, MessageState> = {
   cancelled: MessageState.MESSAGE_STATE_CANCELLED,
 };
 
-const CHANNELS: Record<ChannelName, Channel> = {
-  sms: Channel.CHANNEL_SMS,
-  lms: Channel.CHANNEL_LMS,
-  mms: Channel.CHANNEL_MMS,
-  alimtalk: Channel.CHANNEL_ALIMTALK,
-  friendtalk: Channel.CHANNEL_FRIENDTALK,
-  push: Channel.CHANNEL_PUSH,
-};
-
-function toWireChannel(channel: ChannelName | null): Channel {
-  return channel === null ? Channel.CHANNEL_UNSPECIFIED : CHANNELS[channel];
-}
-
 export function toWireEvent(event: DomainEvent, clientRef: string): StatusEvent {
   return {
     messageId: event.messageId,
     clientRef,
     state: STATES[event.state],
     atMs: event.atMs,
-    channel: toWireChannel(event.channel),
+    channel: toGatewayChannel(event.channel),
     providerId: event.providerId,
     providerRef: event.providerRef,
     code: event.code,
@@ -63,7 +49,7 @@ export function toWireStatus(record: StatusRecord): MessageStatus {
 function toWireInbound(event: InboundEvent): InboundMessage {
   return {
     providerId: event.providerId,
-    channel: toWireChannel(event.channel),
+    channel: toGatewayChannel(event.channel),
     from: event.from,
     to: event.to,
     body: event.body,

@@ -2,6 +2,7 @@ import type { Config, Tenant } from '../config/config.js';
 import type { ChannelName } from '../domain/channel.js';
 import type { AcceptedMessage, MessageKind, MessagePriority } from '../domain/message.js';
 import { Channel, MessageKind as WireKind, Priority, RejectReason, type Message } from '../gen/switchboard/v1/gateway.js';
+import { fromGatewayChannel } from './gateway-channel.js';
 import { normalizePhoneNumber } from './phone-number.js';
 
 /** A message the gateway refuses, with a stable reason code and a sentence naming the field. */
@@ -20,14 +21,6 @@ const TAG_CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const MAX_TAGS = 16;
 const MAX_TAG_LENGTH = 64;
 
-const CHANNELS: Partial<Record<Channel, ChannelName>> = {
-  [Channel.CHANNEL_SMS]: 'sms',
-  [Channel.CHANNEL_LMS]: 'lms',
-  [Channel.CHANNEL_MMS]: 'mms',
-  [Channel.CHANNEL_ALIMTALK]: 'alimtalk',
-  [Channel.CHANNEL_FRIENDTALK]: 'friendtalk',
-  [Channel.CHANNEL_PUSH]: 'push',
-};
 const PRIORITIES: Partial<Record<Priority, MessagePriority>> = {
   [Priority.PRIORITY_UNSPECIFIED]: 'normal',
   [Priority.PRIORITY_URGENT]: 'urgent',
@@ -91,7 +84,7 @@ export function validateMessage(
   if (priority === undefined) return reject(RejectReason.REJECT_REASON_INVALID_ARGUMENT, `priority ${wire.priority} is not a valid Priority`);
   let channel: ChannelName | null = null;
   if (wire.channel !== Channel.CHANNEL_UNSPECIFIED) {
-    channel = CHANNELS[wire.channel] ?? null;
+    channel = fromGatewayChannel(wire.channel) ?? null;
     if (channel === null) return reject(RejectReason.REJECT_REASON_INVALID_ARGUMENT, `channel ${wire.channel} is not a valid Channel`);
   }
   if (wire.ttlMs > limits.maxTtlMs) {
