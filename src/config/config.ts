@@ -44,6 +44,8 @@ export interface RedisStoreSettings {
   /** host:port of each sentinel; empty for a direct connection. */
   readonly sentinels: readonly string[];
   readonly sentinelName: string;
+  /** host:port of Redis Cluster seed nodes; empty when not a cluster. */
+  readonly clusterNodes: readonly string[];
   readonly keyPrefix: string;
   readonly shards: number;
   readonly durability: 'local' | 'replicated';

@@ -117,6 +117,7 @@ function compileStore(store: ConfigInput['store']): StoreSettings {
     url: store.url,
     sentinels: store.sentinels ?? [],
     sentinelName: store.sentinelName ?? '',
+    clusterNodes: store.cluster ?? [],
     keyPrefix: store.keyPrefix,
     shards: store.shards,
     durability: store.durability,

@@ -58,6 +58,8 @@ const redisStoreSchema = z
     /** Sentinels to ask for the primary (host:port each); with sentinelName, url then only supplies password/db. */
     sentinels: z.array(hostPort).optional(),
     sentinelName: z.string().optional(),
+    /** Redis Cluster seed nodes (host:port each); url then only supplies user/password. */
+    cluster: z.array(hostPort).min(1).optional(),
     /** Prefix of every key, so several deployments can share one Redis. */
     keyPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1 to 32 letters, digits, "-" or "_"').default('sb'),
     /** Queue shards; each is its own hash tag, so shards spread over a Redis Cluster. */
@@ -84,6 +86,12 @@ const redisStoreSchema = z
   .refine((s) => (s.sentinels === undefined) === (s.sentinelName === undefined), {
     message: 'sentinels and sentinelName go together',
     path: ['sentinelName'],
+  })
+  .refine((s) => s.cluster === undefined || s.sentinels === undefined, { message: 'use either cluster or sentinels, not both', path: ['cluster'] })
+  // WAIT confirms replicas of the connection's own node; a cluster spreads one batch over many nodes.
+  .refine((s) => s.cluster === undefined || s.durability !== 'replicated', {
+    message: 'durability "replicated" is not supported with cluster yet; use "local" with appendfsync always',
+    path: ['durability'],
   });
 
 const limitsSchema = z

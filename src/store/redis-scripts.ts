@@ -58,8 +58,8 @@ return out
 /**
  * Applies status events to messages of one shard, keeping the state machine monotone, and
  * appends each applied event to the message's history and its tenant's report stream.
- * Keys are derived from the shard tag (same slot). History and status keep the TTL set at
- * acceptance.
+ * KEYS: one key of the shard (only to route the call to the node that owns the shard's slot);
+ * the keys used are derived from the shard tag. History and status keep the TTL set at acceptance.
  * ARGV: tag, dedupTtlMs, reportMaxLen, count, then for each event: messageId, state, eventJson, dedupKey ('' for none).
  * Returns for each event 'applied', 'stale', 'unknown-message' or 'duplicate'.
  */

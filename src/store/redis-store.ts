@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { RedisStoreSettings } from '../config/config.js';
 import type { AcceptedMessage, MessagePriority } from '../domain/message.js';
 import type { MessageState } from '../domain/message-state.js';
@@ -45,10 +45,15 @@ interface ScriptCommands {
   sbMoveDue(numKeys: number, ...args: (string | number)[]): Promise<number>;
   sbDeadLetter(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
-type ScriptedRedis = Redis & ScriptCommands;
+/** A standalone/Sentinel client or a Cluster client: the store uses only what both offer. */
+type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 
-/** How long a blocking claim waits in Redis before checking its abort signal again. */
-const CLAIM_BLOCK_MS = 200;
+/**
+ * How long an idle claim waits before looking again. Reads are single-key (multi-key reads across
+ * shards would cross Cluster slots), so instead of blocking in Redis an idle node polls; an enqueue
+ * on this node wakes it at once.
+ */
+const CLAIM_POLL_MS = 20;
 /** How often an idle report watcher looks for reports written by other nodes. */
 const REPORT_POLL_MS = 100;
 /** How often due retries are moved back to the queues. */
@@ -57,21 +62,21 @@ const MOVE_DUE_INTERVAL_MS = 100;
 /**
  * The durable store shared by every gateway node: Redis Streams with one consumer group per queue
  * stream, sharded by hash tag, with status, history, dedup keys and report streams beside them
- * (see redis-keys.ts for the layout). Writes are Lua scripts over whole batches; blocking reads
- * use their own connection so a blocked read never delays an enqueue.
+ * (see redis-keys.ts for the layout). Writes are Lua scripts over whole batches. No command spans
+ * two shards, so the same code runs on a single Redis, behind Sentinel, and on Redis Cluster.
  */
 export class RedisStore implements MessageStore {
   private readonly keys: RedisKeys;
   private readonly consumer = `node-${randomBytes(6).toString('hex')}`;
   private readonly claimed = new Map<string, ClaimedEntry>();
   private readonly localReports = new Waiters();
+  private readonly localArrivals = new Waiters();
   private lastMoveDueMs = 0;
   private lastReclaimMs = 0;
 
   private constructor(
     private readonly settings: RedisStoreSettings,
     private readonly redis: ScriptedRedis,
-    private readonly blocking: Redis,
     private readonly now: () => number,
   ) {
     this.keys = new RedisKeys(settings.keyPrefix, settings.shards);
@@ -82,10 +87,8 @@ export class RedisStore implements MessageStore {
    * Fails with a message an operator can act on when Redis is unreachable or misconfigured.
    */
   static async connect(settings: RedisStoreSettings, now: () => number = Date.now): Promise<RedisStore> {
-    const options = redisOptions(settings);
-    const redis = new Redis(settings.url, { ...options, commandTimeout: settings.commandTimeoutMs }) as ScriptedRedis;
-    const blocking = new Redis(settings.url, { ...options, commandTimeout: settings.commandTimeoutMs + CLAIM_BLOCK_MS });
-    for (const client of [redis, blocking]) client.on('error', (error: Error) => log('warn', 'redis connection error', { error: error.message }));
+    const redis = createClient(settings);
+    redis.on('error', (error: Error) => log('warn', 'redis connection error', { error: error.message }));
     redis.defineCommand('sbEnqueue', { lua: ENQUEUE_SCRIPT });
     redis.defineCommand('sbRecordEvents', { lua: RECORD_EVENTS_SCRIPT });
     redis.defineCommand('sbRecordInbound', { lua: RECORD_INBOUND_SCRIPT });
@@ -93,14 +96,13 @@ export class RedisStore implements MessageStore {
     redis.defineCommand('sbMoveDue', { lua: MOVE_DUE_SCRIPT });
     redis.defineCommand('sbDeadLetter', { lua: DEAD_LETTER_SCRIPT });
     try {
-      await Promise.all([redis.connect(), blocking.connect()]);
+      await redis.connect();
       await checkEvictionPolicy(redis);
-      const store = new RedisStore(settings, redis, blocking, now);
+      const store = new RedisStore(settings, redis, now);
       await store.createGroups();
       return store;
     } catch (error) {
       redis.disconnect();
-      blocking.disconnect();
       throw error;
     }
   }
@@ -131,7 +133,10 @@ export class RedisStore implements MessageStore {
         });
       }),
     );
-    if (outcomes.some((o) => o.kind === 'accepted')) this.localReports.notify();
+    if (outcomes.some((o) => o.kind === 'accepted')) {
+      this.localReports.notify();
+      this.localArrivals.notify();
+    }
     return outcomes;
   }
 
@@ -142,21 +147,16 @@ export class RedisStore implements MessageStore {
       // Urgent first, then normal, then bulk: a lane is read only when the ones before it could not fill the batch.
       for (const lane of LANES) {
         if (taken.length >= maxCount) break;
-        const reply = (await this.redis.xreadgroup(
-          'GROUP', CONSUMER_GROUP, this.consumer, 'COUNT', Math.ceil((maxCount - taken.length) / this.settings.shards),
-          'STREAMS', ...this.laneKeys(lane), ...this.laneKeys(lane).map(() => '>'),
-        )) as StreamReply;
-        this.collect(reply, taken, 0);
+        const count = Math.ceil((maxCount - taken.length) / this.settings.shards);
+        const replies = await this.read(
+          Promise.all(
+            this.laneKeys(lane).map((key) => this.redis.xreadgroup('GROUP', CONSUMER_GROUP, this.consumer, 'COUNT', count, 'STREAMS', key, '>') as Promise<StreamReply>),
+          ),
+        );
+        for (const reply of replies) this.collect(reply, taken);
       }
       if (taken.length > 0) return taken;
-      // Nothing queued: wait in Redis (on the blocking connection) for any lane to receive something.
-      const allKeys = LANES.flatMap((lane) => this.laneKeys(lane));
-      const reply = (await this.blocking.xreadgroup(
-        'GROUP', CONSUMER_GROUP, this.consumer, 'COUNT', Math.ceil(maxCount / allKeys.length), 'BLOCK', CLAIM_BLOCK_MS,
-        'STREAMS', ...allKeys, ...allKeys.map(() => '>'),
-      )) as StreamReply;
-      this.collect(reply, taken, 0);
-      if (taken.length > 0) return taken;
+      await this.localArrivals.wait(AbortSignal.any([signal, AbortSignal.timeout(CLAIM_POLL_MS)]));
     }
     return [];
   }
@@ -174,9 +174,8 @@ export class RedisStore implements MessageStore {
       entries.push(entry.entryId);
     }
     if (entriesByStream.size === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const [stream, entries] of entriesByStream) pipeline.xack(stream, CONSUMER_GROUP, ...entries).xdel(stream, ...entries);
-    await this.write([pipeline.exec()]);
+    // One pipeline per stream: its two commands share a key, so they go to one node even on a cluster.
+    await this.write([...entriesByStream].map(([stream, entries]) => this.redis.pipeline().xack(stream, CONSUMER_GROUP, ...entries).xdel(stream, ...entries).exec()));
   }
 
   async retryLater(messages: readonly ClaimedMessage[], delayMs: number): Promise<void> {
@@ -216,7 +215,8 @@ export class RedisStore implements MessageStore {
           const { event, dedupKey } = events[i] as EventToRecord;
           args.push(event.messageId, event.state, JSON.stringify(event), dedupKey);
         }
-        const results = await this.redis.sbRecordEvents(0, ...args);
+        // The shard's queue key is declared (not used) so the script runs on the node that owns the shard's slot.
+        const results = await this.redis.sbRecordEvents(1, this.keys.lane(shard, 'normal'), ...args);
         indexes.forEach((i, j) => (outcomes[i] = results[j] ?? 'unknown-message'));
       }),
     );
@@ -282,15 +282,18 @@ export class RedisStore implements MessageStore {
       throw new InvalidCursorError(`cursor ${JSON.stringify(cursor)} is not a cursor this gateway issued`);
     }
     while (!signal.aborted) {
-      const reply = (await this.read(this.redis.xread('COUNT', maxCount, 'STREAMS', ...keys, ...positions))) as StreamReply;
+      const replies = await this.read(
+        Promise.all(keys.map((key, shard) => this.redis.xread('COUNT', maxCount, 'STREAMS', key, positions[shard] as string) as Promise<StreamReply>)),
+      );
       const reports: StoredReport[] = [];
-      for (const [key, entries] of reply ?? []) {
-        const shard = keys.indexOf(key);
-        for (const [id, fields] of entries) {
-          positions[shard] = id;
-          reports.push(toStoredReport(positions.join(','), fields));
+      replies.forEach((reply, shard) => {
+        for (const [, entries] of reply ?? []) {
+          for (const [id, fields] of entries) {
+            positions[shard] = id;
+            reports.push(toStoredReport(positions.join(','), fields));
+          }
         }
-      }
+      });
       if (reports.length > 0) return reports;
       // Other nodes write reports too, so poll; a local write wakes the watcher at once.
       const timer = AbortSignal.timeout(REPORT_POLL_MS);
@@ -300,21 +303,26 @@ export class RedisStore implements MessageStore {
   }
 
   async latestCursor(tenant: string): Promise<string> {
-    const pipeline = this.redis.pipeline();
-    for (let shard = 0; shard < this.settings.shards; shard++) pipeline.xinfo('STREAM', this.keys.reports(shard, tenant));
-    const results = (await this.read(pipeline.exec())) ?? [];
-    return results
-      .map(([error, info]) => {
-        if (error) return '0-0'; // no such stream yet
-        const fields = info as unknown[];
-        return String(fields[fields.indexOf('last-generated-id') + 1] ?? '0-0');
-      })
-      .join(',');
+    const positions = await this.read(
+      Promise.all(
+        Array.from({ length: this.settings.shards }, (_, shard) =>
+          (this.redis.xinfo('STREAM', this.keys.reports(shard, tenant)) as Promise<unknown[]>).then(
+            (fields) => String(fields[fields.indexOf('last-generated-id') + 1] ?? '0-0'),
+            (error: Error) => {
+              if (error.message.includes('no such key')) return '0-0'; // no report on this shard yet
+              throw error;
+            },
+          ),
+        ),
+      ),
+    );
+    return positions.join(',');
   }
 
   async close(): Promise<void> {
     this.localReports.notify();
-    await Promise.allSettled([this.redis.quit(), this.blocking.quit()]);
+    this.localArrivals.notify();
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   /** The shard streams of one lane. */
@@ -326,7 +334,7 @@ export class RedisStore implements MessageStore {
     return LANES.map((lane) => this.keys.lane(shard, lane));
   }
 
-  private collect(reply: StreamReply, into: ClaimedMessage[], extraDeliveries: number): void {
+  private collect(reply: StreamReply, into: ClaimedMessage[]): void {
     for (const [key, entries] of reply ?? []) {
       const { shard, lane } = this.parseLaneKey(key);
       for (const [entryId, fields] of entries) {
@@ -334,8 +342,8 @@ export class RedisStore implements MessageStore {
         if (payload === undefined) continue;
         const attempts = Number(fieldOf(fields, 'a') ?? '0');
         const message = JSON.parse(payload) as AcceptedMessage;
-        this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: attempts + 1 + extraDeliveries });
-        into.push({ message, deliveryCount: attempts + 1 + extraDeliveries });
+        this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: attempts + 1 });
+        into.push({ message, deliveryCount: attempts + 1 });
       }
     }
   }
@@ -372,7 +380,7 @@ export class RedisStore implements MessageStore {
         const pending = (await this.redis.xpending(stream, CONSUMER_GROUP, 'IDLE', this.settings.claimIdleMs, '-', '+', 100)) as [string, string, number, number][];
         if (pending.length === 0) continue;
         const ids = pending.map(([id]) => id);
-        const entries = (await this.redis.xclaim(stream, CONSUMER_GROUP, this.consumer, this.settings.claimIdleMs, ...ids)) as [string, string[] | null][];
+        const entries = (await this.redis.call('XCLAIM', stream, CONSUMER_GROUP, this.consumer, this.settings.claimIdleMs, ...ids)) as [string, string[] | null][];
         const deliveries = new Map(pending.map(([id, , , count]) => [id, count]));
         const dead: [string, string, AcceptedMessage][] = [];
         const revived: ClaimedMessage[] = [];
@@ -456,26 +464,41 @@ export class RedisStore implements MessageStore {
   }
 }
 
-function redisOptions(settings: RedisStoreSettings) {
-  const sentinels = settings.sentinels.map((s) => ({ host: s.slice(0, s.lastIndexOf(':')), port: Number(s.slice(s.lastIndexOf(':') + 1)) }));
-  return {
+function createClient(settings: RedisStoreSettings): ScriptedRedis {
+  const options = {
     lazyConnect: true,
     // Fail fast while disconnected instead of queueing commands without bound; ioredis reconnects by itself.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    commandTimeout: settings.commandTimeoutMs,
     retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000),
-    ...(sentinels.length > 0 ? { sentinels, name: settings.sentinelName } : {}),
   };
+  const address = (hostPort: string) => ({ host: hostPort.slice(0, hostPort.lastIndexOf(':')), port: Number(hostPort.slice(hostPort.lastIndexOf(':') + 1)) });
+  if (settings.clusterNodes.length > 0) {
+    const url = new URL(settings.url);
+    const auth = { ...(url.username ? { username: decodeURIComponent(url.username) } : {}), ...(url.password ? { password: decodeURIComponent(url.password) } : {}) };
+    return new Cluster(settings.clusterNodes.map(address), {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000),
+      redisOptions: { ...options, ...auth },
+    }) as ScriptedRedis;
+  }
+  const sentinel = settings.sentinels.length > 0 ? { sentinels: settings.sentinels.map(address), name: settings.sentinelName } : {};
+  return new Redis(settings.url, { ...options, ...sentinel }) as ScriptedRedis;
 }
 
-/** A Redis that may evict keys could drop queued messages or dedup keys silently: refuse it. */
-async function checkEvictionPolicy(redis: Redis): Promise<void> {
-  const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
-  const policy = reply[1];
-  if (policy !== 'noeviction') {
-    throw new Error(
-      `Redis maxmemory-policy is "${policy}": it may evict queued messages. Set "maxmemory-policy noeviction" (CONFIG SET maxmemory-policy noeviction, and in redis.conf) before starting the gateway.`,
-    );
+/** A Redis that may evict keys could drop queued messages or dedup keys silently: refuse it (on every primary of a cluster). */
+async function checkEvictionPolicy(redis: Redis | Cluster): Promise<void> {
+  const primaries = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const node of primaries) {
+    const reply = (await node.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy !== 'noeviction') {
+      throw new Error(
+        `Redis maxmemory-policy is "${policy}": it may evict queued messages. Set "maxmemory-policy noeviction" (CONFIG SET maxmemory-policy noeviction, and in redis.conf) before starting the gateway.`,
+      );
+    }
   }
 }
 

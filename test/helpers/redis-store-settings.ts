@@ -8,6 +8,7 @@ export function redisStoreSettings(url: string, overrides: Partial<RedisStoreSet
     url,
     sentinels: [],
     sentinelName: '',
+    clusterNodes: [],
     keyPrefix: `t${randomUUID().slice(0, 8)}`,
     shards: 2,
     durability: 'local',

@@ -39,6 +39,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
     child = proc;
     const spawnError = new Promise<never>((_, reject) => proc.once('error', (e) => reject(new Error(`cannot start redis-server (is it installed? npm test installs it): ${e.message}`))));
     const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    probe.on('error', () => {}); // refused until the server is up: expected while probing
     try {
       await Promise.race([
         spawnError,
