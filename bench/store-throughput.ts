@@ -25,6 +25,8 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '2' },
     frame: { type: 'string', default: '500' },
     'max-seconds': { type: 'string', default: '60' },
+    /** Redis store shards (store.shards). */
+    shards: { type: 'string', default: '4' },
     /** Write a CPU profile of each gateway process into this folder (node --cpu-prof). */
     'profile-dir': { type: 'string' },
   },
@@ -33,6 +35,7 @@ const MESSAGES = Number(values.messages);
 const STREAMS = Number(values.streams);
 const FRAME = Number(values.frame);
 const MAX_MS = Number(values['max-seconds']) * 1000;
+const SHARDS = Number(values.shards);
 
 interface Result {
   store: string;
@@ -147,7 +150,7 @@ const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
 const redis = await startRedisServer(dir);
 try {
   const memory = await runScenario('memory', '{ kind: memory }', dir);
-  const redisResult = await runScenario('redis', `{ kind: redis, url: "${redis.url}", shards: 4 }`, dir);
+  const redisResult = await runScenario('redis', `{ kind: redis, url: "${redis.url}", shards: ${SHARDS} }`, dir);
   console.log(`bulk SendStream, ${MESSAGES} messages, ${STREAMS} streams, ${FRAME} per frame, one gateway node, one simulated provider`);
   console.table([memory, redisResult]);
   // Where Redis spent its time, so an optimisation can aim at the right command.

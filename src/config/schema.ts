@@ -80,7 +80,8 @@ const redisStoreSchema = z
     maxQueuedMessages: z.number().int().min(1).default(10_000_000),
     dedupWindow: duration.default(86_400_000),
     statusRetention: duration.default(86_400_000),
-    reportRetentionPerTenant: z.number().int().min(1).default(1_000_000),
+    /** Report-stream entries kept per tenant and shard; an entry holds the reports written together (up to a batch). */
+    reportRetentionPerTenant: z.number().int().min(1).default(100_000),
   })
   .strict()
   .refine((s) => (s.sentinels === undefined) === (s.sentinelName === undefined), {

@@ -7,11 +7,12 @@
  *
  *   <prefix>:{s3}:q:urgent | q:normal | q:bulk    queue streams (consumer group "dispatch")
  *   <prefix>:{s3}:delayed                         ZSET of messages waiting for a retry, by due time
- *   <prefix>:{s3}:msg:<messageId>                 HASH tenant, ref, state, tags
- *   <prefix>:{s3}:hist:<messageId>                STRING of status events (JSON lines), oldest first
+ *   <prefix>:{s3}:msg:<messageId>                 STRING state, tenant, ref, tags, then the status
+ *                                                 events (JSON lines), oldest first; TTL = status retention
  *   <prefix>:{s3}:ref:<tenant>:<clientRef>        STRING messageId, TTL = dedup window
  *   <prefix>:{s3}:seen:<dedupKey>                 STRING, TTL = dedup window (provider report ids)
- *   <prefix>:{s3}:reports:<tenant>                STREAM of the tenant's reports from this shard
+ *   <prefix>:{s3}:reports:<tenant>                STREAM of the tenant's reports from this shard, one entry
+ *                                                 per write (field b: report lines, see redis-scripts.ts)
  *   <prefix>:{s3}:dead                            STREAM of dead-lettered messages
  */
 import type { MessagePriority } from '../domain/message.js';
@@ -39,14 +40,6 @@ export class RedisKeys {
 
   message(shard: number, messageId: string): string {
     return `${this.tag(shard)}:msg:${messageId}`;
-  }
-
-  history(shard: number, messageId: string): string {
-    return `${this.tag(shard)}:hist:${messageId}`;
-  }
-
-  seen(shard: number, dedupKey: string): string {
-    return `${this.tag(shard)}:seen:${dedupKey}`;
   }
 
   reports(shard: number, tenant: string): string {

@@ -4,10 +4,47 @@
  * again after a reconnect, and running a script twice must not store a message twice.
  */
 
-/** Shared by the scripts that apply status events: the progress rank of each state. */
+/**
+ * Shared by the scripts that write reports: lines are collected per tenant and written as one
+ * report-stream entry per tenant per call (field "b", lines joined by newlines), instead of one
+ * entry per event. A line is "s<clientRef>\t<statusEventJson>" or "i\t<inboundJson>".
+ */
+const REPORT_LINES = `
+local reportLines, reportTenants = {}, {}
+local function addReport(tenant, line)
+  local lines = reportLines[tenant]
+  if not lines then
+    lines = {}
+    reportLines[tenant] = lines
+    reportTenants[#reportTenants + 1] = tenant
+  end
+  lines[#lines + 1] = line
+end
+local function flushReports(tag, maxLen)
+  for _, tenant in ipairs(reportTenants) do
+    redis.call('XADD', tag .. ':reports:' .. tenant, 'MAXLEN', '~', maxLen, '*', 'b', table.concat(reportLines[tenant], '\\n'))
+  end
+end
+`;
+
+/**
+ * Shared by the scripts that apply status events: the progress rank of each state, and the message
+ * record. A message is one string key, so applying an event is one GET and one SET:
+ *   "<state>\t<tenant>\t<clientRef>\t<tagsJson>" then, per status event, "\n<eventJson>".
+ * (Tenant ids and client_refs cannot hold tabs; JSON escapes tabs and newlines.)
+ */
 const STATE_RANKS = `
 local RANK = { accepted = 1, routed = 2, fallback = 2, submitted = 3,
   delivered = 4, failed = 4, expired = 4, rejected = 4, cancelled = 4 }
+local function readRecord(record)
+  local newline = string.find(record, '\\n', 1, true)
+  local header = newline and string.sub(record, 1, newline - 1) or record
+  local state, tenant, ref, tags = string.match(header, '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t(.*)$')
+  return state, tenant, ref, tags, newline and string.sub(record, newline) or ''
+end
+local function writeRecord(key, state, tenant, ref, tags, history, event)
+  redis.call('SET', key, state .. '\\t' .. tenant .. '\\t' .. ref .. '\\t' .. tags .. history .. '\\n' .. event, 'KEEPTTL')
+end
 `;
 
 /**
@@ -18,40 +55,34 @@ local RANK = { accepted = 1, routed = 2, fallback = 2, submitted = 3,
  * ARGV: tag, dedupTtlMs, statusTtlMs, reportMaxLen, maxQueued, count, then for each message:
  *   messageId, lane (1..3), tenant, clientRef ('' for none), tagsJson, payload, acceptedEventJson.
  * Returns for each message 'A' (stored), 'D<messageId>' (client_ref seen before) or 'F' (queue full).
- * Per message: msg HASH (tenant, ref, state, tags) and hist STRING (newline-separated events),
- * both expiring statusTtl after acceptance.
+ * The message record (see STATE_RANKS) expires statusTtl after acceptance.
  */
-export const ENQUEUE_SCRIPT = `
+export const ENQUEUE_SCRIPT = `${REPORT_LINES}
 local tag, dedupTtl, statusTtl, reportMaxLen, maxQueued, n = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local queued = redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[2]) + redis.call('XLEN', KEYS[3])
 local out = {}
 for j = 0, n - 1 do
   local a = 7 + 7 * j
   local id, lane, tenant, ref = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2], ARGV[a + 3]
-  local msgKey = tag .. ':msg:' .. id
   local refKey = tag .. ':ref:' .. tenant .. ':' .. ref
-  if redis.call('EXISTS', msgKey) == 1 then
+  local earlier = false
+  if ref ~= '' then earlier = redis.call('GET', refKey) end
+  if earlier and earlier ~= id then
+    out[j + 1] = 'D' .. earlier
+  elseif queued >= maxQueued then
+    out[j + 1] = 'F'
+  elseif not redis.call('SET', tag .. ':msg:' .. id, 'accepted\\t' .. tenant .. '\\t' .. ref .. '\\t' .. ARGV[a + 4] .. '\\n' .. ARGV[a + 6], 'PX', statusTtl, 'NX') then
     -- The same call sent again (client library resend): it is stored already.
     out[j + 1] = 'A'
   else
-    local earlier = false
-    if ref ~= '' then earlier = redis.call('GET', refKey) end
-    if earlier then
-      out[j + 1] = 'D' .. earlier
-    elseif queued >= maxQueued then
-      out[j + 1] = 'F'
-    else
-      if ref ~= '' then redis.call('SET', refKey, id, 'PX', dedupTtl) end
-      redis.call('XADD', KEYS[lane], '*', 'm', ARGV[a + 5], 'a', '0')
-      redis.call('HSET', msgKey, 'tenant', tenant, 'ref', ref, 'state', 'accepted', 'tags', ARGV[a + 4])
-      redis.call('PEXPIRE', msgKey, statusTtl)
-      redis.call('SET', tag .. ':hist:' .. id, ARGV[a + 6], 'PX', statusTtl)
-      redis.call('XADD', tag .. ':reports:' .. tenant, 'MAXLEN', '~', reportMaxLen, '*', 's', ARGV[a + 6], 'r', ref)
-      queued = queued + 1
-      out[j + 1] = 'A'
-    end
+    if ref ~= '' then redis.call('SET', refKey, id, 'PX', dedupTtl) end
+    redis.call('XADD', KEYS[lane], '*', 'm', ARGV[a + 5], 'a', '0')
+    addReport(tenant, 's' .. ref .. '\\t' .. ARGV[a + 6])
+    queued = queued + 1
+    out[j + 1] = 'A'
   end
 end
+flushReports(tag, reportMaxLen)
 return out
 `;
 
@@ -63,49 +94,52 @@ return out
  * ARGV: tag, dedupTtlMs, reportMaxLen, count, then for each event: messageId, state, eventJson, dedupKey ('' for none).
  * Returns for each event 'applied', 'stale', 'unknown-message' or 'duplicate'.
  */
-export const RECORD_EVENTS_SCRIPT = `${STATE_RANKS}
+export const RECORD_EVENTS_SCRIPT = `${STATE_RANKS}${REPORT_LINES}
 local tag, dedupTtl, reportMaxLen, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local out = {}
 for j = 0, n - 1 do
   local a = 5 + 4 * j
   local id, state, event, dedupKey = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local msgKey = tag .. ':msg:' .. id
-  local fields = redis.call('HMGET', msgKey, 'state', 'tenant', 'ref')
-  local current, tenant, ref = fields[1], fields[2], fields[3]
-  if not current then
+  local record = redis.call('GET', msgKey)
+  if not record then
     out[j + 1] = 'unknown-message'
   elseif dedupKey ~= '' and not redis.call('SET', tag .. ':seen:' .. dedupKey, '1', 'PX', dedupTtl, 'NX') then
     out[j + 1] = 'duplicate'
   else
+    local current, tenant, ref, tags, history = readRecord(record)
     local forward
     if RANK[current] == 4 then forward = false
     elseif state == 'fallback' or (current == 'fallback' and state == 'routed') then forward = true
     else forward = RANK[state] > RANK[current] end
     if forward then
-      redis.call('HSET', msgKey, 'state', state)
-      redis.call('APPEND', tag .. ':hist:' .. id, '\\n' .. event)
-      redis.call('XADD', tag .. ':reports:' .. tenant, 'MAXLEN', '~', reportMaxLen, '*', 's', event, 'r', ref)
+      writeRecord(msgKey, state, tenant, ref, tags, history, event)
+      addReport(tenant, 's' .. ref .. '\\t' .. event)
       out[j + 1] = 'applied'
     else
       out[j + 1] = 'stale'
     end
   end
 end
+flushReports(tag, reportMaxLen)
 return out
 `;
 
 /**
- * Appends inbound messages to report streams, dropping repeated dedup keys.
- * KEYS: for each: seen key, reports key. ARGV: dedupTtlMs, reportMaxLen, count, then for each: inboundJson, hasDedupKey.
+ * Appends inbound messages to their tenants' report streams, dropping repeated dedup keys.
+ * KEYS: one key of the shard (routing only). ARGV: tag, dedupTtlMs, reportMaxLen, count, then for
+ * each: tenant, inboundJson, dedupKey ('' for none).
  */
-export const RECORD_INBOUND_SCRIPT = `
-local dedupTtl, reportMaxLen, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+export const RECORD_INBOUND_SCRIPT = `${REPORT_LINES}
+local tag, dedupTtl, reportMaxLen, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 for j = 0, n - 1 do
-  local k, a = 1 + 2 * j, 4 + 2 * j
-  if ARGV[a + 1] ~= '1' or redis.call('SET', KEYS[k], '1', 'PX', dedupTtl, 'NX') then
-    redis.call('XADD', KEYS[k + 1], 'MAXLEN', '~', reportMaxLen, '*', 'i', ARGV[a])
+  local a = 5 + 3 * j
+  local dedupKey = ARGV[a + 2]
+  if dedupKey == '' or redis.call('SET', tag .. ':seen:' .. dedupKey, '1', 'PX', dedupTtl, 'NX') then
+    addReport(ARGV[a], 'i\\t' .. ARGV[a + 1])
   end
 end
+flushReports(tag, reportMaxLen)
 return n
 `;
 
@@ -143,24 +177,27 @@ return #due
 
 /**
  * Moves entries that failed too often to the dead-letter stream and marks them FAILED.
- * KEYS: dead, then for each: stream, msg key, hist key. ARGV: group, statusTtlMs, reportMaxLen, tag, count,
- * then for each: entryId, payload, failedEventJson.
+ * KEYS: dead, then for each: its queue stream. ARGV: group, reportMaxLen, tag, count, then for
+ * each: entryId, messageId, payload, failedEventJson.
  */
-export const DEAD_LETTER_SCRIPT = `${STATE_RANKS}
-local group, statusTtl, reportMaxLen, tag, n = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+export const DEAD_LETTER_SCRIPT = `${STATE_RANKS}${REPORT_LINES}
+local group, reportMaxLen, tag, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 for j = 0, n - 1 do
-  local k, a = 2 + 3 * j, 6 + 3 * j
-  local stream, msgKey, histKey = KEYS[k], KEYS[k + 1], KEYS[k + 2]
+  local stream, a = KEYS[2 + j], 5 + 4 * j
   if redis.call('XACK', stream, group, ARGV[a]) == 1 then
     redis.call('XDEL', stream, ARGV[a])
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', 100000, '*', 'm', ARGV[a + 1], 'e', ARGV[a + 2])
-    local fields = redis.call('HMGET', msgKey, 'state', 'tenant', 'ref')
-    if fields[1] and RANK[fields[1]] < 4 then
-      redis.call('HSET', msgKey, 'state', 'failed')
-      redis.call('APPEND', histKey, '\\n' .. ARGV[a + 2])
-      redis.call('XADD', tag .. ':reports:' .. fields[2], 'MAXLEN', '~', reportMaxLen, '*', 's', ARGV[a + 2], 'r', fields[3])
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', 100000, '*', 'm', ARGV[a + 2], 'e', ARGV[a + 3])
+    local msgKey = tag .. ':msg:' .. ARGV[a + 1]
+    local record = redis.call('GET', msgKey)
+    if record then
+      local current, tenant, ref, tags, history = readRecord(record)
+      if RANK[current] < 4 then
+        writeRecord(msgKey, 'failed', tenant, ref, tags, history, ARGV[a + 3])
+        addReport(tenant, 's' .. ref .. '\\t' .. ARGV[a + 3])
+      end
     end
   end
 end
+flushReports(tag, reportMaxLen)
 return n
 `;

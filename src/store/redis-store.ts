@@ -235,69 +235,80 @@ export class RedisStore implements MessageStore {
     }
     await this.write(
       [...byShard].map(([shard, group]) => {
-        const keys: string[] = [];
-        const args: (string | number)[] = [this.settings.dedupWindowMs, this.settings.reportRetentionPerTenant, group.length];
-        for (const { event, dedupKey } of group) {
-          keys.push(this.keys.seen(shard, dedupKey), this.keys.reports(shard, event.tenant));
-          args.push(JSON.stringify(event), dedupKey === '' ? '0' : '1');
-        }
-        return this.redis.sbRecordInbound(keys.length, ...keys, ...args);
+        const args: (string | number)[] = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.reportRetentionPerTenant, group.length];
+        for (const { event, dedupKey } of group) args.push(event.tenant, JSON.stringify(event), dedupKey);
+        return this.redis.sbRecordInbound(1, this.keys.lane(shard, 'normal'), ...args);
       }),
     );
     this.localReports.notify();
   }
 
   async getStatus(tenant: string, messageId: string): Promise<StatusRecord | undefined> {
-    const shard = this.keys.shardOf(messageId);
-    if (shard < 0) return undefined;
-    const [fields, history] = await this.read(
-      Promise.all([this.redis.hmget(this.keys.message(shard, messageId), 'tenant', 'ref', 'state', 'tags'), this.redis.get(this.keys.history(shard, messageId))]),
-    );
-    const [owner, clientRef, state, tags] = fields;
-    if (owner !== tenant || state === null || state === undefined) return undefined;
+    const record = await this.readRecord(messageId);
+    if (record === undefined || record.tenant !== tenant) return undefined;
     return {
       messageId,
       tenant,
-      clientRef: clientRef ?? '',
-      state: state as MessageState,
-      history: (history ?? '').split('\n').filter((e) => e !== '').map((e) => JSON.parse(e) as StatusEvent),
-      tags: JSON.parse(tags ?? '[]') as string[],
+      clientRef: record.clientRef,
+      state: record.state,
+      history: record.history.map((e) => JSON.parse(e) as StatusEvent),
+      tags: JSON.parse(record.tags) as string[],
     };
   }
 
   async getTenantOf(messageId: string): Promise<string | undefined> {
+    return (await this.readRecord(messageId))?.tenant;
+  }
+
+  /** Reads a message record: "<state>\t<tenant>\t<clientRef>\t<tagsJson>" then one line per status event (redis-scripts.ts). */
+  private async readRecord(messageId: string): Promise<{ state: MessageState; tenant: string; clientRef: string; tags: string; history: string[] } | undefined> {
     const shard = this.keys.shardOf(messageId);
     if (shard < 0) return undefined;
-    return (await this.read(this.redis.hget(this.keys.message(shard, messageId), 'tenant'))) ?? undefined;
+    const text = await this.read(this.redis.get(this.keys.message(shard, messageId)));
+    if (text === null) return undefined;
+    const [header = '', ...history] = text.split('\n');
+    const [state = '', tenant = '', clientRef = '', ...tags] = header.split('\t');
+    return { state: state as MessageState, tenant, clientRef, tags: tags.join('\t') || '[]', history };
   }
 
   /**
-   * Cursors are one stream id per shard, joined by ",", so a watcher resumes exactly where it was
-   * on every shard. Reports of one message are in order (one shard); across shards they interleave.
+   * A report-stream entry holds the reports written together (one script call), so a cursor is,
+   * per shard, the id of the last entry read completely or "<id>/<k>" when line k of entry <id> was
+   * the last one read; positions are joined by ",". Reports of one message are in order (one
+   * shard); across shards they interleave.
    */
   async readReports(tenant: string, cursor: string, maxCount: number, signal: AbortSignal): Promise<StoredReport[]> {
     const keys = Array.from({ length: this.settings.shards }, (_, shard) => this.keys.reports(shard, tenant));
     const positions = cursor === 'oldest' ? keys.map(() => '0-0') : cursor === '' ? (await this.latestCursor(tenant)).split(',') : cursor.split(',');
-    if (positions.length !== keys.length || positions.some((p) => !/^\d+-\d+$/.test(p))) {
+    if (positions.length !== keys.length || positions.some((p) => !/^\d+-\d+(\/\d+)?$/.test(p))) {
       throw new InvalidCursorError(`cursor ${JSON.stringify(cursor)} is not a cursor this gateway issued`);
     }
     while (!signal.aborted) {
       const replies = await this.read(
-        Promise.all(keys.map((key, shard) => this.redis.xread('COUNT', maxCount, 'STREAMS', key, positions[shard] as string) as Promise<StreamReply>)),
+        Promise.all(
+          keys.map((key, shard) => {
+            const [entryId = '0-0', partial] = (positions[shard] as string).split('/');
+            // A partly read entry is read again (inclusive start); a fully read one is skipped with "(".
+            return this.redis.xrange(key, partial === undefined ? `(${entryId}` : entryId, '+', 'COUNT', maxCount) as Promise<[string, string[]][]>;
+          }),
+        ),
       );
       const reports: StoredReport[] = [];
-      replies.forEach((reply, shard) => {
-        for (const [, entries] of reply ?? []) {
-          for (const [id, fields] of entries) {
-            positions[shard] = id;
-            reports.push(toStoredReport(positions.join(','), fields));
+      replies.forEach((entries, shard) => {
+        const [readId, partial] = (positions[shard] as string).split('/');
+        for (const [id, fields] of entries) {
+          const lines = (fieldOf(fields, 'b') ?? '').split('\n');
+          for (let k = id === readId && partial !== undefined ? Number(partial) + 1 : 0; k < lines.length; k++) {
+            if (reports.length >= maxCount) return;
+            positions[shard] = k === lines.length - 1 ? id : `${id}/${k}`;
+            const report = toStoredReport(positions.join(','), lines[k] as string);
+            if (report !== null) reports.push(report);
           }
         }
       });
       if (reports.length > 0) return reports;
       // Other nodes write reports too, so poll; a local write wakes the watcher at once.
-      const timer = AbortSignal.timeout(REPORT_POLL_MS);
-      await this.localReports.wait(AbortSignal.any([signal, timer]));
+      await this.localReports.wait(AbortSignal.any([signal, AbortSignal.timeout(REPORT_POLL_MS)]));
     }
     return [];
   }
@@ -412,10 +423,8 @@ export class RedisStore implements MessageStore {
   }
 
   private async deadLetter(shard: number, stream: string, dead: [string, string, AcceptedMessage][]): Promise<void> {
-    const keys = [this.keys.dead(shard)];
-    const args: (string | number)[] = [CONSUMER_GROUP, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, this.keys.tag(shard), dead.length];
+    const args: (string | number)[] = [CONSUMER_GROUP, this.settings.reportRetentionPerTenant, this.keys.tag(shard), dead.length];
     for (const [entryId, payload, message] of dead) {
-      keys.push(stream, this.keys.message(shard, message.messageId), this.keys.history(shard, message.messageId));
       const event: StatusEvent = {
         messageId: message.messageId,
         state: 'failed',
@@ -424,12 +433,12 @@ export class RedisStore implements MessageStore {
         providerId: '',
         providerRef: '',
         code: 'DEAD_LETTER',
-        reason: `claimed more than ${this.settings.maxDeliveries} times without reaching a provider; moved to the dead-letter stream`,
+        reason: `taken over more than ${this.settings.maxDeliveries} times from nodes that stopped while holding it; moved to the dead-letter stream`,
       };
-      args.push(entryId, payload, JSON.stringify(event));
+      args.push(entryId, message.messageId, payload, JSON.stringify(event));
     }
     log('error', 'moved messages to the dead-letter stream', { stream, count: dead.length });
-    await this.redis.sbDeadLetter(keys.length, ...keys, ...args);
+    await this.redis.sbDeadLetter(1 + dead.length, this.keys.dead(shard), ...dead.map(() => stream), ...args);
   }
 
   private async createGroups(): Promise<void> {
@@ -514,10 +523,13 @@ function fieldOf(fields: string[], name: string): string | undefined {
   return undefined;
 }
 
-function toStoredReport(cursor: string, fields: string[]): StoredReport {
-  const status = fieldOf(fields, 's');
-  if (status !== undefined) return { cursor, status: { ...(JSON.parse(status) as StatusEvent), clientRef: fieldOf(fields, 'r') ?? '' }, inbound: null };
-  return { cursor, status: null, inbound: JSON.parse(fieldOf(fields, 'i') ?? 'null') as InboundEvent | null };
+/** Parses one report line ("s<clientRef>\t<event>" or "i\t<inbound>"); null for a line this version does not know. */
+function toStoredReport(cursor: string, line: string): StoredReport | null {
+  const tab = line.indexOf('\t');
+  if (tab < 0) return null;
+  if (line.startsWith('s')) return { cursor, status: { ...(JSON.parse(line.slice(tab + 1)) as StatusEvent), clientRef: line.slice(1, tab) }, inbound: null };
+  if (line.startsWith('i')) return { cursor, status: null, inbound: JSON.parse(line.slice(tab + 1)) as InboundEvent };
+  return null;
 }
 
 function acceptedEvent(message: AcceptedMessage): StatusEvent {

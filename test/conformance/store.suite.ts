@@ -144,6 +144,16 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal(await store.getTenantOf(id), 'tenant-a');
     });
 
+    withStore('a read that stops inside one write resumes with the next report, none skipped or repeated', async (store) => {
+      const outcomes = await store.enqueue([makeAccepted({ clientRef: 'w-1' }), makeAccepted({ clientRef: 'w-2' }), makeAccepted({ clientRef: 'w-3' })]);
+      const ids = outcomes.map((o) => (o.kind === 'accepted' ? o.messageId : ''));
+      const firstTwo = await store.readReports('tenant-a', 'oldest', 2, timeoutSignal(2000));
+      assert.deepEqual(firstTwo.map((r) => r.status?.messageId), ids.slice(0, 2));
+      const rest = await store.readReports('tenant-a', firstTwo[1]?.cursor ?? '', 10, timeoutSignal(2000));
+      assert.deepEqual(rest.map((r) => r.status?.messageId), ids.slice(2));
+      assert.deepEqual(rest.map((r) => r.status?.clientRef), ['w-3']);
+    });
+
     withStore('reports are read in order from the oldest, resumed after a cursor, and only for their tenant', async (store) => {
       const a = await accept(store, { clientRef: 'a-1' });
       await accept(store, { tenant: 'tenant-b' });
