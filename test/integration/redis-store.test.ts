@@ -6,6 +6,7 @@ import { describeStore, makeAccepted } from '../conformance/store.suite.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { redisStoreSettings } from '../helpers/redis-store-settings.js';
 import { timeoutSignal } from '../helpers/timeout-signal.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let redis: RedisServer;
 before(async () => {
@@ -96,6 +97,21 @@ describe('redis store', () => {
       assert.equal(error.message, 'no replica confirmed the write within 50 ms');
       return true;
     });
+  });
+
+  test('replicated durability acknowledges once a replica has the write', async (t) => {
+    const replica = await startRedis(['--replicaof', '127.0.0.1', String(redis.port)]);
+    t.after(() => replica.destroy());
+    const replicaClient = replica.client();
+    await waitFor(async () => ((await replicaClient.info('replication')) as string).includes('master_link_status:up'), 15_000, 'the replica to sync');
+    const settings = redisStoreSettings(redis.url, { durability: 'replicated', replicaWaitTimeoutMs: 2000, shards: 1 });
+    const store = await RedisStore.connect(settings);
+    t.after(() => store.close());
+    const [outcome] = await store.enqueue([makeAccepted()]);
+    assert.equal(outcome?.kind, 'accepted');
+    // Acknowledged only after WAIT: the replica already holds the message.
+    const id = outcome?.kind === 'accepted' ? outcome.messageId : '';
+    assert.notEqual(await replicaClient.get(`${settings.keyPrefix}:{s0}:msg:${id}`), null);
   });
 
   test('a full Redis (noeviction, maxmemory reached) makes enqueue fail with StoreFullError and evicts nothing', async (t) => {
