@@ -1,0 +1,93 @@
+import type { MessageKind } from '../../domain/message.js';
+import { applyAdvertisingText, type AdvertisingSettings } from './apply-advertising-text.js';
+import { applyUnencodablePolicy, type UnencodablePolicy } from './apply-unencodable-policy.js';
+import { chooseTextChannel, type EucKrChannel, type TextSizeLimits } from './choose-text-channel.js';
+import { countBillableUnits } from './count-billable-units.js';
+import type { UnencodableChar } from './find-unencodable.js';
+
+/** The Korean text rules of one route or carrier, compiled from config. */
+export interface TextMessageRules {
+  /** What to do with characters EUC-KR cannot encode. */
+  readonly unencodable: UnencodablePolicy;
+  /** The carrier's byte limits. */
+  readonly limits: TextSizeLimits;
+}
+
+/** A rendered SMS, LMS or MMS text and what the rules need to know about it. */
+export interface TextMessageRequest {
+  /** The channel the route chose; an SMS may come back as LMS. */
+  readonly channel: EucKrChannel;
+  /** Advertising gets the "(광고)" header and opt-out line before the byte limits apply. */
+  readonly kind: MessageKind;
+  /** The rendered body, as the client or template gave it. */
+  readonly body: string;
+  /** Sent with LMS and MMS only. */
+  readonly subject: string;
+  /** Whether an SMS that is too long may go as LMS instead. */
+  readonly lmsAllowed: boolean;
+  /** The tenant's advertising identity; null when it has none, and then advertising is refused. */
+  readonly advertising: AdvertisingSettings | null;
+}
+
+/** The text exactly as it will be sent, with its counts, or the first rule it breaks. */
+export type PreparedTextMessage =
+  | {
+      readonly ok: true;
+      readonly channel: EucKrChannel;
+      readonly body: string;
+      /** '' for SMS. */
+      readonly subject: string;
+      readonly bodyBytes: number;
+      readonly subjectBytes: number;
+      readonly upgradedToLms: boolean;
+      readonly billableUnits: number;
+      /** Characters the unencodable policy folded or replaced in the client's body (positions in it). */
+      readonly bodyChanges: readonly UnencodableChar[];
+      readonly subjectChanges: readonly UnencodableChar[];
+    }
+  | {
+      readonly ok: false;
+      readonly code: 'UNENCODABLE_CHARACTERS' | 'AD_SETTINGS_MISSING' | 'BODY_TOO_LONG' | 'SUBJECT_TOO_LONG';
+      readonly reason: string;
+    };
+
+const NO_ADVERTISING: AdvertisingSettings = { senderName: '', optOutLine: '' };
+
+/**
+ * Applies the Korean text rules to an SMS/LMS/MMS in the order that makes each one right:
+ *   1. the unencodable policy on the client's own text, so that positions in a rejection point
+ *      into what the client sent, not into the advertising header;
+ *   2. the advertising mark, sender name and opt-out line, for advertising;
+ *   3. the byte limits on the final text, which may move an SMS up to LMS.
+ * The night window is separate (decideNightWindow): it is about when, not what.
+ */
+export function prepareTextMessage(request: TextMessageRequest, rules: TextMessageRules): PreparedTextMessage {
+  const body = applyUnencodablePolicy(request.body, rules.unencodable, 'body');
+  if (!body.ok) return body;
+  let text = body.text;
+  if (request.kind === 'advertising') {
+    const advertised = applyAdvertisingText(text, request.advertising ?? NO_ADVERTISING);
+    if (!advertised.ok) return advertised;
+    text = advertised.text;
+  }
+  const subject = applyUnencodablePolicy(request.subject, rules.unencodable, 'subject');
+  const size = chooseTextChannel(
+    { channel: request.channel, body: text, subject: subject.ok ? subject.text : request.subject, lmsAllowed: request.lmsAllowed },
+    rules.limits,
+  );
+  if (!size.ok) return size;
+  // An SMS sends no subject, so a subject it cannot encode does not stop it.
+  if (!subject.ok && size.channel !== 'sms') return subject;
+  return {
+    ok: true,
+    channel: size.channel,
+    body: text,
+    subject: size.subject,
+    bodyBytes: size.bodyBytes,
+    subjectBytes: size.subjectBytes,
+    upgradedToLms: size.upgradedToLms,
+    billableUnits: countBillableUnits(size.channel),
+    bodyChanges: body.changed,
+    subjectChanges: subject.ok && size.channel !== 'sms' ? subject.changed : [],
+  };
+}
