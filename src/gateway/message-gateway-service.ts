@@ -43,8 +43,10 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
     send: unary(deps, async (call: ServerUnaryCall<SendRequest, SendResponse>): Promise<SendResponse> => {
       const config = deps.config();
       const tenant = authenticate(call.metadata, config);
-      const [ack] = await acceptBatch([call.request.message ?? undefined].filter((m) => m !== undefined), tenant, config, deps);
-      if (ack === undefined) throw invalidArgument('message is required');
+      const { message } = call.request;
+      if (message === undefined) throw invalidArgument('message is required');
+      const [ack] = await acceptBatch([message], tenant, config, deps);
+      if (ack === undefined) throw new Error('acceptBatch returned no ack for one message');
       if (!ack.accepted) throw new GatewayError(STATUS_OF_REJECTION[ack.reason] ?? Status.INVALID_ARGUMENT, ack.detail);
       return { messageId: ack.messageId, duplicate: ack.duplicate };
     }),
