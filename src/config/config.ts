@@ -113,9 +113,30 @@ export interface TemplateDefinition {
   readonly variants: Readonly<Partial<Record<ChannelName, TemplateVariant>>>;
 }
 
+/** Korean carrier rules for SMS/LMS/MMS text (EUC-KR byte counts). */
+export interface TextRules {
+  readonly smsMaxBytes: number;
+  readonly lmsMaxBytes: number;
+  readonly subjectMaxBytes: number;
+  readonly lmsFallback: boolean;
+  readonly unencodable: 'reject' | 'replace';
+  readonly replacement: string;
+  readonly foldLookalikes: boolean;
+  readonly strictKsX1001: boolean;
+}
+
+/** A tenant's advertising identity. */
+export interface AdvertisingIdentity {
+  readonly senderName: string;
+  readonly optOutLine: string;
+}
+
 export interface RoutingTable {
   readonly defaultChannel: ChannelName;
   /** For each channel, its providers, first choice first. */
   readonly channels: Readonly<Partial<Record<ChannelName, readonly string[]>>>;
   readonly templates: Readonly<Record<string, TemplateDefinition>>;
+  readonly text: TextRules;
+  /** By tenant id; tenants without one cannot send advertising. */
+  readonly advertising: Readonly<Record<string, AdvertisingIdentity>>;
 }

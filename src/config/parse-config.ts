@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { ChannelName } from '../domain/channel.js';
-import type { Config, ProviderSettings, StoreSettings, RoutingTable, Tenant, TemplateDefinition, TemplateVariant } from './config.js';
+import type { AdvertisingIdentity, Config, ProviderSettings, StoreSettings, RoutingTable, Tenant, TemplateDefinition, TemplateVariant } from './config.js';
 import { configSchema, type ConfigInput, type TemplateConfig } from './schema.js';
 import { listPlaceholders } from './template-placeholders.js';
 
@@ -159,7 +159,9 @@ function compileConfig(input: ConfigInput): Config {
     }
     templates[t.id] = { id: t.id, variables: t.variables, defaultVariant, variants };
   }
-  const routing: RoutingTable = { defaultChannel: input.routing.defaultChannel, channels: input.routing.channels, templates };
+  const advertising: Record<string, AdvertisingIdentity> = {};
+  for (const t of input.tenants) if (t.advertising !== undefined) advertising[t.id] = t.advertising;
+  const routing: RoutingTable = { defaultChannel: input.routing.defaultChannel, channels: input.routing.channels, templates, text: input.routing.text, advertising };
   const workers = input.router.workers === 'auto' ? Math.max(1, availableParallelism() - 1) : input.router.workers;
   return {
     server: {

@@ -141,6 +141,18 @@ const tenantSchema = z
     senderNumbers: z.array(digits).min(1),
     /** Whether recipients outside Korea (+82) are accepted. */
     allowInternational: z.boolean().default(false),
+    /**
+     * The tenant's advertising identity: advertising SMS/LMS get "(광고)<senderName>" at the start
+     * and the free opt-out line at the end. Without it, advertising messages are refused.
+     */
+    advertising: z
+      .object({
+        senderName: z.string().min(1),
+        /** e.g. "무료수신거부 080-123-4567". */
+        optOutLine: z.string().regex(/080-?\d{3,4}-?\d{4}/, 'must contain the free 080 opt-out number, e.g. "무료수신거부 080-123-4567"'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -183,12 +195,32 @@ const templateSchema = z
   })
   .strict();
 
+/** Korean carrier rules for SMS/LMS/MMS text, counted in EUC-KR bytes (Hangul is 2 bytes). */
+const textRulesSchema = z
+  .object({
+    smsMaxBytes: z.number().int().min(1).default(90),
+    lmsMaxBytes: z.number().int().min(1).default(2000),
+    subjectMaxBytes: z.number().int().min(1).default(40),
+    /** An SMS whose text is past smsMaxBytes goes as LMS (when LMS has providers) instead of failing. */
+    lmsFallback: z.boolean().default(true),
+    /** Characters EUC-KR cannot encode (emoji, most symbols): refuse the message, or replace them. */
+    unencodable: z.enum(['reject', 'replace']).default('reject'),
+    /** What an unencodable character becomes with "replace". */
+    replacement: z.string().default('?'),
+    /** Map look-alikes first (no-break space to space, fancy dashes to "-", zero-width and direction marks removed). */
+    foldLookalikes: z.boolean().default(true),
+    /** Accept only KS X 1001 (strict EUC-KR), refusing CP949 extension Hangul such as 갂, for carriers that need it. */
+    strictKsX1001: z.boolean().default(false),
+  })
+  .strict();
+
 const routingSchema = z
   .object({
     /** The channel used when a message names none. */
     defaultChannel: channel.default('sms'),
     /** For each channel, the providers that carry it, first choice first. */
     channels: z.partialRecord(channel, z.array(id).min(1)),
+    text: textRulesSchema.default(textRulesSchema.parse({})),
   })
   .strict();
 

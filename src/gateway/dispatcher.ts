@@ -150,7 +150,7 @@ export class Dispatcher {
 
 function toRouteRequest(claimed: ClaimedMessage): RouteRequest {
   const m = claimed.message;
-  return { messageId: m.messageId, templateId: m.templateId, variables: m.variables, body: m.body, subject: m.subject, kind: m.kind, channel: m.channel };
+  return { messageId: m.messageId, tenant: m.tenant, templateId: m.templateId, variables: m.variables, body: m.body, subject: m.subject, kind: m.kind, channel: m.channel };
 }
 
 function event(claimed: ClaimedMessage, atMs: number, state: StatusEvent['state'], fields: Partial<StatusEvent>): StatusEvent {

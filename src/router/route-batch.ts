@@ -1,6 +1,9 @@
 import type { RoutingTable, TemplateDefinition } from '../config/config.js';
 import type { ChannelName } from '../domain/channel.js';
 import { compileTemplate, renderTemplate, type CompiledText } from './compile-template.js';
+import { compileTextRules } from './compile-text-rules.js';
+import { countBillableUnits } from './korean/count-billable-units.js';
+import { prepareTextMessage } from './korean/prepare-text-message.js';
 import type { RouteRequest, RouteResult } from './route-types.js';
 
 interface CompiledVariant {
@@ -18,6 +21,7 @@ export type BatchRouter = (requests: readonly RouteRequest[]) => RouteResult[];
  */
 export function createBatchRouter(routing: RoutingTable): BatchRouter {
   const compiled = new Map<string, CompiledVariant>();
+  const textRules = compileTextRules(routing.text);
 
   function variantFor(template: TemplateDefinition, channel: ChannelName): CompiledVariant {
     const key = `${template.id}\u0000${channel}`;
@@ -32,11 +36,8 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
 
   function routeOne(request: RouteRequest): RouteResult {
     const channel = request.channel !== null && routing.channels[request.channel] !== undefined ? request.channel : routing.defaultChannel;
-    const providerId = routing.channels[channel]?.[0];
-    if (providerId === undefined) return { ok: false, code: 'NO_ROUTE', reason: `no provider carries channel "${channel}"` };
-    if (request.templateId === '') {
-      return { ok: true, channel, providerId, subject: request.subject, body: request.body, attributes: {} };
-    }
+    if (routing.channels[channel]?.[0] === undefined) return { ok: false, code: 'NO_ROUTE', reason: `no provider carries channel "${channel}"` };
+    if (request.templateId === '') return applyChannelRules(request, channel, request.subject, request.body, {});
     const template = routing.templates[request.templateId];
     if (template === undefined) {
       return { ok: false, code: 'UNKNOWN_TEMPLATE', reason: `template "${request.templateId}" is not configured` };
@@ -49,7 +50,39 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
       return { ok: false, code: 'MISSING_VARIABLE', reason: `template "${template.id}" needs variable "${missing}"` };
     }
     const attributes: Record<string, string> = variant.templateCode === '' ? {} : { 'alimtalk.template_code': variant.templateCode };
-    return { ok: true, channel, providerId, subject: subject.text, body: body.text, attributes };
+    return applyChannelRules(request, channel, subject.text, body.text, attributes);
+  }
+
+  /** SMS, LMS and MMS text follows the Korean carrier rules, which may move an SMS to LMS. */
+  function applyChannelRules(request: RouteRequest, channel: ChannelName, subject: string, body: string, attributes: Record<string, string>): RouteResult {
+    if (channel !== 'sms' && channel !== 'lms' && channel !== 'mms') {
+      return { ok: true, channel, providerId: firstProvider(channel), subject, body, attributes, billableUnits: countBillableUnits(channel) };
+    }
+    const prepared = prepareTextMessage(
+      {
+        channel,
+        kind: request.kind,
+        body,
+        subject,
+        lmsAllowed: routing.text.lmsFallback && routing.channels.lms !== undefined,
+        advertising: routing.advertising[request.tenant] ?? null,
+      },
+      textRules,
+    );
+    if (!prepared.ok) return { ok: false, code: prepared.code, reason: prepared.reason };
+    return {
+      ok: true,
+      channel: prepared.channel,
+      providerId: firstProvider(prepared.channel),
+      subject: prepared.subject,
+      body: prepared.body,
+      attributes,
+      billableUnits: prepared.billableUnits,
+    };
+  }
+
+  function firstProvider(channel: ChannelName): string {
+    return routing.channels[channel]?.[0] ?? '';
   }
 
   return (requests) => requests.map(routeOne);

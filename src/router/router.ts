@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import type { RouterSettings, RoutingTable } from '../config/config.js';
+import { compileTextRules } from './compile-text-rules.js';
 import { createBatchRouter } from './route-batch.js';
 import type { RouteRequest, RouteResult } from './route-types.js';
 
@@ -12,6 +13,8 @@ export interface Router {
 
 /** Creates the router for settings.workers: 0 routes inline, more uses a Piscina pool of that size. */
 export function createRouter(settings: RouterSettings, routing: RoutingTable): Router {
+  // Checked here on the main thread too, so a bad rule stops the start instead of every worker task.
+  compileTextRules(routing.text);
   if (settings.workers === 0) {
     const routeBatch = createBatchRouter(routing);
     return { route: async (requests) => routeBatch(requests), close: async () => {} };

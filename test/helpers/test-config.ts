@@ -18,7 +18,8 @@ export function rawTestConfig(providers: { sms: string[]; alimtalk?: string }): 
     reconnectBackoff: '50ms',
     maxReconnectBackoff: '500ms',
   }));
-  const channels: Record<string, string[]> = { sms: providerEntries.map((p) => p['id'] as string) };
+  const smsProviders = providerEntries.map((p) => p['id'] as string);
+  const channels: Record<string, string[]> = { sms: smsProviders, lms: smsProviders };
   if (providers.alimtalk !== undefined) {
     providerEntries.push({ id: 'kakao', kind: 'grpc', address: providers.alimtalk, channels: ['alimtalk'], connectTimeout: '300ms' });
     channels['alimtalk'] = ['kakao'];
@@ -29,7 +30,12 @@ export function rawTestConfig(providers: { sms: string[]; alimtalk?: string }): 
     limits: { maxBodyBytes: 2000, maxBatchSize: 1000 },
     dispatcher: { retryBackoff: '50ms', maxRetryBackoff: '200ms' },
     tenants: [
-      { id: 'tenant-a', apiKeys: [TEST_API_KEY], senderNumbers: ['15880000', '0212345678'] },
+      {
+        id: 'tenant-a',
+        apiKeys: [TEST_API_KEY],
+        senderNumbers: ['15880000', '0212345678'],
+        advertising: { senderName: '스위치은행', optOutLine: '무료수신거부 080-123-4567' },
+      },
       { id: 'tenant-b', apiKeys: [OTHER_TENANT_API_KEY], senderNumbers: ['15990000'] },
     ],
     providers: providerEntries,
