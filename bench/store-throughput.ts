@@ -4,7 +4,7 @@
 //
 //   npm run bench:store [-- --messages 200000 --streams 2 --frame 500 --profile-dir DIR]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,10 +39,19 @@ const SHARDS = Number(values.shards);
 
 interface Result {
   store: string;
+  /** CPU time (user + system) the gateway process used per delivered message. */
+  gatewayCpuUsPerMessage: number;
   acceptedPerSec: number;
   deliveredPerSec: number;
   ackP50Ms: number;
   ackP99Ms: number;
+}
+
+/** CPU time (user + system) a process has used so far, from /proc (Linux), in milliseconds. */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -134,6 +143,7 @@ templates: [{ id: alert, variables: [name, amount], body: "[카드승인] {{name
     ackLatencies.sort((a, b) => a - b);
     return {
       store,
+      gatewayCpuUsPerMessage: Number(((processCpuMs(child.pid ?? 0) * 1000) / Math.max(1, sim.stats().received)).toFixed(1)),
       acceptedPerSec: Math.round(accepted / (acceptedMs / 1000)),
       deliveredPerSec: Math.round(sim.stats().received / (deliveredMs / 1000)),
       ackP50Ms: Number(percentile(ackLatencies, 50).toFixed(1)),
@@ -156,6 +166,10 @@ try {
   // Where Redis spent its time, so an optimisation can aim at the right command.
   const stats = new Redis(redis.url);
   const lines = ((await stats.info('commandstats')) as string).split('\n').filter((l) => l.startsWith('cmdstat_'));
+  // Real CPU, not wall-clock command time (which counts time the server was not scheduled).
+  const cpu = (await stats.info('cpu')) as string;
+  const redisCpuS = Number(/used_cpu_user:([\d.]+)/.exec(cpu)?.[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(cpu)?.[1]);
+  console.log(`redis-server CPU: ${((redisCpuS * 1e6) / MESSAGES).toFixed(1)} µs per message (whole run)`);
   await stats.quit();
   const top = lines
     .map((l) => ({ command: l.slice(8, l.indexOf(':')), calls: Number(/calls=(\d+)/.exec(l)?.[1]), usec: Number(/usec=(\d+)/.exec(l)?.[1]) }))
