@@ -47,7 +47,8 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const router: Router = createRouter(config.router, config.routing);
   const connectors = new Map<string, ProviderConnector>(config.providers.map((p) => [p.id, createConnector(p)]));
   const ingestStats: IngestStats = { unknownDeliveries: 0, unattributedInbound: 0 };
-  const ingestors = [...connectors.values()].map((connector) => ingestReports(connector, { store, config: currentConfig, now }, ingestStats));
+  const stopIngesting = new AbortController();
+  const ingestors = [...connectors.values()].map((connector) => ingestReports(connector, { store, config: currentConfig, now }, ingestStats, stopIngesting.signal));
   const dispatcher = new Dispatcher({ store, config: currentConfig, router: () => router, connectors, now });
   dispatcher.start();
 
@@ -72,6 +73,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
       // Batches in flight get the grace period to finish; closing the connectors then hands back what is left.
       const dispatcherStopped = dispatcher.stop();
       await Promise.race([dispatcherStopped, new Promise((resolve) => setTimeout(resolve, config.server.shutdownGraceMs).unref())]);
+      stopIngesting.abort();
       await Promise.all([...connectors.values()].map((c) => c.close()));
       await dispatcherStopped;
       await Promise.all(ingestors);

@@ -23,14 +23,20 @@ export interface IngestStats {
  * is never lost across reconnects. A resent inbound message is dropped by its report id; a resent
  * delivery report changes nothing because final states are final.
  */
-export async function ingestReports(connector: ProviderConnector, deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
+export async function ingestReports(connector: ProviderConnector, deps: ReportIngestorDeps, stats: IngestStats, signal: AbortSignal): Promise<void> {
   for await (const batch of connector.reports()) {
-    try {
-      await storeReports(connector.id, batch.reports, deps, stats);
-      batch.ack();
-    } catch (error) {
-      // Not acked: the provider sends these again after the next reconnect.
-      log('error', 'storing provider reports failed', { provider: connector.id, count: batch.reports.length, error: (error as Error).message });
+    // A batch that cannot be stored (the store is down) is tried again until it can: skipping it
+    // would leave it unacked at the provider until some later reconnect. While this waits, the
+    // connector's queue fills and it pauses the provider's stream.
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        await storeReports(connector.id, batch.reports, deps, stats);
+        batch.ack();
+        break;
+      } catch (error) {
+        log('error', 'storing provider reports failed; retrying', { provider: connector.id, count: batch.reports.length, attempt, error: (error as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+      }
     }
   }
 }

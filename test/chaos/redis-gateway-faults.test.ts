@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
-import { RejectReason } from '../../src/gen/switchboard/v1/gateway.js';
+import { MessageState, RejectReason } from '../../src/gen/switchboard/v1/gateway.js';
 import { startCli } from '../helpers/cli-process.js';
 import { GatewayTestClient } from '../helpers/gateway-calls.js';
 import { checkDelivered, startHarness, type Harness } from '../helpers/redis-cluster-harness.js';
 import { newLedger, streamUntilAcked } from '../helpers/resilient-streamer.js';
 import { TEST_API_KEY } from '../helpers/test-config.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 function refs(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
@@ -108,6 +109,17 @@ test('redis-server killed and restarted mid-stream (AOF, appendfsync always): UN
   t.diagnostic(`refused while Redis was down: ${ledger.rejections.get(RejectReason.REJECT_REASON_STORE_UNAVAILABLE) ?? 0} acks, ${ledger.streamErrors} stream errors`);
   assert.ok(refusedWhileDown > 0, 'sends during the outage must be refused, not acknowledged');
   await assertNothingLost(t, harness, ledger.acked);
+
+  // Delivery reports that arrived while Redis was down were stored once it came back: every
+  // message ends DELIVERED (checked on a sample, through GetStatus).
+  const reader = new GatewayTestClient(harness.addresses[1] as string, TEST_API_KEY);
+  t.after(() => reader.close());
+  const sample = [...ledger.acked.values()].filter((_, i) => i % 40 === 0);
+  await waitFor(
+    async () => (await Promise.all(sample.map((id) => reader.getStatus(id)))).every((s) => s.state === MessageState.MESSAGE_STATE_DELIVERED),
+    30_000,
+    `all ${sample.length} sampled messages to reach DELIVERED`,
+  );
 
   // The same node processes serve new sends once Redis is back: no restart needed.
   const client = new GatewayTestClient(harness.addresses[0] as string, TEST_API_KEY);
