@@ -100,7 +100,7 @@ templates: [{ id: alert, variables: [name, amount], body: "[카드승인] {{name
   try {
     const message: Message = {
       clientRef: '', recipient: '01012345678', sender: '', templateId: 'alert', variables: { name: '김철수', amount: '12,000' },
-      content: undefined, kind: 0, priority: 3, channel: 0, ttlMs: 0, tags: [],
+      content: undefined, kind: 0, priority: 3, channel: 0, ttlMs: 0, tags: [], nightConsent: false,
     };
     const frame = Array.from({ length: FRAME }, () => message);
     const ackLatencies: number[] = [];

@@ -16,9 +16,11 @@ import { connectToGateway, DEMO_API_KEY, describeServiceError, type GatewayConne
 
 export const SEND_USAGE = `switchboard send --to NUMBER (--template ID [--var NAME=VALUE ...] | --body TEXT [--subject TEXT])
                  [--client-ref REF] [--priority urgent|normal|bulk] [--kind informational|advertising]
-                 [--channel sms|lms|mms|alimtalk|friendtalk|push] [--target HOST:PORT] [--api-key KEY]
-                 [--no-wait] [--wait-ms MS]
+                 [--night-consent] [--channel sms|lms|mms|alimtalk|friendtalk|push] [--target HOST:PORT]
+                 [--api-key KEY] [--no-wait] [--wait-ms MS]
   Sends one message, prints its id, then each status change until a final state.
+  --night-consent (with --kind advertising): the recipient consented to advertising at night; without
+  it, advertising inside the gateway's night window (21:00 to 08:00 KST by default) is held or refused.
   --target defaults to $SWITCHBOARD_TARGET or 127.0.0.1:50051; --api-key to $SWITCHBOARD_API_KEY or the demo key.`;
 
 const FINAL_STATES = new Set([
@@ -43,6 +45,7 @@ export async function runSendCommand(argv: string[]): Promise<void> {
       'client-ref': { type: 'string' },
       priority: { type: 'string' },
       kind: { type: 'string' },
+      'night-consent': { type: 'boolean' },
       channel: { type: 'string' },
       target: { type: 'string' },
       'api-key': { type: 'string' },
@@ -58,6 +61,8 @@ export async function runSendCommand(argv: string[]): Promise<void> {
     if (eq <= 0) throw new CliError(`--var must look like NAME=VALUE, got "${pair}"`);
     variables[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
+  const nightConsent = values['night-consent'] === true;
+  if (nightConsent && values.kind !== 'advertising') throw new CliError(`--night-consent applies only to --kind advertising\n${SEND_USAGE}`);
   const waitMs = values['wait-ms'] === undefined ? 30_000 : Number(values['wait-ms']);
   if (!Number.isInteger(waitMs) || waitMs < 0) throw new CliError(`--wait-ms must be a whole number of milliseconds, got "${values['wait-ms']}"`);
 
@@ -73,6 +78,7 @@ export async function runSendCommand(argv: string[]): Promise<void> {
     channel: pickEnum('--channel', values.channel, Object.fromEntries(CHANNELS.map((name) => [name, toGatewayChannel(name)])), Channel.CHANNEL_UNSPECIFIED),
     ttlMs: 0,
     tags: [],
+    nightConsent,
   };
 
   const target = values.target ?? process.env['SWITCHBOARD_TARGET'] ?? '127.0.0.1:50051';

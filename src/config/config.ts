@@ -77,6 +77,8 @@ export interface DispatcherSettings {
   readonly concurrency: number;
   readonly retryBackoffMs: number;
   readonly maxRetryBackoffMs: number;
+  /** Longest a message held by the night window waits in the queue before it is routed again. */
+  readonly maxDeferWaitMs: number;
 }
 
 export interface Tenant {
@@ -125,6 +127,21 @@ export interface TextRules {
   readonly strictKsX1001: boolean;
 }
 
+/**
+ * The advertising night window, in minutes after midnight KST (0 to 1439): "21:00" is 1260.
+ * The same shape as the router's NightWindowSettings (router/korean/decide-night-window.ts).
+ */
+export interface NightBanSettings {
+  /** The legal ban starts (정보통신망법 §50(3)); night consent lifts it. */
+  readonly startMinuteKst: number;
+  /** Every ban ends: advertising may go again. */
+  readonly endMinuteKst: number;
+  /** Kakao's FriendTalk cut starts; night consent does not lift it. */
+  readonly friendtalkStartMinuteKst: number;
+  /** A held message waits for the end of the window, or fails with AD_NIGHT_BAN. */
+  readonly mode: 'defer' | 'reject';
+}
+
 /** A tenant's advertising identity. */
 export interface AdvertisingIdentity {
   readonly senderName: string;
@@ -139,4 +156,5 @@ export interface RoutingTable {
   readonly text: TextRules;
   /** By tenant id; tenants without one cannot send advertising. */
   readonly advertising: Readonly<Record<string, AdvertisingIdentity>>;
+  readonly nightBan: NightBanSettings;
 }

@@ -161,7 +161,15 @@ function compileConfig(input: ConfigInput): Config {
   }
   const advertising: Record<string, AdvertisingIdentity> = {};
   for (const t of input.tenants) if (t.advertising !== undefined) advertising[t.id] = t.advertising;
-  const routing: RoutingTable = { defaultChannel: input.routing.defaultChannel, channels: input.routing.channels, templates, text: input.routing.text, advertising };
+  const { nightBan } = input.routing;
+  const routing: RoutingTable = {
+    defaultChannel: input.routing.defaultChannel,
+    channels: input.routing.channels,
+    templates,
+    text: input.routing.text,
+    advertising,
+    nightBan: { startMinuteKst: nightBan.start, endMinuteKst: nightBan.end, friendtalkStartMinuteKst: nightBan.friendtalkStart, mode: nightBan.mode },
+  };
   const workers = input.router.workers === 'auto' ? Math.max(1, availableParallelism() - 1) : input.router.workers;
   return {
     server: {
@@ -184,6 +192,7 @@ function compileConfig(input: ConfigInput): Config {
       concurrency: input.dispatcher.concurrency,
       retryBackoffMs: input.dispatcher.retryBackoff,
       maxRetryBackoffMs: input.dispatcher.maxRetryBackoff,
+      maxDeferWaitMs: input.dispatcher.maxDeferWait,
     },
     tenants,
     tenantsByApiKey,

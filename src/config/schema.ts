@@ -129,6 +129,13 @@ const dispatcherSchema = z
     retryBackoff: duration.default(500),
     /** Longest wait between tries. */
     maxRetryBackoff: duration.default(30_000),
+    /**
+     * Longest a message held by the advertising night window waits before it is routed again (and
+     * held again if the window has not ended). The wait runs on the host's timers, the window on the
+     * wall clock: this bounds how late a held message can go after a clock step or a changed window,
+     * at the cost of one re-route per held message per interval.
+     */
+    maxDeferWait: duration.refine((ms) => ms > 0, 'must be longer than 0, e.g. "1h"').default(3_600_000),
   })
   .strict();
 
@@ -214,6 +221,42 @@ const textRulesSchema = z
   })
   .strict();
 
+/** A wall-clock time in Korea, "HH:MM" (00:00 to 23:59). Becomes minutes after midnight KST. */
+function kstTime(example: string) {
+  const message = `must be HH:MM in KST, e.g. "${example}"`;
+  return z
+    .string({ error: message })
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, message)
+    .transform((value) => Number(value.slice(0, 2)) * 60 + Number(value.slice(3, 5)));
+}
+
+/** Minutes from `fromMinute` forward to `toMinute` on a 24-hour clock: the length of a window. */
+const minutesUntil = (fromMinute: number, toMinute: number): number => (toMinute - fromMinute + 1440) % 1440;
+
+/**
+ * When advertising is not sent (정보통신망법 §50(3): 21:00 to 08:00 without the recipient's separate
+ * consent). A window whose start is after its end runs across midnight.
+ */
+const nightBanSchema = z
+  .object({
+    /** The legal ban starts; night consent (Message.night_consent) lifts it. */
+    start: kstTime('21:00').default(21 * 60),
+    /** Every ban ends, FriendTalk's too: deferred advertising goes out from here. */
+    end: kstTime('08:00').default(8 * 60),
+    /** Kakao's FriendTalk advertising cut starts, earlier than the law's; night consent does not lift it. */
+    friendtalkStart: kstTime('20:00').default(20 * 60),
+    /** "defer": a held message stays queued and goes out at `end`; "reject": it fails with AD_NIGHT_BAN. */
+    mode: z.enum(['defer', 'reject'], { error: 'must be "defer" or "reject"' }).default('defer'),
+  })
+  .strict()
+  // FriendTalk advertising is advertising too: its window may start earlier, never later.
+  .refine((ban) => minutesUntil(ban.friendtalkStart, ban.end) >= minutesUntil(ban.start, ban.end), {
+    message: 'must not be later than start: FriendTalk advertising is held at least whenever advertising is',
+    path: ['friendtalkStart'],
+    // Only once every time is valid: a malformed one is reported by itself, not again through this rule.
+    when: (payload) => payload.issues.length === 0,
+  });
+
 const routingSchema = z
   .object({
     /** The channel used when a message names none. */
@@ -221,6 +264,7 @@ const routingSchema = z
     /** For each channel, the providers that carry it, first choice first. */
     channels: z.partialRecord(channel, z.array(id).min(1)),
     text: textRulesSchema.default(textRulesSchema.parse({})),
+    nightBan: nightBanSchema.default(nightBanSchema.parse({})),
   })
   .strict();
 

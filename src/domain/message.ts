@@ -27,6 +27,12 @@ export interface AcceptedMessage {
   body: string;
   subject: string;
   kind: MessageKind;
+  /**
+   * The recipient separately consented to advertising at night (정보통신망법 §50(3)), so the
+   * night window does not hold this message. Messages stored before the field existed lack it
+   * (JSON in the Redis store); readers treat a missing value as false.
+   */
+  nightConsent: boolean;
   priority: MessagePriority;
   /** The caller's preferred channel, or null. */
   channel: ChannelName | null;

@@ -3,7 +3,7 @@ import type { OutboundMessage, ProviderConnector, SubmitOutcome } from '../chann
 import type { StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
 import type { Router } from '../router/router.js';
-import type { RouteRequest } from '../router/route-types.js';
+import type { RouteRequest, RouteResult } from '../router/route-types.js';
 import type { ClaimedMessage, EventToRecord, MessageStore } from '../store/store.js';
 
 export interface DispatcherDeps {
@@ -11,8 +11,11 @@ export interface DispatcherDeps {
   readonly config: () => Config;
   readonly router: () => Router;
   readonly connectors: ReadonlyMap<string, ProviderConnector>;
+  /** The wall clock: expiry and routing (the advertising night window) are decided on it. */
   readonly now: () => number;
 }
+
+const NO_ANSWER: RouteResult = { outcome: 'failed', code: 'NO_ROUTE', reason: 'the router gave no answer' };
 
 /** A message routed to a provider, waiting for that provider's answer. */
 interface Routed {
@@ -76,15 +79,29 @@ export class Dispatcher {
       }
     }
 
-    const results = await this.deps.router().route(live.map(toRouteRequest));
+    const results = await this.deps.router().route(live.map(toRouteRequest), nowMs);
     const byProvider = new Map<string, Routed[]>();
+    /** Held messages by the time they may go; a batch routed at one instant has one or two such times. */
+    const deferred = new Map<number, ClaimedMessage[]>();
     for (let i = 0; i < live.length; i++) {
       const claimed = live[i] as ClaimedMessage;
-      const result = results[i];
-      if (result === undefined || !result.ok) {
-        const failure = result ?? { code: 'NO_ROUTE', reason: 'the router gave no answer' };
-        events.push(record(event(claimed, nowMs, 'failed', { code: failure.code, reason: failure.reason })));
+      const result = results[i] ?? NO_ANSWER;
+      if (result.outcome === 'failed') {
+        events.push(record(event(claimed, nowMs, 'failed', { code: result.code, reason: result.reason })));
         done.push(claimed.message.messageId);
+        continue;
+      }
+      if (result.outcome === 'deferred') {
+        // Expiry wins: a message that would expire before it may go is EXPIRED now, not held to fail later.
+        if (claimed.message.expiresAtMs <= result.deferUntilMs) {
+          const reason = `the message TTL ends before it may be sent (${result.reason})`;
+          events.push(record(event(claimed, nowMs, 'expired', { code: 'TTL_EXPIRED', reason })));
+          done.push(claimed.message.messageId);
+        } else {
+          let group = deferred.get(result.deferUntilMs);
+          if (group === undefined) deferred.set(result.deferUntilMs, (group = []));
+          group.push(claimed);
+        }
         continue;
       }
       const m = claimed.message;
@@ -106,6 +123,7 @@ export class Dispatcher {
     // ROUTED is recorded before the submit so the history is in order even when a fast provider reports first.
     await store.recordEvents(events);
     events.length = 0;
+    for (const [deferUntilMs, held] of deferred) await this.deferUntil(held, deferUntilMs, nowMs);
 
     const retry: ClaimedMessage[] = [];
     const signal = this.stopController.signal;
@@ -146,11 +164,36 @@ export class Dispatcher {
       await store.retryLater(retry, Math.min(maxRetryBackoffMs, retryBackoffMs * 2 ** Math.min(attempts - 1, 20)));
     }
   }
+
+  /**
+   * Puts messages held by the advertising night window back in the queue until they may go. They
+   * are not failed, and they get no status event: they are exactly what ACCEPTED says, stored and
+   * queued, and the state machine has no "held" state (a repeated ACCEPTED would be dropped as
+   * stale). The wait is capped at dispatcher.maxDeferWaitMs because a store may time it on host
+   * timers (the memory store's setTimeout) while the window is on the wall clock: a held message is
+   * routed again at least that often, and simply held again while the window lasts.
+   */
+  private async deferUntil(held: readonly ClaimedMessage[], deferUntilMs: number, nowMs: number): Promise<void> {
+    const delayMs = Math.max(0, Math.min(deferUntilMs - nowMs, this.deps.config().dispatcher.maxDeferWaitMs));
+    log('info', 'advertising held by the night window', { count: held.length, until: new Date(deferUntilMs).toISOString(), nextCheckInMs: delayMs });
+    await this.deps.store.retryLater(held, delayMs);
+  }
 }
 
 function toRouteRequest(claimed: ClaimedMessage): RouteRequest {
   const m = claimed.message;
-  return { messageId: m.messageId, tenant: m.tenant, templateId: m.templateId, variables: m.variables, body: m.body, subject: m.subject, kind: m.kind, channel: m.channel };
+  return {
+    messageId: m.messageId,
+    tenant: m.tenant,
+    templateId: m.templateId,
+    variables: m.variables,
+    body: m.body,
+    subject: m.subject,
+    kind: m.kind,
+    // Strictly true: a message stored before the field existed has none, and no consent is the safe reading.
+    nightConsent: m.nightConsent === true,
+    channel: m.channel,
+  };
 }
 
 function event(claimed: ClaimedMessage, atMs: number, state: StatusEvent['state'], fields: Partial<StatusEvent>): StatusEvent {

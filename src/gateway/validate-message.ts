@@ -162,6 +162,7 @@ export function validateMessage(
       body,
       subject,
       kind,
+      nightConsent: wire.nightConsent,
       priority,
       channel,
       acceptedAtMs: nowMs,

@@ -3,6 +3,7 @@ import type { ChannelName } from '../domain/channel.js';
 import { compileTemplate, renderTemplate, type CompiledText } from './compile-template.js';
 import { compileTextRules } from './compile-text-rules.js';
 import { countBillableUnits } from './korean/count-billable-units.js';
+import { decideNightWindow } from './korean/decide-night-window.js';
 import { prepareTextMessage } from './korean/prepare-text-message.js';
 import type { RouteRequest, RouteResult } from './route-types.js';
 
@@ -12,8 +13,11 @@ interface CompiledVariant {
   readonly templateCode: string;
 }
 
-/** Routes a batch of messages: one result per request, same order. */
-export type BatchRouter = (requests: readonly RouteRequest[]) => RouteResult[];
+/**
+ * Routes a batch of messages at `nowMs` (epoch ms, from the caller's clock: the router never reads
+ * the time itself): one result per request, same order.
+ */
+export type BatchRouter = (requests: readonly RouteRequest[], nowMs: number) => RouteResult[];
 
 /**
  * Builds the router for one routing table. Templates are compiled lazily, once per
@@ -34,20 +38,39 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
     return variant;
   }
 
-  function routeOne(request: RouteRequest): RouteResult {
+  /**
+   * What and where first, then when: a message that can never go (unknown template, too long, no
+   * advertising identity) fails now instead of waiting out the night to fail at 08:00. The night
+   * window is decided on the channel the message actually leaves on (FriendTalk has its own).
+   */
+  function routeOne(request: RouteRequest, nowMs: number): RouteResult {
+    const result = routeContent(request);
+    if (result.outcome !== 'routed' || request.kind !== 'advertising') return result;
+    const decision = decideNightWindow({ kind: request.kind, channel: result.channel, nightConsent: request.nightConsent }, nowMs, routing.nightBan);
+    switch (decision.action) {
+      case 'send':
+        return result;
+      case 'defer':
+        return { outcome: 'deferred', deferUntilMs: decision.notBeforeMs, reason: decision.reason };
+      case 'reject':
+        return { outcome: 'failed', code: decision.code, reason: decision.reason };
+    }
+  }
+
+  function routeContent(request: RouteRequest): RouteResult {
     const channel = request.channel !== null && routing.channels[request.channel] !== undefined ? request.channel : routing.defaultChannel;
-    if (routing.channels[channel]?.[0] === undefined) return { ok: false, code: 'NO_ROUTE', reason: `no provider carries channel "${channel}"` };
+    if (routing.channels[channel]?.[0] === undefined) return { outcome: 'failed', code: 'NO_ROUTE', reason: `no provider carries channel "${channel}"` };
     if (request.templateId === '') return applyChannelRules(request, channel, request.subject, request.body, {});
     const template = routing.templates[request.templateId];
     if (template === undefined) {
-      return { ok: false, code: 'UNKNOWN_TEMPLATE', reason: `template "${request.templateId}" is not configured` };
+      return { outcome: 'failed', code: 'UNKNOWN_TEMPLATE', reason: `template "${request.templateId}" is not configured` };
     }
     const variant = variantFor(template, channel);
     const subject = renderTemplate(variant.subject, request.variables);
     const body = renderTemplate(variant.body, request.variables);
     if ('missing' in subject || 'missing' in body) {
       const missing = 'missing' in subject ? subject.missing : 'missing' in body ? body.missing : '';
-      return { ok: false, code: 'MISSING_VARIABLE', reason: `template "${template.id}" needs variable "${missing}"` };
+      return { outcome: 'failed', code: 'MISSING_VARIABLE', reason: `template "${template.id}" needs variable "${missing}"` };
     }
     const attributes: Record<string, string> = variant.templateCode === '' ? {} : { 'alimtalk.template_code': variant.templateCode };
     return applyChannelRules(request, channel, subject.text, body.text, attributes);
@@ -56,7 +79,7 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
   /** SMS, LMS and MMS text follows the Korean carrier rules, which may move an SMS to LMS. */
   function applyChannelRules(request: RouteRequest, channel: ChannelName, subject: string, body: string, attributes: Record<string, string>): RouteResult {
     if (channel !== 'sms' && channel !== 'lms' && channel !== 'mms') {
-      return { ok: true, channel, providerId: firstProvider(channel), subject, body, attributes, billableUnits: countBillableUnits(channel) };
+      return { outcome: 'routed', channel, providerId: firstProvider(channel), subject, body, attributes, billableUnits: countBillableUnits(channel) };
     }
     const prepared = prepareTextMessage(
       {
@@ -69,9 +92,9 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
       },
       textRules,
     );
-    if (!prepared.ok) return { ok: false, code: prepared.code, reason: prepared.reason };
+    if (!prepared.ok) return { outcome: 'failed', code: prepared.code, reason: prepared.reason };
     return {
-      ok: true,
+      outcome: 'routed',
       channel: prepared.channel,
       providerId: firstProvider(prepared.channel),
       subject: prepared.subject,
@@ -85,5 +108,5 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
     return routing.channels[channel]?.[0] ?? '';
   }
 
-  return (requests) => requests.map(routeOne);
+  return (requests, nowMs) => requests.map((request) => routeOne(request, nowMs));
 }

@@ -10,23 +10,56 @@ export interface RouteRequest {
   body: string;
   subject: string;
   kind: MessageKind;
+  /** The recipient consented to advertising at night; lifts the legal night window, not FriendTalk's. */
+  nightConsent: boolean;
   channel: ChannelName | null;
 }
 
-/** The router's answer for one message: where it goes and what it says, or why it cannot go. */
-export type RouteResult =
-  | {
-      ok: true;
-      channel: ChannelName;
-      providerId: string;
-      subject: string;
-      body: string;
-      /** Channel-specific fields for the provider, e.g. alimtalk.template_code. */
-      attributes: Record<string, string>;
-      /** What the supplier bills for this message (see korean/count-billable-units.ts). */
-      billableUnits: number;
-    }
-  | { ok: false; code: RouteFailureCode; reason: string };
+/**
+ * One router task as it crosses to a worker thread (serialised as one JSON string). The time
+ * travels with the batch: the router never reads a clock, so every message of a batch is judged
+ * at the same instant and tests can inject the time.
+ */
+export interface RouteTask {
+  /** Epoch ms at which the batch is routed, from the dispatcher's clock. */
+  nowMs: number;
+  requests: readonly RouteRequest[];
+}
+
+/** The router's answer for one message: switch on `outcome`. */
+export type RouteResult = RouteSuccess | RouteFailure | RouteDeferral;
+
+/** Where the message goes and exactly what it says. */
+export interface RouteSuccess {
+  outcome: 'routed';
+  channel: ChannelName;
+  providerId: string;
+  subject: string;
+  body: string;
+  /** Channel-specific fields for the provider, e.g. alimtalk.template_code. */
+  attributes: Record<string, string>;
+  /** What the supplier bills for this message (see korean/count-billable-units.ts). */
+  billableUnits: number;
+}
+
+/** The message cannot go, ever: the dispatcher records FAILED with this code and reason. */
+export interface RouteFailure {
+  outcome: 'failed';
+  code: RouteFailureCode;
+  reason: string;
+}
+
+/**
+ * The message may not go yet (advertising in the night window): it is not failed, but put back
+ * in the queue and routed again from `deferUntilMs`.
+ */
+export interface RouteDeferral {
+  outcome: 'deferred';
+  /** Epoch ms of the first moment it may go, e.g. the next 08:00 KST. */
+  deferUntilMs: number;
+  /** Names the rule and the time, e.g. "... deferred to 08:00 KST". */
+  reason: string;
+}
 
 export type RouteFailureCode =
   | 'UNKNOWN_TEMPLATE'
@@ -34,5 +67,6 @@ export type RouteFailureCode =
   | 'NO_ROUTE'
   | 'UNENCODABLE_CHARACTERS'
   | 'AD_SETTINGS_MISSING'
+  | 'AD_NIGHT_BAN'
   | 'BODY_TOO_LONG'
   | 'SUBJECT_TOO_LONG';

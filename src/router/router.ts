@@ -2,12 +2,15 @@ import { Piscina } from 'piscina';
 import type { RouterSettings, RoutingTable } from '../config/config.js';
 import { compileTextRules } from './compile-text-rules.js';
 import { createBatchRouter } from './route-batch.js';
-import type { RouteRequest, RouteResult } from './route-types.js';
+import type { RouteRequest, RouteResult, RouteTask } from './route-types.js';
 
 /** Renders and routes batches of messages, inline or on a pool of worker threads. */
 export interface Router {
-  /** One result per request, same order. */
-  route(requests: readonly RouteRequest[]): Promise<RouteResult[]>;
+  /**
+   * One result per request, same order. `nowMs` is the time the batch is routed at (epoch ms,
+   * from the caller's clock); time rules such as the advertising night window are decided on it.
+   */
+  route(requests: readonly RouteRequest[], nowMs: number): Promise<RouteResult[]>;
   close(): Promise<void>;
 }
 
@@ -17,7 +20,7 @@ export function createRouter(settings: RouterSettings, routing: RoutingTable): R
   compileTextRules(routing.text);
   if (settings.workers === 0) {
     const routeBatch = createBatchRouter(routing);
-    return { route: async (requests) => routeBatch(requests), close: async () => {} };
+    return { route: async (requests, nowMs) => routeBatch(requests, nowMs), close: async () => {} };
   }
   const pool = new Piscina({
     filename: new URL('./router-worker.js', import.meta.url).href,
@@ -28,7 +31,10 @@ export function createRouter(settings: RouterSettings, routing: RoutingTable): R
     idleTimeout: Number.POSITIVE_INFINITY,
   });
   return {
-    route: async (requests) => JSON.parse((await pool.run(JSON.stringify(requests))) as string) as RouteResult[],
+    route: async (requests, nowMs) => {
+      const task: RouteTask = { nowMs, requests };
+      return JSON.parse((await pool.run(JSON.stringify(task))) as string) as RouteResult[];
+    },
     close: () => pool.destroy(),
   };
 }

@@ -23,6 +23,7 @@ export function makeAccepted(fields: Partial<AcceptedMessage> = {}): AcceptedMes
     body: '',
     subject: '',
     kind: 'informational',
+    nightConsent: false,
     priority: 'normal',
     channel: null,
     acceptedAtMs: now,

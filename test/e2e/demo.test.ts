@@ -42,3 +42,19 @@ test('demo: send with an invalid number exits 2 with the gateway status on stder
 
   assert.equal(await demo.terminate(), 0, `demo stderr: ${demo.stderr()}`);
 });
+
+test('demo: send --night-consent sends advertising at any hour; without --kind advertising the flag is refused', async (t) => {
+  const { demo, target } = await startDemo(t);
+
+  // With the recipient's night consent the night window never holds it, so this is DELIVERED whatever the time in Seoul.
+  const send = await runCli(t, ['send', '--target', target, '--to', '010-1234-5678', '--kind', 'advertising', '--night-consent', '--body', '봄맞이 이벤트']);
+  assert.equal(send.code, 0, `send failed: ${send.stderr}`);
+  assert.match(send.stdout, /^\S+ DELIVERED sim-sms-[ab]\b/m);
+
+  const refused = await runCli(t, ['send', '--target', target, '--to', '010-1234-5678', '--night-consent', '--body', '안내']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /^switchboard: --night-consent applies only to --kind advertising\n/);
+  assert.equal(refused.stdout, '');
+
+  assert.equal(await demo.terminate(), 0, `demo stderr: ${demo.stderr()}`);
+});

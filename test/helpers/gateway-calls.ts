@@ -111,6 +111,7 @@ export function makeMessage(fields: Partial<Message>): Message {
     channel: 0,
     ttlMs: 0,
     tags: [],
+    nightConsent: false,
     ...fields,
   };
 }

@@ -38,12 +38,20 @@ test('the minimal config is valid and compiles with defaults in milliseconds', (
   assert.deepEqual(config.server, { listen: '127.0.0.1:50051', metricsListen: null, maxReceiveMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 100, shutdownGraceMs: 10_000 });
   assert.equal(config.store.kind, 'memory');
   assert.deepEqual(config.limits, { maxBatchSize: 1000, maxBodyBytes: 4000, maxVariableBytes: 1000, defaultTtlMs: 86_400_000, maxTtlMs: 7 * 86_400_000 });
-  assert.deepEqual(config.dispatcher, { concurrency: 4, retryBackoffMs: 500, maxRetryBackoffMs: 30_000 });
+  assert.deepEqual(config.dispatcher, { concurrency: 4, retryBackoffMs: 500, maxRetryBackoffMs: 30_000, maxDeferWaitMs: 3_600_000 });
   assert.equal(config.tenantsByApiKey.get('card-api-key-0000001')?.id, 'card');
   assert.equal(config.tenants.get('bank')?.allowInternational, false);
   assert.equal(config.routing.defaultChannel, 'sms');
   assert.deepEqual(config.routing.templates['welcome']?.variants.alimtalk, { subject: 'Hi {{name}}', body: '{{name}}님', templateCode: 'WELCOME_001' });
   assert.deepEqual(config.routing.templates['static']?.variables, []);
+  // The advertising night window: 21:00 to 08:00 KST, FriendTalk from 20:00, held messages deferred.
+  assert.deepEqual(config.routing.nightBan, { startMinuteKst: 1260, endMinuteKst: 480, friendtalkStartMinuteKst: 1200, mode: 'defer' });
+});
+
+test('routing.nightBan times compile to minutes after midnight KST', () => {
+  const result = parseConfig({ ...validRaw(), routing: { ...validRaw()['routing'], nightBan: { start: '22:30', end: '07:05', friendtalkStart: '19:00', mode: 'reject' } } });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+  assert.deepEqual(result.config.routing.nightBan, { startMinuteKst: 1350, endMinuteKst: 425, friendtalkStartMinuteKst: 1140, mode: 'reject' });
 });
 
 test('durations accept "ms", "s", "m", "h", "d" and plain milliseconds', () => {
@@ -236,6 +244,49 @@ test('reference problems are all reported together', () => {
     issues.map((i) => i.path),
     ['tenants[1].id', 'routing.channels.sms[0]', 'templates[1].body'],
   );
+});
+
+// --- the advertising night window (routing.nightBan) and how long a held message waits ---
+
+test('schema: a nightBan.start that is not HH:MM', () => {
+  for (const start of ['9pm', '9:00', '24:00', '21:60', 2100]) {
+    assert.deepEqual(issuesAfter((raw) => (raw['routing'].nightBan = { start })), [
+      { path: 'routing.nightBan.start', message: 'must be HH:MM in KST, e.g. "21:00"' },
+    ], String(start));
+  }
+});
+
+test('schema: a nightBan.end that is not HH:MM', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['routing'].nightBan = { end: '8:00' })), [
+    { path: 'routing.nightBan.end', message: 'must be HH:MM in KST, e.g. "08:00"' },
+  ]);
+});
+
+test('schema: a nightBan.friendtalkStart that is not HH:MM', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['routing'].nightBan = { friendtalkStart: '20h' })), [
+    { path: 'routing.nightBan.friendtalkStart', message: 'must be HH:MM in KST, e.g. "20:00"' },
+  ]);
+});
+
+test('schema: a nightBan.mode other than defer or reject', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['routing'].nightBan = { mode: 'drop' })), [
+    { path: 'routing.nightBan.mode', message: 'must be "defer" or "reject"' },
+  ]);
+});
+
+test('schema: a FriendTalk cut that starts after the legal ban', () => {
+  const message = 'must not be later than start: FriendTalk advertising is held at least whenever advertising is';
+  assert.deepEqual(issuesAfter((raw) => (raw['routing'].nightBan = { friendtalkStart: '21:30' })), [{ path: 'routing.nightBan.friendtalkStart', message }]);
+  assert.deepEqual(issuesAfter((raw) => (raw['routing'].nightBan = { start: '00:30', friendtalkStart: '01:00' })), [{ path: 'routing.nightBan.friendtalkStart', message }]);
+  // Earlier counts around the clock: 23:00 is before 00:30 in a window that ends at 08:00.
+  assert.deepEqual(issuesAfter((raw) => (raw['routing'].nightBan = { start: '00:30', friendtalkStart: '23:00' })), []);
+  assert.deepEqual(issuesAfter((raw) => (raw['routing'].nightBan = { friendtalkStart: '21:00' })), []);
+});
+
+test('schema: a dispatcher.maxDeferWait of 0', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['dispatcher'] = { maxDeferWait: 0 })), [
+    { path: 'dispatcher.maxDeferWait', message: 'must be longer than 0, e.g. "1h"' },
+  ]);
 });
 
 test('router.workers that is neither a number nor "auto"', () => {

@@ -67,12 +67,14 @@ export function decideNightWindow(request: NightWindowRequest, nowMs: number, se
 
   const what = friendtalk ? 'FriendTalk advertising' : 'advertising';
   const unless = friendtalk ? '' : ' without night-time consent';
-  const rule = `${what} is not sent between ${formatMinute(startMinute)} and ${formatMinute(settings.endMinuteKst)} KST${unless}`;
-  if (settings.mode === 'reject') return { action: 'reject', code: 'AD_NIGHT_BAN', reason: rule };
+  const end = formatMinute(settings.endMinuteKst);
+  const rule = `${what} is not sent between ${formatMinute(startMinute)} and ${end} KST${unless}`;
+  // Both reasons say when it may go, so a client that gets a rejection knows when to send again.
+  if (settings.mode === 'reject') return { action: 'reject', code: 'AD_NIGHT_BAN', reason: `${rule}; send it again from ${end} KST` };
   // Plain arithmetic on epoch ms: no calendar, so month and year ends need no special case.
   const midnightMs = nowMs - msOfDay;
   const notBeforeMs = midnightMs + endMs + (msOfDay < endMs ? 0 : MS_PER_DAY);
-  return { action: 'defer', notBeforeMs, reason: `${rule}; deferred to ${formatMinute(settings.endMinuteKst)} KST` };
+  return { action: 'defer', notBeforeMs, reason: `${rule}; deferred to ${end} KST` };
 }
 
 /** 1260 → "21:00". */

@@ -59,7 +59,11 @@ test('22:00 KST is 13:00 UTC: the window is in Korean time whatever the host tim
 });
 
 test('reject mode rejects with the rule instead of deferring', () => {
-  assert.deepEqual(decideNightWindow(AD, kst(2025, 3, 14, 22, 0, 0), REJECT), { action: 'reject', code: 'AD_NIGHT_BAN', reason: RULE });
+  assert.deepEqual(decideNightWindow(AD, kst(2025, 3, 14, 22, 0, 0), REJECT), {
+    action: 'reject',
+    code: 'AD_NIGHT_BAN',
+    reason: `${RULE}; send it again from 08:00 KST`,
+  });
   assert.equal(action(kst(2025, 3, 14, 20, 59, 59), AD, REJECT), 'send');
 });
 

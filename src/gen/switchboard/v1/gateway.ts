@@ -98,7 +98,10 @@ export enum RejectReason {
 /** The lifecycle states of a message. */
 export enum MessageState {
   MESSAGE_STATE_UNSPECIFIED = 0,
-  /** MESSAGE_STATE_ACCEPTED - Stored by the gateway and queued. */
+  /**
+   * MESSAGE_STATE_ACCEPTED - Stored by the gateway and queued. An advertising message held by the night
+   * window (see Message.night_consent) stays in this state until the window ends.
+   */
   MESSAGE_STATE_ACCEPTED = 1,
   /** MESSAGE_STATE_ROUTED - Rendered and assigned a channel and provider. */
   MESSAGE_STATE_ROUTED = 2,
@@ -161,6 +164,16 @@ export interface Message {
   ttlMs: number;
   /** Free-form labels, e.g. a campaign id, carried to status and reports. */
   tags: string[];
+  /**
+   * The recipient separately consented to receive advertising between 21:00 and
+   * 08:00 KST (정보통신망법 §50(3)). Only meaningful for MESSAGE_KIND_ADVERTISING.
+   * Without it, an advertising message inside the gateway's night window (21:00 to
+   * 08:00 KST by default) is held: it stays ACCEPTED and goes out when the window
+   * ends, or it fails with code AD_NIGHT_BAN, as the gateway is configured; one whose
+   * TTL ends before the window does is EXPIRED with code TTL_EXPIRED. Consent does not
+   * lift the earlier FriendTalk cut (from 20:00 KST by default), which is Kakao's rule.
+   */
+  nightConsent: boolean;
 }
 
 export interface Message_VariablesEntry {
@@ -335,6 +348,7 @@ function createBaseMessage(): Message {
     channel: 0,
     ttlMs: 0,
     tags: [],
+    nightConsent: false,
   };
 }
 
@@ -372,6 +386,9 @@ export const Message: MessageFns<Message> = {
     }
     for (const v of message.tags) {
       writer.uint32(90).string(v!);
+    }
+    if (message.nightConsent !== false) {
+      writer.uint32(96).bool(message.nightConsent);
     }
     return writer;
   },
@@ -478,6 +495,14 @@ export const Message: MessageFns<Message> = {
             }
 
             message.tags.push(reader.string());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.nightConsent = reader.bool();
             continue;
           }
         }
