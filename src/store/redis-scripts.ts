@@ -28,6 +28,25 @@ end
 `;
 
 /**
+ * The per-message fields of a batch arrive as one argument, joined by U+001F (which JSON, ids and
+ * client_refs never contain): one string for ioredis to encode instead of thousands of arguments.
+ */
+const SPLIT_FIELDS = `
+local function splitFields(packed)
+  local fields, start = {}, 1
+  while true do
+    local at = string.find(packed, '\\31', start, true)
+    if not at then
+      fields[#fields + 1] = string.sub(packed, start)
+      return fields
+    end
+    fields[#fields + 1] = string.sub(packed, start, at - 1)
+    start = at + 1
+  end
+end
+`;
+
+/**
  * Shared by the scripts that apply status events: the progress rank of each state, and the message
  * record. A message is one string key, so applying an event is one GET and one SET:
  *   "<state>\t<tenant>\t<clientRef>\t<tagsJson>" then, per status event, "\n<eventJson>".
@@ -52,18 +71,20 @@ end
  * KEYS: q:urgent, q:normal, q:bulk (declared); the per-message keys are derived here from the
  * shard tag, so they are in the same slot (this keeps the argument list, the dominant cost of a
  * large batch, to a few strings per message).
- * ARGV: tag, dedupTtlMs, statusTtlMs, reportMaxLen, maxQueued, count, then for each message:
- *   messageId, lane (1..3), tenant, clientRef ('' for none), tagsJson, payload, acceptedEventJson.
+ * ARGV: tag, dedupTtlMs, statusTtlMs, reportMaxLen, maxQueued, count, and the packed fields
+ *   (SPLIT_FIELDS), for each message: messageId, lane (1..3), tenant, clientRef ('' for none),
+ *   tagsJson, payload, acceptedEventJson.
  * Returns for each message 'A' (stored), 'D<messageId>' (client_ref seen before) or 'F' (queue full).
  * The message record (see STATE_RANKS) expires statusTtl after acceptance.
  */
-export const ENQUEUE_SCRIPT = `${REPORT_LINES}
+export const ENQUEUE_SCRIPT = `${REPORT_LINES}${SPLIT_FIELDS}
 local tag, dedupTtl, statusTtl, reportMaxLen, maxQueued, n = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local F = splitFields(ARGV[7])
 local queued = redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[2]) + redis.call('XLEN', KEYS[3])
 local out = {}
 for j = 0, n - 1 do
-  local a = 7 + 7 * j
-  local id, lane, tenant, ref = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2], ARGV[a + 3]
+  local a = 1 + 7 * j
+  local id, lane, tenant, ref = F[a], tonumber(F[a + 1]), F[a + 2], F[a + 3]
   local refKey = tag .. ':ref:' .. tenant .. ':' .. ref
   local earlier = false
   if ref ~= '' then earlier = redis.call('GET', refKey) end
@@ -71,13 +92,13 @@ for j = 0, n - 1 do
     out[j + 1] = 'D' .. earlier
   elseif queued >= maxQueued then
     out[j + 1] = 'F'
-  elseif not redis.call('SET', tag .. ':msg:' .. id, 'accepted\\t' .. tenant .. '\\t' .. ref .. '\\t' .. ARGV[a + 4] .. '\\n' .. ARGV[a + 6], 'PX', statusTtl, 'NX') then
+  elseif not redis.call('SET', tag .. ':msg:' .. id, 'accepted\\t' .. tenant .. '\\t' .. ref .. '\\t' .. F[a + 4] .. '\\n' .. F[a + 6], 'PX', statusTtl, 'NX') then
     -- The same call sent again (client library resend): it is stored already.
     out[j + 1] = 'A'
   else
     if ref ~= '' then redis.call('SET', refKey, id, 'PX', dedupTtl) end
-    redis.call('XADD', KEYS[lane], '*', 'm', ARGV[a + 5], 'a', '0')
-    addReport(tenant, 's' .. ref .. '\\t' .. ARGV[a + 6])
+    redis.call('XADD', KEYS[lane], '*', 'm', F[a + 5], 'a', '0')
+    addReport(tenant, 's' .. ref .. '\\t' .. F[a + 6])
     queued = queued + 1
     out[j + 1] = 'A'
   end
@@ -91,15 +112,17 @@ return out
  * appends each applied event to the message's history and its tenant's report stream.
  * KEYS: one key of the shard (only to route the call to the node that owns the shard's slot);
  * the keys used are derived from the shard tag. History and status keep the TTL set at acceptance.
- * ARGV: tag, dedupTtlMs, reportMaxLen, count, then for each event: messageId, state, eventJson, dedupKey ('' for none).
+ * ARGV: tag, dedupTtlMs, reportMaxLen, count, and the packed fields (SPLIT_FIELDS), for each event:
+ *   messageId, state, eventJson, dedupKey ('' for none).
  * Returns for each event 'applied', 'stale', 'unknown-message' or 'duplicate'.
  */
-export const RECORD_EVENTS_SCRIPT = `${STATE_RANKS}${REPORT_LINES}
+export const RECORD_EVENTS_SCRIPT = `${STATE_RANKS}${REPORT_LINES}${SPLIT_FIELDS}
 local tag, dedupTtl, reportMaxLen, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local F = splitFields(ARGV[5])
 local out = {}
 for j = 0, n - 1 do
-  local a = 5 + 4 * j
-  local id, state, event, dedupKey = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local a = 1 + 4 * j
+  local id, state, event, dedupKey = F[a], F[a + 1], F[a + 2], F[a + 3]
   local msgKey = tag .. ':msg:' .. id
   local record = redis.call('GET', msgKey)
   if not record then

@@ -56,6 +56,8 @@ type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 const CLAIM_POLL_MS = 20;
 /** How often an idle report watcher looks for reports written by other nodes. */
 const REPORT_POLL_MS = 100;
+/** Joins the per-message fields of a batch into one script argument (see SPLIT_FIELDS in redis-scripts.ts). */
+const FIELD_SEPARATOR = '\x1f';
 /** How often due retries are moved back to the queues. */
 const MOVE_DUE_INTERVAL_MS = 100;
 
@@ -121,10 +123,11 @@ export class RedisStore implements MessageStore {
     const maxQueuedPerShard = Math.ceil(this.settings.maxQueuedMessages / this.settings.shards);
     await this.write(
       [...byShard].map(async ([shard, group]) => {
-        const args: (string | number)[] = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, maxQueuedPerShard, group.length];
+        const fields: (string | number)[] = [];
         for (const { message: m } of group) {
-          args.push(m.messageId, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, JSON.stringify(m.tags), JSON.stringify(m), JSON.stringify(acceptedEvent(m)));
+          fields.push(m.messageId, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, JSON.stringify(m.tags), JSON.stringify(m), JSON.stringify(acceptedEvent(m)));
         }
+        const args = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, maxQueuedPerShard, group.length, fields.join(FIELD_SEPARATOR)];
         const results = await this.redis.sbEnqueue(3, ...this.laneKeys4(shard), ...args);
         group.forEach(({ message, index }, j) => {
           const result = results[j] ?? 'F';
@@ -210,11 +213,13 @@ export class RedisStore implements MessageStore {
     });
     await this.write(
       [...byShard].map(async ([shard, indexes]) => {
-        const args: (string | number)[] = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.reportRetentionPerTenant, indexes.length];
+        const fields: string[] = [];
         for (const i of indexes) {
           const { event, dedupKey } = events[i] as EventToRecord;
-          args.push(event.messageId, event.state, JSON.stringify(event), dedupKey);
+          // Report ids come from suppliers: keep the separator out of them (an injective escape).
+          fields.push(event.messageId, event.state, JSON.stringify(event), dedupKey.replace(/%/g, '%25').replace(/\x1f/g, '%1F'));
         }
+        const args = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.reportRetentionPerTenant, indexes.length, fields.join(FIELD_SEPARATOR)];
         // The shard's queue key is declared (not used) so the script runs on the node that owns the shard's slot.
         const results = await this.redis.sbRecordEvents(1, this.keys.lane(shard, 'normal'), ...args);
         indexes.forEach((i, j) => (outcomes[i] = results[j] ?? 'unknown-message'));
