@@ -1,19 +1,14 @@
 import type { ChannelName } from '../domain/channel.js';
-import type { MessageKind } from '../domain/message.js';
+import type { AcceptedMessage } from '../domain/message.js';
 
-/** What the router needs of one message; a compact subset of AcceptedMessage. */
-export interface RouteRequest {
-  messageId: string;
-  tenant: string;
-  templateId: string;
-  variables: Record<string, string>;
-  body: string;
-  subject: string;
-  kind: MessageKind;
-  /** The recipient consented to advertising at night; lifts the legal night window, not FriendTalk's. */
-  nightConsent: boolean;
-  channel: ChannelName | null;
-}
+/**
+ * What the router needs of one message: the subset of AcceptedMessage that travels to a worker.
+ * nightConsent lifts the legal night window for advertising (not FriendTalk's).
+ */
+export type RouteRequest = Pick<
+  AcceptedMessage,
+  'messageId' | 'tenant' | 'templateId' | 'variables' | 'body' | 'subject' | 'kind' | 'nightConsent' | 'channel'
+>;
 
 /**
  * One router task as it crosses to a worker thread (serialised as one JSON string). The time
