@@ -132,6 +132,11 @@ async function followStatus(connection: GatewayConnection, messageId: string, wa
       if (status.state !== MessageState.MESSAGE_STATE_DELIVERED) process.exitCode = 1;
       return;
     }
+    // Held for hours (the night window): say so and stop following rather than time out.
+    if (status.state === MessageState.MESSAGE_STATE_DEFERRED) {
+      process.stdout.write(`held in the queue; follow it later with GetStatus or WatchReports (message_id ${messageId})\n`);
+      return;
+    }
     if (Date.now() >= deadline) throw new CliError(`no final state within ${waitMs} ms; the message is still ${MessageState[status.state]}`);
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }

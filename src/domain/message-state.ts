@@ -7,7 +7,8 @@ export type MessageState =
   | 'expired'
   | 'rejected'
   | 'fallback'
-  | 'cancelled';
+  | 'cancelled'
+  | 'deferred';
 
 /** States after which nothing changes a message any more. */
 export function isFinalState(state: MessageState): boolean {
@@ -22,6 +23,9 @@ export function stateRank(state: MessageState): number {
   switch (state) {
     case 'accepted':
       return 1;
+    // Between ACCEPTED and ROUTED: a hold starts once (a repeated DEFERRED is stale) and routing follows it.
+    case 'deferred':
+      return 1.5;
     case 'routed':
     case 'fallback':
       return 2;

@@ -101,6 +101,8 @@ export class Dispatcher {
           let group = deferred.get(result.deferUntilMs);
           if (group === undefined) deferred.set(result.deferUntilMs, (group = []));
           group.push(claimed);
+          // Recorded when the hold starts; the checks that follow are stale repeats and change nothing.
+          events.push(record(event(claimed, nowMs, 'deferred', { code: 'NIGHT_WINDOW', reason: result.reason })));
         }
         continue;
       }
@@ -166,10 +168,8 @@ export class Dispatcher {
   }
 
   /**
-   * Puts messages held by the advertising night window back in the queue until they may go. They
-   * are not failed, and they get no status event: they are exactly what ACCEPTED says, stored and
-   * queued, and the state machine has no "held" state (a repeated ACCEPTED would be dropped as
-   * stale). The wait is capped at dispatcher.maxDeferWaitMs because a store may time it on host
+   * Puts messages held by the advertising night window back in the queue until they may go (their
+   * DEFERRED event is recorded with the batch's other events). The wait is capped at dispatcher.maxDeferWaitMs because a store may time it on host
    * timers (the memory store's setTimeout) while the window is on the wall clock: a held message is
    * routed again at least that often, and simply held again while the window lasts.
    */

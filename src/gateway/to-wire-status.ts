@@ -20,6 +20,7 @@ const STATES: Record<DomainState, MessageState> = {
   rejected: MessageState.MESSAGE_STATE_REJECTED,
   fallback: MessageState.MESSAGE_STATE_FALLBACK,
   cancelled: MessageState.MESSAGE_STATE_CANCELLED,
+  deferred: MessageState.MESSAGE_STATE_DEFERRED,
 };
 
 export function toWireEvent(event: DomainEvent, clientRef: string): StatusEvent {

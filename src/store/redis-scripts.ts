@@ -53,7 +53,7 @@ end
  * (Tenant ids and client_refs cannot hold tabs; JSON escapes tabs and newlines.)
  */
 const STATE_RANKS = `
-local RANK = { accepted = 1, routed = 2, fallback = 2, submitted = 3,
+local RANK = { accepted = 1, deferred = 1.5, routed = 2, fallback = 2, submitted = 3,
   delivered = 4, failed = 4, expired = 4, rejected = 4, cancelled = 4 }
 local function readRecord(record)
   local newline = string.find(record, '\\n', 1, true)

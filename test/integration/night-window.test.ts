@@ -1,6 +1,6 @@
 // The advertising night window on the message path, through gRPC with simulated suppliers and a
 // fake wall clock: advertising is held from 21:00 to 08:00 KST (FriendTalk from 20:00) unless the
-// recipient gave night consent; a held message stays ACCEPTED and goes out once the clock passes
+// recipient gave night consent; a held message is reported DEFERRED and goes out once the clock passes
 // 08:00, or fails with AD_NIGHT_BAN in reject mode, or expires when its TTL ends first.
 //
 // How a held message comes back: the dispatcher puts it back for at most dispatcher.maxDeferWait
@@ -86,7 +86,10 @@ async function sendAndWaitForSentinel(gw: NightGateway): Promise<string> {
 const statesOf = (status: MessageStatus): string[] => status.history.map((e) => stateName(e.state));
 
 function assertHeld(gw: NightGateway, status: MessageStatus, messageId: string): void {
-  assert.deepEqual(statesOf(status), ['ACCEPTED'], 'a held message stays ACCEPTED with no other event');
+  assert.deepEqual(statesOf(status), ['ACCEPTED', 'DEFERRED'], 'a held message is reported DEFERRED once, however often it is checked');
+  assert.equal(status.state, MessageState.MESSAGE_STATE_DEFERRED);
+  assert.equal(status.history[1]?.code, 'NIGHT_WINDOW');
+  assert.match(status.history[1]?.reason ?? '', /08:00/);
   assert.equal(gw.sms.received().includes(messageId), false);
   assert.equal(gw.friendtalk.received().includes(messageId), false);
 }
@@ -104,13 +107,14 @@ async function deferredAdGoesOutAt0800(t: TestContext, configure?: (raw: Record<
 
   gw.clock.set(NEXT_0800);
   const status = await statusOnceIn(gw.client, ad.messageId, MessageState.MESSAGE_STATE_DELIVERED);
-  assert.deepEqual(statesOf(status), ['ACCEPTED', 'ROUTED', 'SUBMITTED', 'DELIVERED']);
+  assert.deepEqual(statesOf(status), ['ACCEPTED', 'DEFERRED', 'ROUTED', 'SUBMITTED', 'DELIVERED']);
   assert.equal(status.history[0]?.atMs, AT_2200);
-  assert.equal(status.history[1]?.atMs, NEXT_0800, 'routed at 08:00 KST, not before');
+  assert.equal(status.history[1]?.atMs, AT_2200);
+  assert.equal(status.history[2]?.atMs, NEXT_0800, 'routed at 08:00 KST, not before');
   assert.deepEqual(gw.sms.received().filter((id) => id === ad.messageId), [ad.messageId]);
 }
 
-test('an advertising message at 22:00 KST is held, stays ACCEPTED, and is delivered once the clock reaches 08:00 KST', async (t) => {
+test('an advertising message at 22:00 KST is held (DEFERRED) and delivered once the clock reaches 08:00 KST', async (t) => {
   await deferredAdGoesOutAt0800(t);
 });
 
@@ -202,8 +206,8 @@ test('FriendTalk advertising is held from 20:00 KST, night consent or not, while
   gw.clock.set(NEXT_0800);
   for (const { messageId } of [friendtalk, consented]) {
     const status = await statusOnceIn(gw.client, messageId, MessageState.MESSAGE_STATE_DELIVERED);
-    assert.equal(status.history[1]?.channel, Channel.CHANNEL_FRIENDTALK);
-    assert.equal(status.history[1]?.atMs, NEXT_0800);
+    assert.equal(status.history[2]?.channel, Channel.CHANNEL_FRIENDTALK);
+    assert.equal(status.history[2]?.atMs, NEXT_0800);
   }
   assert.deepEqual(gw.friendtalk.received().sort(), [friendtalk.messageId, consented.messageId].sort());
 });

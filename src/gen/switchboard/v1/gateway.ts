@@ -98,10 +98,7 @@ export enum RejectReason {
 /** The lifecycle states of a message. */
 export enum MessageState {
   MESSAGE_STATE_UNSPECIFIED = 0,
-  /**
-   * MESSAGE_STATE_ACCEPTED - Stored by the gateway and queued. An advertising message held by the night
-   * window (see Message.night_consent) stays in this state until the window ends.
-   */
+  /** MESSAGE_STATE_ACCEPTED - Stored by the gateway and queued. */
   MESSAGE_STATE_ACCEPTED = 1,
   /** MESSAGE_STATE_ROUTED - Rendered and assigned a channel and provider. */
   MESSAGE_STATE_ROUTED = 2,
@@ -119,6 +116,12 @@ export enum MessageState {
   MESSAGE_STATE_FALLBACK = 8,
   /** MESSAGE_STATE_CANCELLED - Cancelled before it was sent (final). */
   MESSAGE_STATE_CANCELLED = 9,
+  /**
+   * MESSAGE_STATE_DEFERRED - Held in the queue until a set time: an advertising message inside the night
+   * window without night consent (see Message.night_consent). The reason says
+   * until when; it is routed then. Reported once, when the hold starts.
+   */
+  MESSAGE_STATE_DEFERRED = 10,
   UNRECOGNIZED = -1,
 }
 
