@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { OutboundMessage, ProviderConnector, SubmitOutcome } from '../channels/provider-connector.js';
+import type { ChannelName } from '../domain/channel.js';
 import type { StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
 import type { Router } from '../router/router.js';
@@ -129,34 +130,53 @@ export class Dispatcher {
 
     const retry: ClaimedMessage[] = [];
     const signal = this.stopController.signal;
-    await Promise.all(
-      [...byProvider].map(async ([providerId, group]) => {
-        const connector = connectors.get(providerId);
-        const outcomes: SubmitOutcome[] =
-          connector === undefined
-            ? group.map(() => ({ kind: 'rejected', code: 'NO_PROVIDER', reason: `provider "${providerId}" is not configured`, retryable: false }))
-            : // On stop, messages not yet written come back retryable; written ones still get their answers.
-              await connector.submit(
-                group.map((r) => r.outbound),
-                signal,
-              );
-        const submittedAtMs = this.deps.now();
-        group.forEach((routed, i) => {
-          const outcome = outcomes[i] ?? { kind: 'rejected', code: 'NO_ANSWER', reason: 'no answer', retryable: true };
-          const base = { channel: routed.outbound.channel, providerId };
-          if (outcome.kind === 'accepted') {
-            events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef })));
-            done.push(routed.claimed.message.messageId);
-          } else if (!outcome.retryable) {
-            const state = outcome.code === 'TTL_EXPIRED' ? 'expired' : 'failed';
-            events.push(record(event(routed.claimed, submittedAtMs, state, { ...base, code: outcome.code, reason: outcome.reason })));
-            done.push(routed.claimed.message.messageId);
-          } else {
-            retry.push(routed.claimed);
-          }
-        });
-      }),
-    );
+    // Failover: a message a supplier could not take (retryable: refused for now, not connected, or
+    // lost in a broken stream) goes to the next supplier of its channel in this same pass. Only
+    // when every supplier of the channel has refused it is it put back for a later try.
+    const tried = new Map<string, Set<string>>();
+    for (let round = byProvider; round.size > 0; ) {
+      const next = new Map<string, Routed[]>();
+      await Promise.all(
+        [...round].map(async ([providerId, group]) => {
+          const connector = connectors.get(providerId);
+          const outcomes: SubmitOutcome[] =
+            connector === undefined
+              ? group.map(() => ({ kind: 'rejected', code: 'NO_PROVIDER', reason: `provider "${providerId}" is not configured`, retryable: false }))
+              : // On stop, messages not yet written come back retryable; written ones still get their answers.
+                await connector.submit(
+                  group.map((r) => r.outbound),
+                  signal,
+                );
+          const submittedAtMs = this.deps.now();
+          group.forEach((routed, i) => {
+            const outcome = outcomes[i] ?? { kind: 'rejected', code: 'NO_ANSWER', reason: 'no answer', retryable: true };
+            const base = { channel: routed.outbound.channel, providerId };
+            if (outcome.kind === 'accepted') {
+              events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef })));
+              done.push(routed.claimed.message.messageId);
+            } else if (!outcome.retryable) {
+              const state = outcome.code === 'TTL_EXPIRED' ? 'expired' : 'failed';
+              events.push(record(event(routed.claimed, submittedAtMs, state, { ...base, code: outcome.code, reason: outcome.reason })));
+              done.push(routed.claimed.message.messageId);
+            } else {
+              const id = routed.claimed.message.messageId;
+              let seen = tried.get(id);
+              if (seen === undefined) tried.set(id, (seen = new Set()));
+              seen.add(providerId);
+              const alternative = signal.aborted ? undefined : this.nextProvider(routed.outbound.channel, seen);
+              if (alternative === undefined) {
+                retry.push(routed.claimed);
+              } else {
+                let group = next.get(alternative);
+                if (group === undefined) next.set(alternative, (group = []));
+                group.push({ ...routed, providerId: alternative });
+              }
+            }
+          });
+        }),
+      );
+      round = next;
+    }
 
     if (events.length > 0) await store.recordEvents(events);
     if (done.length > 0) await store.complete(done);
@@ -165,6 +185,11 @@ export class Dispatcher {
       const attempts = Math.max(...retry.map((c) => c.deliveryCount));
       await store.retryLater(retry, Math.min(maxRetryBackoffMs, retryBackoffMs * 2 ** Math.min(attempts - 1, 20)));
     }
+  }
+
+  /** The first supplier of the channel, in configured order, that this pass has not tried yet. */
+  private nextProvider(channel: ChannelName, tried: ReadonlySet<string>): string | undefined {
+    return this.deps.config().routing.channels[channel]?.find((id) => !tried.has(id) && this.deps.connectors.has(id));
   }
 
   /**
