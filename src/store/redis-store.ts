@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
 import type { RedisStoreSettings } from '../config/config.js';
 import type { AcceptedMessage, MessagePriority } from '../domain/message.js';
 import type { MessageState } from '../domain/message-state.js';
 import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
 import { CONSUMER_GROUP, LANES, RedisKeys } from './redis-keys.js';
-import {
-  DEAD_LETTER_SCRIPT,
-  ENQUEUE_SCRIPT,
-  MOVE_DUE_SCRIPT,
-  RECORD_EVENTS_SCRIPT,
-  RECORD_INBOUND_SCRIPT,
-  RETRY_LATER_SCRIPT,
-} from './redis-scripts.js';
+import { checkEvictionPolicy, createRedisClient, type ScriptedRedis } from './create-redis-client.js';
+import { readReportEntries } from './read-report-entries.js';
 import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
 import type {
   ClaimedMessage,
@@ -37,17 +30,6 @@ interface ClaimedEntry {
 
 type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
 
-interface ScriptCommands {
-  sbEnqueue(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
-  sbRecordEvents(numKeys: number, ...args: (string | number)[]): Promise<RecordOutcome[]>;
-  sbRecordInbound(numKeys: number, ...args: (string | number)[]): Promise<number>;
-  sbRetryLater(numKeys: number, ...args: (string | number)[]): Promise<number>;
-  sbMoveDue(numKeys: number, ...args: (string | number)[]): Promise<number>;
-  sbDeadLetter(numKeys: number, ...args: (string | number)[]): Promise<number>;
-}
-/** A standalone/Sentinel client or a Cluster client: the store uses only what both offer. */
-type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
-
 /**
  * How long an idle claim waits before looking again. Reads are single-key (multi-key reads across
  * shards would cross Cluster slots), so instead of blocking in Redis an idle node polls; an enqueue
@@ -66,6 +48,8 @@ const MOVE_DUE_INTERVAL_MS = 100;
  * stream, sharded by hash tag, with status, history, dedup keys and report streams beside them
  * (see redis-keys.ts for the layout). Writes are Lua scripts over whole batches. No command spans
  * two shards, so the same code runs on a single Redis, behind Sentinel, and on Redis Cluster.
+ * (Over C1's ~400 lines: claim, complete, retry and takeover share the bookkeeping of claimed
+ * entries, which is clearer in one class than spread over files.)
  */
 export class RedisStore implements MessageStore {
   private readonly keys: RedisKeys;
@@ -89,14 +73,7 @@ export class RedisStore implements MessageStore {
    * Fails with a message an operator can act on when Redis is unreachable or misconfigured.
    */
   static async connect(settings: RedisStoreSettings, now: () => number = Date.now): Promise<RedisStore> {
-    const redis = createClient(settings);
-    redis.on('error', (error: Error) => log('warn', 'redis connection error', { error: error.message }));
-    redis.defineCommand('sbEnqueue', { lua: ENQUEUE_SCRIPT });
-    redis.defineCommand('sbRecordEvents', { lua: RECORD_EVENTS_SCRIPT });
-    redis.defineCommand('sbRecordInbound', { lua: RECORD_INBOUND_SCRIPT });
-    redis.defineCommand('sbRetryLater', { lua: RETRY_LATER_SCRIPT });
-    redis.defineCommand('sbMoveDue', { lua: MOVE_DUE_SCRIPT });
-    redis.defineCommand('sbDeadLetter', { lua: DEAD_LETTER_SCRIPT });
+    const redis = createRedisClient(settings);
     try {
       await redis.connect();
       await checkEvictionPolicy(redis);
@@ -277,10 +254,8 @@ export class RedisStore implements MessageStore {
   }
 
   /**
-   * A report-stream entry holds the reports written together (one script call), so a cursor is,
-   * per shard, the id of the last entry read completely or "<id>/<k>" when line k of entry <id> was
-   * the last one read; positions are joined by ",". Reports of one message are in order (one
-   * shard); across shards they interleave.
+   * Cursors hold one position per shard (see read-report-entries.ts). Reports of one message are
+   * in order (one shard); across shards they interleave.
    */
   async readReports(tenant: string, cursor: string, maxCount: number, signal: AbortSignal): Promise<StoredReport[]> {
     const keys = Array.from({ length: this.settings.shards }, (_, shard) => this.keys.reports(shard, tenant));
@@ -289,28 +264,7 @@ export class RedisStore implements MessageStore {
       throw new InvalidCursorError(`cursor ${JSON.stringify(cursor)} is not a cursor this gateway issued`);
     }
     while (!signal.aborted) {
-      const replies = await this.read(
-        Promise.all(
-          keys.map((key, shard) => {
-            const [entryId = '0-0', partial] = (positions[shard] as string).split('/');
-            // A partly read entry is read again (inclusive start); a fully read one is skipped with "(".
-            return this.redis.xrange(key, partial === undefined ? `(${entryId}` : entryId, '+', 'COUNT', maxCount) as Promise<[string, string[]][]>;
-          }),
-        ),
-      );
-      const reports: StoredReport[] = [];
-      replies.forEach((entries, shard) => {
-        const [readId, partial] = (positions[shard] as string).split('/');
-        for (const [id, fields] of entries) {
-          const lines = (fieldOf(fields, 'b') ?? '').split('\n');
-          for (let k = id === readId && partial !== undefined ? Number(partial) + 1 : 0; k < lines.length; k++) {
-            if (reports.length >= maxCount) return;
-            positions[shard] = k === lines.length - 1 ? id : `${id}/${k}`;
-            const report = toStoredReport(positions.join(','), lines[k] as string);
-            if (report !== null) reports.push(report);
-          }
-        }
-      });
+      const reports = await this.read(readReportEntries(this.redis, keys, positions, maxCount));
       if (reports.length > 0) return reports;
       // Other nodes write reports too, so poll; a local write wakes the watcher at once.
       await this.localReports.wait(AbortSignal.any([signal, AbortSignal.timeout(REPORT_POLL_MS)]));
@@ -478,44 +432,6 @@ export class RedisStore implements MessageStore {
   }
 }
 
-function createClient(settings: RedisStoreSettings): ScriptedRedis {
-  const options = {
-    lazyConnect: true,
-    // Fail fast while disconnected instead of queueing commands without bound; ioredis reconnects by itself.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: settings.commandTimeoutMs,
-    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000),
-  };
-  const address = (hostPort: string) => ({ host: hostPort.slice(0, hostPort.lastIndexOf(':')), port: Number(hostPort.slice(hostPort.lastIndexOf(':') + 1)) });
-  if (settings.clusterNodes.length > 0) {
-    const url = new URL(settings.url);
-    const auth = { ...(url.username ? { username: decodeURIComponent(url.username) } : {}), ...(url.password ? { password: decodeURIComponent(url.password) } : {}) };
-    return new Cluster(settings.clusterNodes.map(address), {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      clusterRetryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000),
-      redisOptions: { ...options, ...auth },
-    }) as ScriptedRedis;
-  }
-  const sentinel = settings.sentinels.length > 0 ? { sentinels: settings.sentinels.map(address), name: settings.sentinelName } : {};
-  return new Redis(settings.url, { ...options, ...sentinel }) as ScriptedRedis;
-}
-
-/** A Redis that may evict keys could drop queued messages or dedup keys silently: refuse it (on every primary of a cluster). */
-async function checkEvictionPolicy(redis: Redis | Cluster): Promise<void> {
-  const primaries = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  for (const node of primaries) {
-    const reply = (await node.config('GET', 'maxmemory-policy')) as string[];
-    const policy = reply[1];
-    if (policy !== 'noeviction') {
-      throw new Error(
-        `Redis maxmemory-policy is "${policy}": it may evict queued messages. Set "maxmemory-policy noeviction" (CONFIG SET maxmemory-policy noeviction, and in redis.conf) before starting the gateway.`,
-      );
-    }
-  }
-}
-
 function toStoreError(error: unknown): Error {
   if (error instanceof StoreUnavailableError || error instanceof StoreFullError) return error;
   const message = error instanceof Error ? error.message : String(error);
@@ -526,15 +442,6 @@ function toStoreError(error: unknown): Error {
 function fieldOf(fields: string[], name: string): string | undefined {
   for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
   return undefined;
-}
-
-/** Parses one report line ("s<clientRef>\t<event>" or "i\t<inbound>"); null for a line this version does not know. */
-function toStoredReport(cursor: string, line: string): StoredReport | null {
-  const tab = line.indexOf('\t');
-  if (tab < 0) return null;
-  if (line.startsWith('s')) return { cursor, status: { ...(JSON.parse(line.slice(tab + 1)) as StatusEvent), clientRef: line.slice(1, tab) }, inbound: null };
-  if (line.startsWith('i')) return { cursor, status: null, inbound: JSON.parse(line.slice(tab + 1)) as InboundEvent };
-  return null;
 }
 
 function acceptedEvent(message: AcceptedMessage): StatusEvent {

@@ -1,0 +1,83 @@
+import { Cluster, Redis } from 'ioredis';
+import type { RedisStoreSettings } from '../config/config.js';
+import { log } from '../log.js';
+import type { RecordOutcome } from './store.js';
+import {
+  DEAD_LETTER_SCRIPT,
+  ENQUEUE_SCRIPT,
+  MOVE_DUE_SCRIPT,
+  RECORD_EVENTS_SCRIPT,
+  RECORD_INBOUND_SCRIPT,
+  RETRY_LATER_SCRIPT,
+} from './redis-scripts.js';
+
+/** The store's Lua scripts as client commands (numKeys first: the key count varies per call). */
+export interface ScriptCommands {
+  sbEnqueue(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
+  sbRecordEvents(numKeys: number, ...args: (string | number)[]): Promise<RecordOutcome[]>;
+  sbRecordInbound(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  sbRetryLater(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  sbMoveDue(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  sbDeadLetter(numKeys: number, ...args: (string | number)[]): Promise<number>;
+}
+
+/** A standalone/Sentinel client or a Cluster client: the store uses only what both offer. */
+export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
+
+
+/**
+ * A not yet connected client for the store's settings: a Cluster client when cluster nodes are
+ * given, otherwise a standalone one (through Sentinel when sentinels are given), with the store's
+ * scripts defined on it.
+ */
+export function createRedisClient(settings: RedisStoreSettings): ScriptedRedis {
+  const redis = createClientOnly(settings);
+  redis.on('error', (error: Error) => log('warn', 'redis connection error', { error: error.message }));
+  redis.defineCommand('sbEnqueue', { lua: ENQUEUE_SCRIPT });
+  redis.defineCommand('sbRecordEvents', { lua: RECORD_EVENTS_SCRIPT });
+  redis.defineCommand('sbRecordInbound', { lua: RECORD_INBOUND_SCRIPT });
+  redis.defineCommand('sbRetryLater', { lua: RETRY_LATER_SCRIPT });
+  redis.defineCommand('sbMoveDue', { lua: MOVE_DUE_SCRIPT });
+  redis.defineCommand('sbDeadLetter', { lua: DEAD_LETTER_SCRIPT });
+  return redis;
+}
+
+/** The ioredis client itself: fail fast while disconnected (no offline queue), reconnect by itself. */
+function createClientOnly(settings: RedisStoreSettings): ScriptedRedis {
+  const options = {
+    lazyConnect: true,
+    // Fail fast while disconnected instead of queueing commands without bound; ioredis reconnects by itself.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: settings.commandTimeoutMs,
+    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000),
+  };
+  const address = (hostPort: string) => ({ host: hostPort.slice(0, hostPort.lastIndexOf(':')), port: Number(hostPort.slice(hostPort.lastIndexOf(':') + 1)) });
+  if (settings.clusterNodes.length > 0) {
+    const url = new URL(settings.url);
+    const auth = { ...(url.username ? { username: decodeURIComponent(url.username) } : {}), ...(url.password ? { password: decodeURIComponent(url.password) } : {}) };
+    return new Cluster(settings.clusterNodes.map(address), {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2000),
+      redisOptions: { ...options, ...auth },
+    }) as ScriptedRedis;
+  }
+  const sentinel = settings.sentinels.length > 0 ? { sentinels: settings.sentinels.map(address), name: settings.sentinelName } : {};
+  return new Redis(settings.url, { ...options, ...sentinel }) as ScriptedRedis;
+}
+
+/** A Redis that may evict keys could drop queued messages or dedup keys silently: refuse it (on every primary of a cluster). */
+export async function checkEvictionPolicy(redis: Redis | Cluster): Promise<void> {
+  const primaries = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const node of primaries) {
+    const reply = (await node.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy !== 'noeviction') {
+      throw new Error(
+        `Redis maxmemory-policy is "${policy}": it may evict queued messages. Set "maxmemory-policy noeviction" (CONFIG SET maxmemory-policy noeviction, and in redis.conf) before starting the gateway.`,
+      );
+    }
+  }
+}
+
