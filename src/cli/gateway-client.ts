@@ -10,11 +10,16 @@ export interface GatewayConnection {
   readonly metadata: Metadata;
 }
 
-/** A client for a gateway at host:port, with the tenant's API key in the metadata of every call. */
-export function connectToGateway(target: string, apiKey: string): GatewayConnection {
+/** Call metadata carrying a tenant's API key. */
+export function apiKeyMetadata(apiKey: string): Metadata {
   const metadata = new Metadata();
   metadata.set(API_KEY_HEADER, apiKey);
-  return { client: new MessageGatewayClient(target, credentials.createInsecure()), metadata };
+  return metadata;
+}
+
+/** A client for a gateway at host:port, with the tenant's API key in the metadata of every call. */
+export function connectToGateway(target: string, apiKey: string): GatewayConnection {
+  return { client: new MessageGatewayClient(target, credentials.createInsecure()), metadata: apiKeyMetadata(apiKey) };
 }
 
 /** "INVALID_ARGUMENT: recipient ..." from a grpc-js ServiceError. */

@@ -5,10 +5,13 @@ import type { StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
 import type { Router } from '../router/router.js';
 import type { RouteRequest, RouteResult } from '../router/route-types.js';
+import type { OptOutList } from '../store/opt-out-list.js';
 import type { ClaimedMessage, EventToRecord, MessageStore } from '../store/store.js';
 
 export interface DispatcherDeps {
   readonly store: MessageStore;
+  /** Advertising to a number on its tenant's opt-out list fails with RECIPIENT_OPTED_OUT. */
+  readonly optOuts: OptOutList;
   readonly config: () => Config;
   readonly router: () => Router;
   readonly connectors: ReadonlyMap<string, ProviderConnector>;
@@ -70,11 +73,17 @@ export class Dispatcher {
     const events: EventToRecord[] = [];
     const done: string[] = [];
 
+    const optedOut = await this.findOptedOut(batch);
     const live: ClaimedMessage[] = [];
     for (const claimed of batch) {
-      if (claimed.message.expiresAtMs <= nowMs) {
+      const m = claimed.message;
+      if (m.expiresAtMs <= nowMs) {
         events.push(record(event(claimed, nowMs, 'expired', { code: 'TTL_EXPIRED', reason: 'the message TTL passed before it could be sent' })));
-        done.push(claimed.message.messageId);
+        done.push(m.messageId);
+      } else if (m.kind === 'advertising' && optedOut.get(m.tenant)?.has(m.recipient) === true) {
+        const reason = `the recipient is on tenant "${m.tenant}"'s advertising opt-out list`;
+        events.push(record(event(claimed, nowMs, 'failed', { code: 'RECIPIENT_OPTED_OUT', reason })));
+        done.push(m.messageId);
       } else {
         live.push(claimed);
       }
@@ -185,6 +194,20 @@ export class Dispatcher {
       const attempts = Math.max(...retry.map((c) => c.deliveryCount));
       await store.retryLater(retry, Math.min(maxRetryBackoffMs, retryBackoffMs * 2 ** Math.min(attempts - 1, 20)));
     }
+  }
+
+  /** The opted-out recipients among the batch's advertising messages: one look-up per tenant per batch. */
+  private async findOptedOut(batch: readonly ClaimedMessage[]): Promise<Map<string, Set<string>>> {
+    const recipientsByTenant = new Map<string, string[]>();
+    for (const { message } of batch) {
+      if (message.kind !== 'advertising') continue;
+      let recipients = recipientsByTenant.get(message.tenant);
+      if (recipients === undefined) recipientsByTenant.set(message.tenant, (recipients = []));
+      recipients.push(message.recipient);
+    }
+    const optedOut = new Map<string, Set<string>>();
+    for (const [tenant, recipients] of recipientsByTenant) optedOut.set(tenant, await this.deps.optOuts.findOptedOut(tenant, recipients));
+    return optedOut;
   }
 
   /** The first supplier of the channel, in configured order, that this pass has not tried yet. */

@@ -7,10 +7,12 @@ import { log } from '../log.js';
 import { createRouter, type Router } from '../router/router.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { RedisStore } from '../store/redis-store.js';
+import type { OptOutList } from '../store/opt-out-list.js';
 import type { MessageStore } from '../store/store.js';
 import { CallRegistry } from './call-registry.js';
 import { createGrpcServer, GATEWAY_SERVICE_NAME } from './create-grpc-server.js';
 import { Dispatcher } from './dispatcher.js';
+import { createGatewayAdminService } from './gateway-admin-service.js';
 import { createMessageGatewayService } from './message-gateway-service.js';
 import { createMessageIdGenerator } from './message-id.js';
 import { ingestReports, type IngestStats } from './report-ingestor.js';
@@ -30,7 +32,7 @@ export interface GatewayNode {
   stop(): Promise<void>;
 }
 
-async function createStore(config: Config, now: () => number): Promise<MessageStore> {
+async function createStore(config: Config, now: () => number): Promise<MessageStore & OptOutList> {
   switch (config.store.kind) {
     case 'memory':
       return new MemoryStore(config.store, now);
@@ -49,12 +51,13 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const ingestStats: IngestStats = { unknownDeliveries: 0, unattributedInbound: 0 };
   const stopIngesting = new AbortController();
   const ingestors = [...connectors.values()].map((connector) => ingestReports(connector, { store, config: currentConfig, now }, ingestStats, stopIngesting.signal));
-  const dispatcher = new Dispatcher({ store, config: currentConfig, router: () => router, connectors, now });
+  const dispatcher = new Dispatcher({ store, optOuts: store, config: currentConfig, router: () => router, connectors, now });
   dispatcher.start();
 
   const calls = new CallRegistry();
   const service = createMessageGatewayService({ store, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now });
-  const { server, health } = createGrpcServer(config.server, service);
+  const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls });
+  const { server, health } = createGrpcServer(config.server, service, admin);
   const port = await bind(server, config.server.listen);
   const host = config.server.listen.slice(0, config.server.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;

@@ -1,4 +1,4 @@
-import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type { ServerDuplexStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 import type { Config } from '../config/config.js';
 import {
@@ -20,6 +20,7 @@ import type { CallRegistry } from './call-registry.js';
 import { GatewayError, invalidArgument, notFound } from './gateway-error.js';
 import { toStatus } from './to-status.js';
 import { toWireReport, toWireStatus } from './to-wire-status.js';
+import { unaryHandler } from './unary-handler.js';
 
 export interface GatewayServiceDeps extends AcceptDeps {
   /** The config in force; read once per call, so a reload applies to the next call. */
@@ -40,7 +41,7 @@ const STATUS_OF_REJECTION: Partial<Record<RejectReason, Status>> = {
 /** The MessageGateway implementation. Each handler is wrapped once so every error becomes a proper status (C5). */
 export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGatewayServer {
   return {
-    send: unary(deps, async (call: ServerUnaryCall<SendRequest, SendResponse>): Promise<SendResponse> => {
+    send: unaryHandler(deps.calls, async (call: ServerUnaryCall<SendRequest, SendResponse>): Promise<SendResponse> => {
       const config = deps.config();
       const tenant = authenticate(call.metadata, config);
       const { message } = call.request;
@@ -70,7 +71,7 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
       });
     },
 
-    getStatus: unary(deps, async (call: ServerUnaryCall<GetStatusRequest, MessageStatus>): Promise<MessageStatus> => {
+    getStatus: unaryHandler(deps.calls, async (call: ServerUnaryCall<GetStatusRequest, MessageStatus>): Promise<MessageStatus> => {
       const tenant = authenticate(call.metadata, deps.config());
       const { messageId } = call.request;
       if (messageId === '') throw invalidArgument('message_id is required');
@@ -96,20 +97,6 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
         }
       });
     },
-  };
-}
-
-/** Adapts an async unary handler: a signal per call, and every error through toStatus. */
-function unary<Req, Res>(
-  deps: GatewayServiceDeps,
-  handler: (call: ServerUnaryCall<Req, Res>, signal: AbortSignal) => Promise<Res>,
-): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
-  return (call, callback) => {
-    const { signal, close } = deps.calls.open((listener) => call.once('cancelled', listener));
-    handler(call, signal).then(
-      (response) => callback(null, response),
-      (error: unknown) => callback(toStatus(error)),
-    ).finally(close);
   };
 }
 

@@ -4,6 +4,7 @@ import { isFinalState, stateRank, type MessageState } from '../domain/message-st
 import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
 import { FifoQueue } from './fifo-queue.js';
 import { InvalidCursorError } from './store-errors.js';
+import type { OptOutList } from './opt-out-list.js';
 import type {
   ClaimedMessage,
   EnqueueOutcome,
@@ -40,7 +41,7 @@ const SWEEP_INTERVAL_MS = 10_000;
  * for development, demos, tests and single-node setups that accept losing queued messages on a
  * crash. Every structure is bounded by config.
  */
-export class MemoryStore implements MessageStore {
+export class MemoryStore implements MessageStore, OptOutList {
   private readonly lanes: Record<MessagePriority, FifoQueue<ClaimedMessage>> = {
     urgent: new FifoQueue(),
     normal: new FifoQueue(),
@@ -54,6 +55,7 @@ export class MemoryStore implements MessageStore {
   private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
   private readonly seenDedupKeys = new Map<string, number>();
   private readonly reportStreams = new Map<string, ReportStream>();
+  private readonly optOuts = new Map<string, Set<string>>();
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(
@@ -173,6 +175,26 @@ export class MemoryStore implements MessageStore {
   async latestCursor(tenant: string): Promise<string> {
     const stream = this.reportStream(tenant);
     return stream.nextSeq === 0 ? '' : String(stream.nextSeq - 1);
+  }
+
+  async addOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {
+    let list = this.optOuts.get(tenant);
+    if (list === undefined) this.optOuts.set(tenant, (list = new Set()));
+    const before = list.size;
+    for (const phone of phoneNumbers) list.add(phone);
+    return list.size - before;
+  }
+
+  async removeOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {
+    const list = this.optOuts.get(tenant);
+    let removed = 0;
+    for (const phone of phoneNumbers) if (list?.delete(phone)) removed++;
+    return removed;
+  }
+
+  async findOptedOut(tenant: string, phoneNumbers: readonly string[]): Promise<Set<string>> {
+    const list = this.optOuts.get(tenant);
+    return new Set(list === undefined ? [] : phoneNumbers.filter((phone) => list.has(phone)));
   }
 
   async close(): Promise<void> {

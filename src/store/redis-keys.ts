@@ -14,6 +14,7 @@
  *   <prefix>:{s3}:reports:<tenant>                STREAM of the tenant's reports from this shard, one entry
  *                                                 per write (field b: report lines, see redis-scripts.ts)
  *   <prefix>:{s3}:dead                            STREAM of dead-lettered messages
+ *   <prefix>:{optout:<tenant>}                    SET of the tenant's opted-out numbers (E.164)
  */
 import type { MessagePriority } from '../domain/message.js';
 
@@ -44,6 +45,11 @@ export class RedisKeys {
 
   reports(shard: number, tenant: string): string {
     return `${this.tag(shard)}:reports:${tenant}`;
+  }
+
+  /** A tenant's advertising opt-out list (a SET of E.164 numbers); its own slot, one key per tenant. */
+  optOuts(tenant: string): string {
+    return `${this.prefix}:{optout:${tenant}}`;
   }
 
   dead(shard: number): string {

@@ -8,6 +8,7 @@ import { CONSUMER_GROUP, LANES, RedisKeys } from './redis-keys.js';
 import { checkEvictionPolicy, createRedisClient, type ScriptedRedis } from './create-redis-client.js';
 import { readReportEntries } from './read-report-entries.js';
 import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
+import type { OptOutList } from './opt-out-list.js';
 import type {
   ClaimedMessage,
   EnqueueOutcome,
@@ -51,7 +52,7 @@ const MOVE_DUE_INTERVAL_MS = 100;
  * (Over C1's ~400 lines: claim, complete, retry and takeover share the bookkeeping of claimed
  * entries, which is clearer in one class than spread over files.)
  */
-export class RedisStore implements MessageStore {
+export class RedisStore implements MessageStore, OptOutList {
   private readonly keys: RedisKeys;
   private readonly consumer = `node-${randomBytes(6).toString('hex')}`;
   private readonly claimed = new Map<string, ClaimedEntry>();
@@ -287,6 +288,26 @@ export class RedisStore implements MessageStore {
       ),
     );
     return positions.join(',');
+  }
+
+  async addOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {
+    if (phoneNumbers.length === 0) return 0;
+    let added = 0;
+    await this.write([this.redis.sadd(this.keys.optOuts(tenant), ...phoneNumbers).then((n) => void (added = n))]);
+    return added;
+  }
+
+  async removeOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {
+    if (phoneNumbers.length === 0) return 0;
+    let removed = 0;
+    await this.write([this.redis.srem(this.keys.optOuts(tenant), ...phoneNumbers).then((n) => void (removed = n))]);
+    return removed;
+  }
+
+  async findOptedOut(tenant: string, phoneNumbers: readonly string[]): Promise<Set<string>> {
+    if (phoneNumbers.length === 0) return new Set();
+    const flags = await this.read(this.redis.smismember(this.keys.optOuts(tenant), ...phoneNumbers));
+    return new Set(phoneNumbers.filter((_, i) => flags[i] === 1));
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { StoreFullError, StoreUnavailableError } from '../../src/store/store-errors.js';
+import { describeOptOutList } from '../conformance/opt-out-list.suite.js';
 import { describeStore, makeAccepted } from '../conformance/store.suite.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { redisStoreSettings } from '../helpers/redis-store-settings.js';
@@ -18,6 +19,11 @@ describeStore('redis', async ({ maxQueuedMessages }) => {
   // One shard here so the queue limit is exact; sharding has tests of its own below.
   const store = await RedisStore.connect(redisStoreSettings(redis.url, { maxQueuedMessages, shards: 1 }));
   return { store, cleanup: () => store.close() };
+});
+
+describeOptOutList('redis', async () => {
+  const list = await RedisStore.connect(redisStoreSettings(redis.url));
+  return { list, cleanup: () => list.close() };
 });
 
 describe('redis store', () => {

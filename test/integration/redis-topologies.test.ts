@@ -6,6 +6,7 @@ import { RedisStore } from '../../src/store/redis-store.js';
 import { MessageState } from '../../src/gen/switchboard/v1/gateway.js';
 import { startGatewayNode } from '../../src/gateway/gateway-node.js';
 import { startSimProvider } from '../../src/channels/sim-provider.js';
+import { describeOptOutList } from '../conformance/opt-out-list.suite.js';
 import { describeStore } from '../conformance/store.suite.js';
 import { GatewayTestClient } from '../helpers/gateway-calls.js';
 import { startRedisCluster, type RedisClusterServers } from '../helpers/redis-cluster.js';
@@ -24,6 +25,11 @@ after(() => Promise.all([cluster.destroy(), sentinel.destroy()]));
 describeStore('redis cluster (3 primaries)', async ({ maxQueuedMessages }) => {
   const store = await RedisStore.connect(redisStoreSettings('redis://127.0.0.1:6379', { maxQueuedMessages, shards: 1, clusterNodes: cluster.nodes }));
   return { store, cleanup: () => store.close() };
+});
+
+describeOptOutList('redis cluster (3 primaries)', async () => {
+  const list = await RedisStore.connect(redisStoreSettings('redis://127.0.0.1:6379', { clusterNodes: cluster.nodes }));
+  return { list, cleanup: () => list.close() };
 });
 
 describeStore('redis behind sentinel', async ({ maxQueuedMessages }) => {

@@ -1,0 +1,93 @@
+// The advertising opt-out list through the admin API and the CLI, and its effect on sending.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
+import { GatewayAdminClient } from '../../src/gen/switchboard/v1/admin.js';
+import { MessageKind, MessageState } from '../../src/gen/switchboard/v1/gateway.js';
+import { runCli } from '../helpers/cli-process.js';
+import { stateName, type GatewayTestClient } from '../helpers/gateway-calls.js';
+import { OTHER_TENANT_API_KEY, TEST_API_KEY } from '../helpers/test-config.js';
+import { startTestGateway } from '../helpers/test-gateway.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+function admin(address: string, apiKey: string) {
+  const client = new GatewayAdminClient(address, credentials.createInsecure());
+  const metadata = new Metadata();
+  metadata.set('x-api-key', apiKey);
+  const call = <Res>(method: 'addOptOuts' | 'removeOptOuts' | 'checkOptOuts', phoneNumbers: string[]) =>
+    new Promise<Res>((resolve, reject) =>
+      (client[method] as unknown as (r: unknown, m: Metadata, cb: (e: ServiceError | null, r: Res) => void) => void).call(client, { phoneNumbers }, metadata, (e, r) => (e ? reject(e) : resolve(r))),
+    );
+  return { client, call };
+}
+
+async function finalState(client: GatewayTestClient, messageId: string): Promise<{ state: string; code: string }> {
+  let result = { state: '', code: '' };
+  await waitFor(async () => {
+    const status = await client.getStatus(messageId);
+    result = { state: stateName(status.state), code: status.history.at(-1)?.code ?? '' };
+    return status.state === MessageState.MESSAGE_STATE_DELIVERED || status.state === MessageState.MESSAGE_STATE_FAILED;
+  });
+  return result;
+}
+
+const AD = { content: { body: '이번 주 특별 금리', subject: '' }, kind: MessageKind.MESSAGE_KIND_ADVERTISING };
+
+test('advertising to an opted-out number fails with RECIPIENT_OPTED_OUT; informational still goes; removal lifts it', async (t) => {
+  const gw = await startTestGateway({ dlrDelayMs: 0 });
+  t.after(() => gw.stop());
+  const { client, call } = admin(gw.node.address, TEST_API_KEY);
+  t.after(() => client.close());
+
+  assert.deepEqual(await call('addOptOuts', ['010-1234-5678', '+821099998888']), { added: 2 });
+  assert.deepEqual(await call('checkOptOuts', ['01012345678', '010-5555-6666']), { optedOut: ['+821012345678'] });
+
+  const ad = await gw.client.send({ ...AD, recipient: '010-1234-5678' });
+  assert.deepEqual(await finalState(gw.client, ad.messageId), { state: 'FAILED', code: 'RECIPIENT_OPTED_OUT' });
+  assert.equal(gw.sms.received().includes(ad.messageId), false);
+
+  const info = await gw.client.send({ recipient: '010-1234-5678' });
+  assert.equal((await finalState(gw.client, info.messageId)).state, 'DELIVERED');
+
+  assert.deepEqual(await call('removeOptOuts', ['010-1234-5678']), { removed: 1 });
+  const again = await gw.client.send({ ...AD, recipient: '010-1234-5678' });
+  assert.equal((await finalState(gw.client, again.messageId)).state, 'DELIVERED');
+});
+
+test('opt-out lists belong to one tenant, and bad numbers are refused by position', async (t) => {
+  const gw = await startTestGateway();
+  t.after(() => gw.stop());
+  const a = admin(gw.node.address, TEST_API_KEY);
+  const b = admin(gw.node.address, OTHER_TENANT_API_KEY);
+  t.after(() => {
+    a.client.close();
+    b.client.close();
+  });
+  await a.call('addOptOuts', ['010-1234-5678']);
+  assert.deepEqual(await b.call('checkOptOuts', ['010-1234-5678']), { optedOut: [] });
+  await assert.rejects(a.call('addOptOuts', ['010-1111-2222', '0101234']), (error: ServiceError) => {
+    assert.equal(error.code, Status.INVALID_ARGUMENT);
+    assert.equal(error.details, 'phone_numbers[1] "0101234" is not a valid Korean mobile number');
+    return true;
+  });
+  await assert.rejects(a.call('checkOptOuts', []), { code: Status.INVALID_ARGUMENT, details: 'phone_numbers is empty' });
+  const anonymous = admin(gw.node.address, 'not-a-key-not-a-key');
+  t.after(() => anonymous.client.close());
+  await assert.rejects(anonymous.call('checkOptOuts', ['010-1234-5678']), { code: Status.UNAUTHENTICATED });
+});
+
+test('switchboard opt-out add/check/remove drives the same list', async (t) => {
+  const gw = await startTestGateway();
+  t.after(() => gw.stop());
+  const target = ['--target', gw.node.address, '--api-key', TEST_API_KEY];
+  const added = await runCli(t, ['opt-out', 'add', '010-1234-5678', '010-2222-3333', ...target]);
+  assert.equal(added.code, 0, added.stderr);
+  assert.equal(added.stdout, 'added 2 (0 already listed)\n');
+  const checked = await runCli(t, ['opt-out', 'check', '01012345678', '01099990000', ...target]);
+  assert.equal(checked.stdout, '+821012345678\n');
+  const removed = await runCli(t, ['opt-out', 'remove', '010-1234-5678', ...target]);
+  assert.equal(removed.stdout, 'removed 1 (0 were not listed)\n');
+  const bad = await runCli(t, ['opt-out', 'add', '12', ...target]);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr, 'switchboard: INVALID_ARGUMENT: phone_numbers[0] "12" is not a valid phone number (use 010-1234-5678 or +821012345678)\n');
+});
