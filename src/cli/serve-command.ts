@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import { startGatewayNode } from '../gateway/gateway-node.js';
 import { CliError } from './cli-error.js';
+import { loadConfigFile } from '../config/load-config-file.js';
 import { loadConfigOrFail } from './load-config-or-fail.js';
 import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
 
 export const SERVE_USAGE = `switchboard serve --config FILE [--listen HOST:PORT]
-  Runs one gateway node from a config file until SIGTERM or SIGINT, then drains and exits.`;
+  Runs one gateway node from a config file until SIGTERM or SIGINT, then drains and exits.
+  SIGHUP reloads the file: a valid one applies to new messages, an invalid one is refused.`;
 
 export async function runServeCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, listen: { type: 'string' } }, strict: true });
@@ -14,7 +16,21 @@ export async function runServeCommand(argv: string[]): Promise<void> {
   let config = await loadConfigOrFail(path);
   if (values.listen !== undefined) config = { ...config, server: { ...config.server, listen: values.listen } };
   const node = await startGatewayNode(config);
+  // SIGHUP: read the file again; a valid one is swapped in for new messages, an invalid one is
+  // refused with every problem listed and the running config keeps serving.
+  let reloading = Promise.resolve();
+  const onHangup = (): void => {
+    reloading = reloading.then(async () => {
+      const result = await loadConfigFile(path);
+      const outcome = result.ok ? await node.reload(values.listen === undefined ? result.config : { ...result.config, server: { ...result.config.server, listen: values.listen } }) : result;
+      if (outcome.ok) process.stdout.write(`reloaded ${path}\n`);
+      else process.stdout.write(`reload refused, still serving the previous config:\n${outcome.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
+    });
+  };
+  process.on('SIGHUP', onHangup);
   process.stdout.write(`switchboard gateway listening on ${node.address} (store: ${config.store.kind})\n`);
   await waitForShutdownSignal();
+  process.off('SIGHUP', onHangup);
+  await reloading;
   await node.stop();
 }

@@ -150,7 +150,8 @@ export class Dispatcher {
           const connector = connectors.get(providerId);
           const outcomes: SubmitOutcome[] =
             connector === undefined
-              ? group.map(() => ({ kind: 'rejected', code: 'NO_PROVIDER', reason: `provider "${providerId}" is not configured`, retryable: false }))
+              ? // Routed on a config that a reload has since replaced: routed again on the new one.
+                group.map(() => ({ kind: 'rejected', code: 'NO_PROVIDER', reason: `provider "${providerId}" is not configured any more`, retryable: true }))
               : // On stop, messages not yet written come back retryable; written ones still get their answers.
                 await connector.submit(
                   group.map((r) => r.outbound),

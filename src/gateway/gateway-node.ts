@@ -2,7 +2,8 @@ import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
 import { createConnector } from '../channels/registry.js';
 import type { ProviderConnector } from '../channels/provider-connector.js';
-import type { Config } from '../config/config.js';
+import type { Config, ProviderSettings } from '../config/config.js';
+import type { ConfigIssue } from '../config/parse-config.js';
 import { log } from '../log.js';
 import { createRouter, type Router } from '../router/router.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -28,9 +29,18 @@ export interface GatewayNode {
   readonly address: string;
   readonly store: MessageStore;
   readonly ingestStats: IngestStats;
+  /**
+   * Swaps in a new validated config for the messages routed from now on: tenants, templates,
+   * routing, limits, dispatcher and router settings, and providers (added, removed or changed
+   * connectors). Server and store settings cannot change without a restart: such a config is
+   * refused, with the old one still serving. (dispatcher.concurrency applies from the next start.)
+   */
+  reload(next: Config): Promise<ReloadResult>;
   /** Graceful stop: refuse new calls, end long calls with UNAVAILABLE, finish in-flight batches, close. */
   stop(): Promise<void>;
 }
+
+export type ReloadResult = { ok: true; providersAdded: string[]; providersRemoved: string[]; providersChanged: string[] } | { ok: false; issues: ConfigIssue[] };
 
 async function createStore(config: Config, now: () => number): Promise<MessageStore & OptOutList> {
   switch (config.store.kind) {
@@ -44,13 +54,21 @@ async function createStore(config: Config, now: () => number): Promise<MessageSt
 /** Starts a gateway node from a validated config and returns once it listens and serves. */
 export async function startGatewayNode(config: Config, options: GatewayNodeOptions = {}): Promise<GatewayNode> {
   const now = options.now ?? Date.now;
-  const currentConfig = (): Config => config;
+  // The config and router in force; a reload swaps both, and everything reads them through these.
+  let current = config;
+  const currentConfig = (): Config => current;
   const store = await createStore(config, now);
-  const router: Router = createRouter(config.router, config.routing);
-  const connectors = new Map<string, ProviderConnector>(config.providers.map((p) => [p.id, createConnector(p)]));
+  let router: Router = createRouter(config.router, config.routing);
+  const connectors = new Map<string, ProviderConnector>();
   const ingestStats: IngestStats = { unknownDeliveries: 0, unattributedInbound: 0 };
   const stopIngesting = new AbortController();
-  const ingestors = [...connectors.values()].map((connector) => ingestReports(connector, { store, config: currentConfig, now }, ingestStats, stopIngesting.signal));
+  const ingestors: Promise<void>[] = [];
+  const addConnector = (settings: ProviderSettings): void => {
+    const connector = createConnector(settings);
+    connectors.set(settings.id, connector);
+    ingestors.push(ingestReports(connector, { store, config: currentConfig, now }, ingestStats, stopIngesting.signal));
+  };
+  for (const provider of config.providers) addConnector(provider);
   const dispatcher = new Dispatcher({ store, optOuts: store, config: currentConfig, router: () => router, connectors, now });
   dispatcher.start();
 
@@ -63,6 +81,40 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const address = `${host}:${port}`;
   setServing(health, 'SERVING');
   log('info', 'gateway listening', { address, store: config.store.kind, providers: [...connectors.keys()], routerWorkers: config.router.workers });
+
+  const reload = async (next: Config): Promise<ReloadResult> => {
+    const issues: ConfigIssue[] = [];
+    for (const section of ['server', 'store'] as const) {
+      if (JSON.stringify(next[section]) !== JSON.stringify(current[section])) {
+        issues.push({ path: section, message: `${section} settings cannot change while the node runs; restart it to apply them` });
+      }
+    }
+    let nextRouter: Router;
+    try {
+      nextRouter = issues.length === 0 ? createRouter(next.router, next.routing) : router;
+    } catch (error) {
+      issues.push({ path: 'routing', message: (error as Error).message });
+      nextRouter = router;
+    }
+    if (issues.length > 0) return { ok: false, issues };
+
+    const before = new Map(current.providers.map((p) => [p.id, JSON.stringify(p)]));
+    const after = new Map(next.providers.map((p) => [p.id, p]));
+    const providersAdded = [...after.keys()].filter((id) => !before.has(id));
+    const providersRemoved = [...before.keys()].filter((id) => !after.has(id));
+    const providersChanged = [...after].filter(([id, p]) => before.has(id) && before.get(id) !== JSON.stringify(p)).map(([id]) => id);
+    const previousRouter = router;
+    const retired = [...providersRemoved, ...providersChanged].map((id) => connectors.get(id)).filter((c) => c !== undefined);
+    for (const id of providersRemoved) connectors.delete(id);
+    for (const id of [...providersChanged, ...providersAdded]) addConnector(after.get(id) as ProviderSettings);
+    current = next;
+    router = nextRouter;
+    // Batches already on the old router or connectors finish there; messages a closed connector
+    // had not sent come back retryable and go out on the new config.
+    await Promise.all([previousRouter.close(), ...retired.map((c) => c.close())]);
+    log('info', 'config reloaded', { providersAdded, providersRemoved, providersChanged });
+    return { ok: true, providersAdded, providersRemoved, providersChanged };
+  };
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -88,7 +140,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
     })();
     return stopping;
   };
-  return { address, store, ingestStats, stop };
+  return { address, store, ingestStats, reload, stop };
 }
 
 function setServing(health: HealthImplementation, status: 'SERVING' | 'NOT_SERVING'): void {

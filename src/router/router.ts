@@ -35,6 +35,7 @@ export function createRouter(settings: RouterSettings, routing: RoutingTable): R
       const task: RouteTask = { nowMs, requests };
       return JSON.parse((await pool.run(JSON.stringify(task))) as string) as RouteResult[];
     },
-    close: () => pool.destroy(),
+    // Waits for the tasks in flight (a reload closes the old pool while batches may still be routed on it).
+    close: () => pool.close(),
   };
 }
