@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { Config } from '../config/config.js';
 import { startGatewayNode } from '../gateway/gateway-node.js';
 import { CliError } from './cli-error.js';
 import { loadConfigFile } from '../config/load-config-file.js';
@@ -13,16 +14,20 @@ export async function runServeCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, listen: { type: 'string' } }, strict: true });
   const path = values.config ?? process.env['SWITCHBOARD_CONFIG'];
   if (path === undefined) throw new CliError(`--config FILE is required (or set SWITCHBOARD_CONFIG)\n${SERVE_USAGE}`);
-  let config = await loadConfigOrFail(path);
-  if (values.listen !== undefined) config = { ...config, server: { ...config.server, listen: values.listen } };
-  const node = await startGatewayNode(config);
+  const listenOverride = (c: Config): Config => (values.listen === undefined ? c : { ...c, server: { ...c.server, listen: values.listen } });
+  const config = listenOverride(await loadConfigOrFail(path));
+  const node = await startGatewayNode(config, {
+    loadConfig: async () => {
+      const result = await loadConfigFile(path);
+      return result.ok ? { ok: true, config: listenOverride(result.config) } : result;
+    },
+  });
   // SIGHUP: read the file again; a valid one is swapped in for new messages, an invalid one is
   // refused with every problem listed and the running config keeps serving.
   let reloading = Promise.resolve();
   const onHangup = (): void => {
     reloading = reloading.then(async () => {
-      const result = await loadConfigFile(path);
-      const outcome = result.ok ? await node.reload(values.listen === undefined ? result.config : { ...result.config, server: { ...result.config.server, listen: values.listen } }) : result;
+      const outcome = await node.reloadFromSource();
       if (outcome.ok) process.stdout.write(`reloaded ${path}\n`);
       else process.stdout.write(`reload refused, still serving the previous config:\n${outcome.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
     });

@@ -25,6 +25,7 @@ export interface ServerSettings {
   readonly maxReceiveMessageBytes: number;
   readonly maxConcurrentStreams: number;
   readonly shutdownGraceMs: number;
+  readonly operatorApiKeys: readonly string[];
 }
 
 export type StoreSettings = MemoryStoreSettings | RedisStoreSettings;

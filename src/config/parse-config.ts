@@ -178,6 +178,7 @@ function compileConfig(input: ConfigInput): Config {
       maxReceiveMessageBytes: input.server.maxReceiveMessageBytes,
       maxConcurrentStreams: input.server.maxConcurrentStreams,
       shutdownGraceMs: input.server.shutdownGrace,
+      operatorApiKeys: input.server.operatorApiKeys,
     },
     store: compileStore(input.store),
     limits: {

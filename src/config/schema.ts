@@ -31,6 +31,8 @@ const serverSchema = z
     maxConcurrentStreams: z.number().int().min(1).default(100),
     /** How long SIGTERM waits for in-flight work before closing streams. */
     shutdownGrace: duration.default(10_000),
+    /** Keys for operator calls (GatewayAdmin.ReloadConfig), in metadata x-api-key; none by default. */
+    operatorApiKeys: z.array(z.string().min(16, 'must be at least 16 characters')).default([]),
   })
   .strict();
 

@@ -1,4 +1,4 @@
-import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { status as Status, type Metadata, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { Config, Tenant } from '../config/config.js';
 import type {
   AddOptOutsRequest,
@@ -6,13 +6,15 @@ import type {
   CheckOptOutsRequest,
   CheckOptOutsResponse,
   GatewayAdminServer,
+  ReloadConfigRequest,
+  ReloadConfigResponse,
   RemoveOptOutsRequest,
   RemoveOptOutsResponse,
 } from '../gen/switchboard/v1/admin.js';
 import type { OptOutList } from '../store/opt-out-list.js';
-import { authenticate } from './authenticate.js';
+import { API_KEY_HEADER, authenticate } from './authenticate.js';
 import type { CallRegistry } from './call-registry.js';
-import { invalidArgument } from './gateway-error.js';
+import { GatewayError, invalidArgument, unauthenticated } from './gateway-error.js';
 import { normalizePhoneNumber } from './phone-number.js';
 import { unaryHandler } from './unary-handler.js';
 
@@ -20,7 +22,14 @@ export interface GatewayAdminDeps {
   readonly config: () => Config;
   readonly optOuts: OptOutList;
   readonly calls: CallRegistry;
+  /** Reads the node's config file again and swaps it in (see GatewayNode.reloadFromSource). */
+  readonly reloadFromSource: () => Promise<ReloadOutcome>;
 }
+
+/** What a reload did (the shape of GatewayNode's ReloadResult). */
+export type ReloadOutcome =
+  | { ok: true; providersAdded: string[]; providersRemoved: string[]; providersChanged: string[] }
+  | { ok: false; issues: readonly { path: string; message: string }[] };
 
 /** Most numbers in one opt-out call: a list larger than that goes in several calls. */
 const MAX_NUMBERS_PER_CALL = 10_000;
@@ -45,6 +54,14 @@ export function createGatewayAdminService(deps: GatewayAdminDeps): GatewayAdminS
       const optedOut = await deps.optOuts.findOptedOut(tenant.id, numbers);
       return { optedOut: numbers.filter((n) => optedOut.has(n)) };
     }),
+    reloadConfig: unaryHandler(deps.calls, async (call: ServerUnaryCall<ReloadConfigRequest, ReloadConfigResponse>) => {
+      authenticateOperator(call.metadata, deps.config());
+      const result = await deps.reloadFromSource();
+      if (!result.ok) {
+        throw new GatewayError(Status.FAILED_PRECONDITION, `reload refused, the previous config keeps serving: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      }
+      return { providersAdded: result.providersAdded, providersRemoved: result.providersRemoved, providersChanged: result.providersChanged };
+    }),
   };
 }
 
@@ -57,4 +74,13 @@ function normalizeAll(raw: readonly string[], tenant: Tenant): string[] {
     if (!result.ok) throw invalidArgument(`phone_numbers[${i}] ${JSON.stringify(number)} ${result.why}`);
     return result.e164;
   });
+}
+
+/** Operator calls need a key from server.operatorApiKeys; a tenant's key is not enough. */
+function authenticateOperator(metadata: Metadata, config: Config): void {
+  const [key] = metadata.get(API_KEY_HEADER);
+  if (key === undefined) throw unauthenticated(`missing metadata "${API_KEY_HEADER}": operator calls need an operator API key`);
+  if (typeof key !== 'string' || !config.server.operatorApiKeys.includes(key)) {
+    throw new GatewayError(Status.PERMISSION_DENIED, 'this call needs an operator API key (server.operatorApiKeys)');
+  }
 }

@@ -3,7 +3,7 @@ import type { HealthImplementation } from 'grpc-health-check';
 import { createConnector } from '../channels/registry.js';
 import type { ProviderConnector } from '../channels/provider-connector.js';
 import type { Config, ProviderSettings } from '../config/config.js';
-import type { ConfigIssue } from '../config/parse-config.js';
+import type { ConfigIssue, ConfigResult } from '../config/parse-config.js';
 import { log } from '../log.js';
 import { createRouter, type Router } from '../router/router.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -21,6 +21,8 @@ import { ingestReports, type IngestStats } from './report-ingestor.js';
 export interface GatewayNodeOptions {
   /** The clock; tests inject one. */
   readonly now?: () => number;
+  /** Reads the config again (the file the node was started from) for reloadFromSource; absent for nodes built in code. */
+  readonly loadConfig?: () => Promise<ConfigResult>;
 }
 
 /** One running gateway node: its gRPC server, dispatcher, connectors and store. */
@@ -36,6 +38,8 @@ export interface GatewayNode {
    * refused, with the old one still serving. (dispatcher.concurrency applies from the next start.)
    */
   reload(next: Config): Promise<ReloadResult>;
+  /** Reads the config source again (GatewayNodeOptions.loadConfig) and reloads it; used by SIGHUP and the admin RPC. */
+  reloadFromSource(): Promise<ReloadResult>;
   /** Graceful stop: refuse new calls, end long calls with UNAVAILABLE, finish in-flight batches, close. */
   stop(): Promise<void>;
 }
@@ -74,7 +78,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
 
   const calls = new CallRegistry();
   const service = createMessageGatewayService({ store, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now });
-  const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls });
+  const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource() });
   const { server, health } = createGrpcServer(config.server, service, admin);
   const port = await bind(server, config.server.listen);
   const host = config.server.listen.slice(0, config.server.listen.lastIndexOf(':'));
@@ -116,6 +120,12 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
     return { ok: true, providersAdded, providersRemoved, providersChanged };
   };
 
+  const reloadFromSource = async (): Promise<ReloadResult> => {
+    if (options.loadConfig === undefined) return { ok: false, issues: [{ path: '(node)', message: 'this node was not started from a config file' }] };
+    const loaded = await options.loadConfig();
+    return loaded.ok ? reload(loaded.config) : loaded;
+  };
+
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -140,7 +150,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
     })();
     return stopping;
   };
-  return { address, store, ingestStats, reload, stop };
+  return { address, store, ingestStats, reload, reloadFromSource, stop };
 }
 
 function setServing(health: HealthImplementation, status: 'SERVING' | 'NOT_SERVING'): void {

@@ -18,7 +18,7 @@ function admin(address: string, apiKey: string) {
     new Promise<Res>((resolve, reject) =>
       (client[method] as unknown as (r: unknown, m: Metadata, cb: (e: ServiceError | null, r: Res) => void) => void).call(client, { phoneNumbers }, metadata, (e, r) => (e ? reject(e) : resolve(r))),
     );
-  return { client, call };
+  return { client, call, metadata };
 }
 
 async function finalState(client: GatewayTestClient, messageId: string): Promise<{ state: string; code: string }> {
@@ -90,4 +90,45 @@ test('switchboard opt-out add/check/remove drives the same list', async (t) => {
   const bad = await runCli(t, ['opt-out', 'add', '12', ...target]);
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr, 'switchboard: INVALID_ARGUMENT: phone_numbers[0] "12" is not a valid phone number (use 010-1234-5678 or +821012345678)\n');
+});
+
+test('ReloadConfig needs an operator key, reloads the node\'s file, and refuses a broken one with every problem', async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { stringify } = await import('yaml');
+  const { loadConfigFile } = await import('../../src/config/load-config-file.js');
+  const { startGatewayNode } = await import('../../src/gateway/gateway-node.js');
+  const { rawTestConfig } = await import('../helpers/test-config.js');
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-admin-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'gateway.yaml');
+  const raw = rawTestConfig({ sms: ['127.0.0.1:9'] });
+  (raw['server'] as Record<string, unknown>)['operatorApiKeys'] = ['operator-key-0000000001'];
+  writeFileSync(path, stringify(raw));
+  const loaded = await loadConfigFile(path);
+  assert.ok(loaded.ok);
+  const node = await startGatewayNode(loaded.config, { loadConfig: () => loadConfigFile(path) });
+  t.after(() => node.stop());
+  const operator = admin(node.address, 'operator-key-0000000001');
+  const tenant = admin(node.address, TEST_API_KEY);
+  t.after(() => {
+    operator.client.close();
+    tenant.client.close();
+  });
+  const reload = (who: ReturnType<typeof admin>) =>
+    new Promise<unknown>((resolve, reject) => who.client.reloadConfig({}, who.metadata, (e, r) => (e ? reject(e) : resolve(r))));
+
+  await assert.rejects(reload(tenant), { code: Status.PERMISSION_DENIED, details: 'this call needs an operator API key (server.operatorApiKeys)' });
+
+  (raw['providers'] as Record<string, unknown>[]).push({ id: 'sms-extra', kind: 'grpc', address: '127.0.0.1:9', channels: ['sms'] });
+  writeFileSync(path, stringify(raw));
+  assert.deepEqual(await reload(operator), { providersAdded: ['sms-extra'], providersRemoved: [], providersChanged: [] });
+
+  (raw['routing'] as { channels: Record<string, string[]> }).channels['sms'] = ['nope'];
+  writeFileSync(path, stringify(raw));
+  await assert.rejects(reload(operator), {
+    code: Status.FAILED_PRECONDITION,
+    details: 'reload refused, the previous config keeps serving: routing.channels.sms[0]: unknown provider "nope"',
+  });
 });

@@ -23,6 +23,20 @@ export const protobufPackage = "switchboard.v1";
 
 export const protobufFileName = "switchboard/v1/admin.proto";
 
+/** Request of ReloadConfig. */
+export interface ReloadConfigRequest {
+}
+
+/** Response of ReloadConfig: what changed among the providers. */
+export interface ReloadConfigResponse {
+  /** Provider ids that were not configured before. */
+  providersAdded: string[];
+  /** Provider ids that are no longer configured. */
+  providersRemoved: string[];
+  /** Provider ids whose settings changed (their connections were replaced). */
+  providersChanged: string[];
+}
+
 /** Request of AddOptOuts. */
 export interface AddOptOutsRequest {
   /**
@@ -61,6 +75,109 @@ export interface CheckOptOutsResponse {
   /** The numbers (normalised to E.164) that are on the list, in request order. */
   optedOut: string[];
 }
+
+function createBaseReloadConfigRequest(): ReloadConfigRequest {
+  return {};
+}
+
+export const ReloadConfigRequest: MessageFns<ReloadConfigRequest> = {
+  encode(_: ReloadConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReloadConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReloadConfigRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReloadConfigResponse(): ReloadConfigResponse {
+  return { providersAdded: [], providersRemoved: [], providersChanged: [] };
+}
+
+export const ReloadConfigResponse: MessageFns<ReloadConfigResponse> = {
+  encode(message: ReloadConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.providersAdded) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.providersRemoved) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.providersChanged) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReloadConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReloadConfigResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providersAdded.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.providersRemoved.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.providersChanged.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseAddOptOutsRequest(): AddOptOutsRequest {
   return { phoneNumbers: [] };
@@ -378,6 +495,24 @@ export const GatewayAdminService = {
       Buffer.from(CheckOptOutsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CheckOptOutsResponse => CheckOptOutsResponse.decode(value),
   },
+  /**
+   * ReloadConfig makes this node read its config file again, as SIGHUP does. It
+   * needs an operator API key (server.operatorApiKeys), not a tenant's:
+   * PERMISSION_DENIED otherwise. A file with problems, or one that changes
+   * settings that need a restart (server, store), is refused with
+   * FAILED_PRECONDITION listing every problem with its path; the running config
+   * keeps serving. Applies to this node only: reload every node of a site.
+   */
+  reloadConfig: {
+    path: "/switchboard.v1.GatewayAdmin/ReloadConfig" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReloadConfigRequest): Buffer => Buffer.from(ReloadConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReloadConfigRequest => ReloadConfigRequest.decode(value),
+    responseSerialize: (value: ReloadConfigResponse): Buffer =>
+      Buffer.from(ReloadConfigResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReloadConfigResponse => ReloadConfigResponse.decode(value),
+  },
 } as const;
 
 export interface GatewayAdminServer extends UntypedServiceImplementation {
@@ -392,6 +527,15 @@ export interface GatewayAdminServer extends UntypedServiceImplementation {
   removeOptOuts: handleUnaryCall<RemoveOptOutsRequest, RemoveOptOutsResponse>;
   /** CheckOptOuts says which of the given numbers are on the list. */
   checkOptOuts: handleUnaryCall<CheckOptOutsRequest, CheckOptOutsResponse>;
+  /**
+   * ReloadConfig makes this node read its config file again, as SIGHUP does. It
+   * needs an operator API key (server.operatorApiKeys), not a tenant's:
+   * PERMISSION_DENIED otherwise. A file with problems, or one that changes
+   * settings that need a restart (server, store), is refused with
+   * FAILED_PRECONDITION listing every problem with its path; the running config
+   * keeps serving. Applies to this node only: reload every node of a site.
+   */
+  reloadConfig: handleUnaryCall<ReloadConfigRequest, ReloadConfigResponse>;
 }
 
 export interface GatewayAdminClient extends Client {
@@ -447,6 +591,29 @@ export interface GatewayAdminClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CheckOptOutsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ReloadConfig makes this node read its config file again, as SIGHUP does. It
+   * needs an operator API key (server.operatorApiKeys), not a tenant's:
+   * PERMISSION_DENIED otherwise. A file with problems, or one that changes
+   * settings that need a restart (server, store), is refused with
+   * FAILED_PRECONDITION listing every problem with its path; the running config
+   * keeps serving. Applies to this node only: reload every node of a site.
+   */
+  reloadConfig(
+    request: ReloadConfigRequest,
+    callback: (error: ServiceError | null, response: ReloadConfigResponse) => void,
+  ): ClientUnaryCall;
+  reloadConfig(
+    request: ReloadConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReloadConfigResponse) => void,
+  ): ClientUnaryCall;
+  reloadConfig(
+    request: ReloadConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReloadConfigResponse) => void,
   ): ClientUnaryCall;
 }
 
