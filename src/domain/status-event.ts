@@ -14,6 +14,8 @@ export interface StatusEvent {
   /** Machine-readable failure code; '' otherwise. */
   code: string;
   reason: string;
+  /** What the supplier bills on this channel; 0 until routed. */
+  billableUnits: number;
 }
 
 /** A message a recipient sent back, attributed to a tenant. */

@@ -26,6 +26,7 @@ interface Routed {
   readonly claimed: ClaimedMessage;
   readonly outbound: OutboundMessage;
   readonly providerId: string;
+  readonly billableUnits: number;
 }
 
 /**
@@ -127,10 +128,11 @@ export class Dispatcher {
         attributes: result.attributes,
         expiresAtMs: m.expiresAtMs,
       };
-      events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: result.providerId })));
+      const { billableUnits } = result;
+      events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: result.providerId, billableUnits })));
       let group = byProvider.get(result.providerId);
       if (group === undefined) byProvider.set(result.providerId, (group = []));
-      group.push({ claimed, outbound, providerId: result.providerId });
+      group.push({ claimed, outbound, providerId: result.providerId, billableUnits });
     }
     // ROUTED is recorded before the submit so the history is in order even when a fast provider reports first.
     await store.recordEvents(events);
@@ -160,7 +162,7 @@ export class Dispatcher {
           const submittedAtMs = this.deps.now();
           group.forEach((routed, i) => {
             const outcome = outcomes[i] ?? { kind: 'rejected', code: 'NO_ANSWER', reason: 'no answer', retryable: true };
-            const base = { channel: routed.outbound.channel, providerId };
+            const base = { channel: routed.outbound.channel, providerId, billableUnits: routed.billableUnits };
             if (outcome.kind === 'accepted') {
               events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef })));
               done.push(routed.claimed.message.messageId);
@@ -255,6 +257,7 @@ function event(claimed: ClaimedMessage, atMs: number, state: StatusEvent['state'
     providerRef: fields.providerRef ?? '',
     code: fields.code ?? '',
     reason: fields.reason ?? '',
+    billableUnits: fields.billableUnits ?? 0,
   };
 }
 

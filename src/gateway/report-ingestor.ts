@@ -58,6 +58,7 @@ async function storeReports(providerId: string, reports: readonly ProviderReport
           providerRef: d.providerRef,
           code: d.code,
           reason: d.description,
+          billableUnits: 0,
         },
         // No dedup key: delivery reports carry final states, and the monotone state machine already
         // turns a resent one into a no-op ('stale'), without a key per report in the store.

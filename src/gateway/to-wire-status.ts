@@ -34,6 +34,7 @@ export function toWireEvent(event: DomainEvent, clientRef: string): StatusEvent 
     providerRef: event.providerRef,
     code: event.code,
     reason: event.reason,
+    billableUnits: event.billableUnits ?? 0,
   };
 }
 

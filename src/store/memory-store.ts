@@ -286,6 +286,7 @@ function acceptedEvent(message: AcceptedMessage): StatusEvent {
     providerRef: '',
     code: '',
     reason: '',
+    billableUnits: 0,
   };
 }
 

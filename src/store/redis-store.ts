@@ -414,6 +414,7 @@ export class RedisStore implements MessageStore, OptOutList {
         providerRef: '',
         code: 'DEAD_LETTER',
         reason: `taken over more than ${this.settings.maxDeliveries} times from nodes that stopped while holding it; moved to the dead-letter stream`,
+        billableUnits: 0,
       };
       args.push(entryId, message.messageId, payload, JSON.stringify(event));
     }
@@ -466,5 +467,5 @@ function fieldOf(fields: string[], name: string): string | undefined {
 }
 
 function acceptedEvent(message: AcceptedMessage): StatusEvent {
-  return { messageId: message.messageId, state: 'accepted', atMs: message.acceptedAtMs, channel: null, providerId: '', providerRef: '', code: '', reason: '' };
+  return { messageId: message.messageId, state: 'accepted', atMs: message.acceptedAtMs, channel: null, providerId: '', providerRef: '', code: '', reason: '', billableUnits: 0 };
 }

@@ -34,7 +34,7 @@ export function makeAccepted(fields: Partial<AcceptedMessage> = {}): AcceptedMes
 }
 
 export function makeEvent(messageId: string, state: StatusEvent['state'], fields: Partial<StatusEvent> = {}): StatusEvent {
-  return { messageId, state, atMs: Date.now(), channel: null, providerId: '', providerRef: '', code: '', reason: '', ...fields };
+  return { messageId, state, atMs: Date.now(), channel: null, providerId: '', providerRef: '', code: '', reason: '', billableUnits: 0, ...fields };
 }
 
 async function accept(store: MessageStore, fields: Partial<AcceptedMessage> = {}): Promise<string> {

@@ -57,6 +57,11 @@ test('an SMS whose text passes 90 EUC-KR bytes goes out as LMS; one at exactly 9
   assert.equal(received.get(at92.messageId)?.subject, '안내');
   const routed = (await client.getStatus(at92.messageId)).history.find((e) => stateName(e.state) === 'ROUTED');
   assert.equal(routed?.providerId, 'sms-0');
+  // The status says what the supplier bills: one LMS, not two SMS.
+  assert.equal(routed?.billableUnits, 1);
+  const submitted = (await client.getStatus(at92.messageId)).history.find((e) => stateName(e.state) === 'SUBMITTED');
+  assert.equal(submitted?.billableUnits, 1);
+  assert.equal((await client.getStatus(at92.messageId)).history[0]?.billableUnits, 0, 'nothing is billable before routing');
 });
 
 test('without LMS fallback, a long SMS fails with its byte count; past the LMS limit it fails too', async (t) => {

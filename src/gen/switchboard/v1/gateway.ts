@@ -275,6 +275,11 @@ export interface StatusEvent {
   code: string;
   /** A human-readable explanation. */
   reason: string;
+  /**
+   * What the supplier bills for the message on this channel (SMS, LMS, MMS and
+   * KakaoTalk messages are one unit each), set from ROUTED on; 0 before.
+   */
+  billableUnits: number;
 }
 
 /** The status of one message. */
@@ -1021,6 +1026,7 @@ function createBaseStatusEvent(): StatusEvent {
     providerRef: "",
     code: "",
     reason: "",
+    billableUnits: 0,
   };
 }
 
@@ -1052,6 +1058,9 @@ export const StatusEvent: MessageFns<StatusEvent> = {
     }
     if (message.reason !== "") {
       writer.uint32(74).string(message.reason);
+    }
+    if (message.billableUnits !== 0) {
+      writer.uint32(80).uint32(message.billableUnits);
     }
     return writer;
   },
@@ -1139,6 +1148,14 @@ export const StatusEvent: MessageFns<StatusEvent> = {
             }
 
             message.reason = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.billableUnits = reader.uint32();
             continue;
           }
         }
