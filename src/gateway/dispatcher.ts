@@ -3,6 +3,7 @@ import type { OutboundMessage, ProviderConnector, SubmitOutcome } from '../chann
 import type { ChannelName } from '../domain/channel.js';
 import type { StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
+import type { GatewayMetrics } from '../metrics.js';
 import type { Router } from '../router/router.js';
 import type { RouteRequest, RouteResult } from '../router/route-types.js';
 import type { OptOutList } from '../store/opt-out-list.js';
@@ -15,6 +16,7 @@ export interface DispatcherDeps {
   readonly config: () => Config;
   readonly router: () => Router;
   readonly connectors: ReadonlyMap<string, ProviderConnector>;
+  readonly metrics: GatewayMetrics;
   /** The wall clock: expiry and routing (the advertising night window) are decided on it. */
   readonly now: () => number;
 }
@@ -160,6 +162,7 @@ export class Dispatcher {
                   signal,
                 );
           const submittedAtMs = this.deps.now();
+          this.countAnswers(providerId, outcomes);
           group.forEach((routed, i) => {
             const outcome = outcomes[i] ?? { kind: 'rejected', code: 'NO_ANSWER', reason: 'no answer', retryable: true };
             const base = { channel: routed.outbound.channel, providerId, billableUnits: routed.billableUnits };
@@ -211,6 +214,21 @@ export class Dispatcher {
     const optedOut = new Map<string, Set<string>>();
     for (const [tenant, recipients] of recipientsByTenant) optedOut.set(tenant, await this.deps.optOuts.findOptedOut(tenant, recipients));
     return optedOut;
+  }
+
+  /** Adds one provider batch's answers to the metrics: three incs at most, whatever the batch size. */
+  private countAnswers(providerId: string, outcomes: readonly SubmitOutcome[]): void {
+    let accepted = 0;
+    let rejected = 0;
+    for (const o of outcomes) {
+      if (o.kind === 'accepted') accepted++;
+      else if (!o.retryable) rejected++;
+    }
+    const retryable = outcomes.length - accepted - rejected;
+    const answers = this.deps.metrics.providerAnswers;
+    if (accepted > 0) answers.inc({ provider: providerId, outcome: 'accepted' }, accepted);
+    if (rejected > 0) answers.inc({ provider: providerId, outcome: 'rejected' }, rejected);
+    if (retryable > 0) answers.inc({ provider: providerId, outcome: 'retryable' }, retryable);
   }
 
   /** The first supplier of the channel, in configured order, that this pass has not tried yet. */

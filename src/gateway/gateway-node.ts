@@ -5,6 +5,7 @@ import type { ProviderConnector } from '../channels/provider-connector.js';
 import type { Config, ProviderSettings } from '../config/config.js';
 import type { ConfigIssue, ConfigResult } from '../config/parse-config.js';
 import { log } from '../log.js';
+import { createGatewayMetrics } from '../metrics.js';
 import { createRouter, type Router } from '../router/router.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { RedisStore } from '../store/redis-store.js';
@@ -16,6 +17,7 @@ import { Dispatcher } from './dispatcher.js';
 import { createGatewayAdminService } from './gateway-admin-service.js';
 import { createMessageGatewayService } from './message-gateway-service.js';
 import { createMessageIdGenerator } from './message-id.js';
+import { startMetricsServer } from './metrics-server.js';
 import { ingestReports, type IngestStats } from './report-ingestor.js';
 
 export interface GatewayNodeOptions {
@@ -29,6 +31,8 @@ export interface GatewayNodeOptions {
 export interface GatewayNode {
   /** host:port the gRPC API is bound to. */
   readonly address: string;
+  /** host:port of GET /metrics (Prometheus), or null when server.metricsListen is not set. */
+  readonly metricsAddress: string | null;
   readonly store: MessageStore;
   readonly ingestStats: IngestStats;
   /**
@@ -61,6 +65,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   // The config and router in force; a reload swaps both, and everything reads them through these.
   let current = config;
   const currentConfig = (): Config => current;
+  const metrics = createGatewayMetrics();
   const store = await createStore(config, now);
   let router: Router = createRouter(config.router, config.routing);
   const connectors = new Map<string, ProviderConnector>();
@@ -70,19 +75,20 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const addConnector = (settings: ProviderSettings): void => {
     const connector = createConnector(settings);
     connectors.set(settings.id, connector);
-    ingestors.push(ingestReports(connector, { store, config: currentConfig, now }, ingestStats, stopIngesting.signal));
+    ingestors.push(ingestReports(connector, { store, metrics, config: currentConfig, now }, ingestStats, stopIngesting.signal));
   };
   for (const provider of config.providers) addConnector(provider);
-  const dispatcher = new Dispatcher({ store, optOuts: store, config: currentConfig, router: () => router, connectors, now });
+  const dispatcher = new Dispatcher({ store, optOuts: store, config: currentConfig, router: () => router, connectors, metrics, now });
   dispatcher.start();
 
   const calls = new CallRegistry();
-  const service = createMessageGatewayService({ store, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now });
+  const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now });
   const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource() });
   const { server, health } = createGrpcServer(config.server, service, admin);
   const port = await bind(server, config.server.listen);
   const host = config.server.listen.slice(0, config.server.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;
+  const metricsServer = config.server.metricsListen === null ? null : await startMetricsServer(config.server.metricsListen, metrics.registry);
   setServing(health, 'SERVING');
   log('info', 'gateway listening', { address, store: config.store.kind, providers: [...connectors.keys()], routerWorkers: config.router.workers });
 
@@ -145,12 +151,13 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
       await serverClosed;
       clearTimeout(grace);
       await router.close();
+      await metricsServer?.close();
       await store.close();
       log('info', 'gateway stopped');
     })();
     return stopping;
   };
-  return { address, store, ingestStats, reload, reloadFromSource, stop };
+  return { address, metricsAddress: metricsServer?.address ?? null, store, ingestStats, reload, reloadFromSource, stop };
 }
 
 function setServing(health: HealthImplementation, status: 'SERVING' | 'NOT_SERVING'): void {

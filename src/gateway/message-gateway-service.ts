@@ -3,6 +3,7 @@ import { status as Status } from '@grpc/grpc-js';
 import type { Config } from '../config/config.js';
 import {
   RejectReason,
+  type Ack,
   type AckBatch,
   type GetStatusRequest,
   type MessageGatewayServer,
@@ -14,6 +15,7 @@ import {
   type WatchReportsRequest,
 } from '../gen/switchboard/v1/gateway.js';
 import { InvalidCursorError } from '../store/store-errors.js';
+import type { GatewayMetrics } from '../metrics.js';
 import { acceptBatch, type AcceptDeps } from './accept-batch.js';
 import { authenticate } from './authenticate.js';
 import type { CallRegistry } from './call-registry.js';
@@ -23,6 +25,7 @@ import { toWireReport, toWireStatus } from './to-wire-status.js';
 import { unaryHandler } from './unary-handler.js';
 
 export interface GatewayServiceDeps extends AcceptDeps {
+  readonly metrics: GatewayMetrics;
   /** The config in force; read once per call, so a reload applies to the next call. */
   readonly config: () => Config;
   readonly calls: CallRegistry;
@@ -46,7 +49,9 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
       const tenant = authenticate(call.metadata, config);
       const { message } = call.request;
       if (message === undefined) throw invalidArgument('message is required');
-      const [ack] = await acceptBatch([message], tenant, config, deps);
+      const acks = await acceptBatch([message], tenant, config, deps);
+      countAcks(deps.metrics, acks);
+      const [ack] = acks;
       if (ack === undefined) throw new Error('acceptBatch returned no ack for one message');
       if (!ack.accepted) throw new GatewayError(STATUS_OF_REJECTION[ack.reason] ?? Status.INVALID_ARGUMENT, ack.detail);
       return { messageId: ack.messageId, duplicate: ack.duplicate };
@@ -66,6 +71,7 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
             throw invalidArgument(`SendBatch ${frame.batchId}: messages has ${frame.messages.length} entries; the limit is ${config.limits.maxBatchSize}`);
           }
           const acks = await acceptBatch(frame.messages, tenant, config, deps);
+          countAcks(deps.metrics, acks);
           if (!call.write({ batchId: frame.batchId, acks })) await waitForDrain(call, signal);
         }
       });
@@ -139,4 +145,23 @@ function waitForDrain(call: NodeJS.EventEmitter, signal: AbortSignal): Promise<v
     call.on('drain', done);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Adds a batch's acks to the admission counters: one inc per outcome kind, not per message. */
+function countAcks(metrics: GatewayMetrics, acks: readonly Ack[]): void {
+  let accepted = 0;
+  let duplicates = 0;
+  let rejected: Partial<Record<RejectReason, number>> | null = null;
+  for (const ack of acks) {
+    if (!ack.accepted) {
+      rejected ??= {};
+      rejected[ack.reason] = (rejected[ack.reason] ?? 0) + 1;
+    } else if (ack.duplicate) duplicates++;
+    else accepted++;
+  }
+  if (accepted > 0) metrics.messagesAccepted.inc({ duplicate: 'false' }, accepted);
+  if (duplicates > 0) metrics.messagesAccepted.inc({ duplicate: 'true' }, duplicates);
+  for (const [reason, count] of Object.entries(rejected ?? {})) {
+    metrics.messagesRejected.inc({ reason: RejectReason[Number(reason)]?.replace('REJECT_REASON_', '') ?? reason }, count);
+  }
 }

@@ -2,10 +2,12 @@ import type { Config } from '../config/config.js';
 import type { ProviderConnector, ProviderReport } from '../channels/provider-connector.js';
 import type { InboundEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
+import type { GatewayMetrics } from '../metrics.js';
 import type { EventToRecord, MessageStore } from '../store/store.js';
 
 export interface ReportIngestorDeps {
   readonly store: MessageStore;
+  readonly metrics: GatewayMetrics;
   readonly config: () => Config;
   readonly now: () => number;
 }
@@ -80,7 +82,12 @@ async function storeReports(providerId: string, reports: readonly ProviderReport
   }
   if (deliveries.length > 0) {
     const outcomes = await deps.store.recordEvents(deliveries);
-    for (const outcome of outcomes) if (outcome === 'unknown-message') stats.unknownDeliveries++;
+    let unknown = 0;
+    for (const outcome of outcomes) if (outcome === 'unknown-message') unknown++;
+    if (unknown > 0) {
+      stats.unknownDeliveries += unknown;
+      deps.metrics.unknownReports.inc({ provider: providerId }, unknown);
+    }
   }
   if (inbound.length > 0) await deps.store.recordInbound(inbound);
 }
