@@ -9,19 +9,15 @@ function outbound(i: number): OutboundMessage {
   return { messageId: `m-${i}`, channel: 'sms', recipient: '+821012345678', sender: '15880000', subject: '', body: `hello ${i}`, attributes: {}, expiresAtMs: 0 };
 }
 
+/** A connector to a simulator with a small window, so that submits wait for it. */
+function connectorTo(address: string, window: number): GrpcProviderConnector {
+  return new GrpcProviderConnector({ id: 'sim', kind: 'grpc', address, channels: ['sms'], window, connectTimeoutMs: 5_000, reconnectBackoffMs: 50, maxReconnectBackoffMs: 500 });
+}
+
 test('submit waits for window space without leaving listeners on the caller signal', async (t) => {
   const sim = await startSimProvider({ latencyMs: 1 });
   t.after(() => sim.close());
-  const connector = new GrpcProviderConnector({
-    id: 'sim',
-    kind: 'grpc',
-    address: sim.address,
-    channels: ['sms'],
-    window: 2,
-    connectTimeoutMs: 5_000,
-    reconnectBackoffMs: 50,
-    maxReconnectBackoffMs: 500,
-  });
+  const connector = connectorTo(sim.address, 2);
   t.after(() => connector.close());
 
   // One long-lived signal for many submits, as the dispatcher does; a window of 2 makes every submit wait.
@@ -38,16 +34,7 @@ test('submit waits for window space without leaving listeners on the caller sign
 test('a message whose TTL passes while it waits for window space is never sent and comes back TTL_EXPIRED', async (t) => {
   const sim = await startSimProvider({ latencyMs: 400 });
   t.after(() => sim.close());
-  const connector = new GrpcProviderConnector({
-    id: 'sim',
-    kind: 'grpc',
-    address: sim.address,
-    channels: ['sms'],
-    window: 1,
-    connectTimeoutMs: 5_000,
-    reconnectBackoffMs: 50,
-    maxReconnectBackoffMs: 500,
-  });
+  const connector = connectorTo(sim.address, 1);
   t.after(() => connector.close());
   const signal = new AbortController().signal;
   const holder = connector.submit([outbound(1)], signal); // holds the only window slot for 400 ms
