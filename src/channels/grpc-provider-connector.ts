@@ -57,6 +57,13 @@ export class GrpcProviderConnector implements ProviderConnector {
   private windowWaiters: (() => void)[] = [];
   private providerCapabilities: ProviderCapabilities;
   private closed = false;
+  /**
+   * Set when a submit waited connectTimeoutMs for a connection in vain, cleared when one opens:
+   * while set, submits fail at once instead of each waiting out the timeout again, so traffic moves
+   * to other suppliers without delay during an outage (a breaker on reachability). Reconnecting
+   * goes on in the background.
+   */
+  private unreachable = false;
   private reconnectAttempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private lastAnswerAtMs = 0;
@@ -89,7 +96,8 @@ export class GrpcProviderConnector implements ProviderConnector {
     const pendingBatch: PendingBatch = { outcomes, remaining: batch.length, resolve: resolveBatch };
 
     let next = 0;
-    while (next < batch.length) {
+    const failFast = this.unreachable && this.submitCall === null;
+    while (next < batch.length && !failFast) {
       const call = await this.waitForStream(signal);
       if (call === null) break;
       const chunkSize = Math.min(batch.length - next, await this.waitForWindow(batch.length - next, signal));
@@ -114,9 +122,11 @@ export class GrpcProviderConnector implements ProviderConnector {
     }
     // Whatever could not be written goes back to the caller for a later try.
     if (next < batch.length) {
-      const reason = signal.aborted ? 'submit cancelled' : `provider "${this.id}" is not connected`;
+      const [code, reason] = failFast
+        ? ['PROVIDER_UNREACHABLE', `provider "${this.id}" has been unreachable since its last connect timeout; not waiting for it`]
+        : ['UNAVAILABLE', signal.aborted ? 'submit cancelled' : `provider "${this.id}" is not connected`];
       for (let i = next; i < batch.length; i++) {
-        outcomes[i] = { kind: 'rejected', code: 'UNAVAILABLE', reason, retryable: true };
+        outcomes[i] = { kind: 'rejected', code, reason, retryable: true };
       }
       pendingBatch.remaining -= batch.length - next;
     }
@@ -169,6 +179,7 @@ export class GrpcProviderConnector implements ProviderConnector {
     const reportsCall = this.client.reports();
     this.submitCall = submitCall;
     this.reportsCall = reportsCall;
+    this.unreachable = false;
 
     submitCall.on('data', (response: SubmitResponse) => this.onAnswers(response));
     reportsCall.on('data', (batch: ReportBatch) => this.onReports(reportsCall, batch));
@@ -256,6 +267,7 @@ export class GrpcProviderConnector implements ProviderConnector {
         resolve();
       }
     });
+    if (this.submitCall === null && !signal.aborted && !this.closed) this.unreachable = true;
     return signal.aborted ? null : this.submitCall;
   }
 

@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import { GrpcProviderConnector } from '../../src/channels/grpc-provider-connector.js';
 import type { OutboundMessage } from '../../src/channels/provider-connector.js';
 import { startSimProvider } from '../../src/channels/sim-provider.js';
+import { freePort } from '../helpers/free-port.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 function outbound(i: number): OutboundMessage {
   return { messageId: `m-${i}`, channel: 'sms', recipient: '+821012345678', sender: '15880000', subject: '', body: `hello ${i}`, attributes: {}, expiresAtMs: 0 };
@@ -44,4 +46,34 @@ test('a message whose TTL passes while it waits for window space is never sent a
   assert.deepEqual(lateOutcome, { kind: 'rejected', code: 'TTL_EXPIRED', reason: 'the message TTL passed while it waited for the provider', retryable: false });
   assert.equal((await holder)[0]?.kind, 'accepted');
   assert.deepEqual(sim.received(), ['m-1']);
+});
+
+test('after one connect timeout, submits to an unreachable supplier fail at once until it is back', async (t) => {
+  const port = await freePort();
+  const connector = new GrpcProviderConnector({
+    id: 'down',
+    kind: 'grpc',
+    address: `127.0.0.1:${port}`,
+    channels: ['sms'],
+    window: 10,
+    connectTimeoutMs: 300,
+    reconnectBackoffMs: 50,
+    maxReconnectBackoffMs: 100,
+  });
+  t.after(() => connector.close());
+  const signal = new AbortController().signal;
+  const [waited] = await connector.submit([outbound(1)], signal);
+  assert.deepEqual(waited, { kind: 'rejected', code: 'UNAVAILABLE', reason: 'provider "down" is not connected', retryable: true });
+  const [fast] = await connector.submit([outbound(2)], signal);
+  assert.equal(fast?.kind === 'rejected' ? fast.code : fast?.kind, 'PROVIDER_UNREACHABLE');
+
+  // The supplier comes back on that port: the connector reconnects by itself and sends again.
+  const sim = await startSimProvider({ port });
+  t.after(() => sim.close());
+  let outcome = fast;
+  await waitFor(async () => {
+    [outcome] = await connector.submit([outbound(3)], signal);
+    return outcome?.kind === 'accepted';
+  });
+  assert.deepEqual(sim.received(), ['m-3']);
 });
