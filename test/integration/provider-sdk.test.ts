@@ -8,7 +8,6 @@ import {
   DeliveryState,
   type Capabilities,
   type ProviderMessage,
-  type ProviderReport,
   type SubmitResult,
 } from '../../src/gen/switchboard/provider/v1/provider.js';
 import {
@@ -18,6 +17,7 @@ import {
   type ProviderServerOptions,
   type SubmitOutcome,
 } from '../../src/channels/provider-sdk.js';
+import { openReports, submitFrames } from '../helpers/provider-calls.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const CAPABILITIES: Capabilities = { channels: [Channel.CHANNEL_SMS], maxTps: 50, maxBodyBytes: 2000, maxInFlight: 100 };
@@ -66,32 +66,7 @@ async function start(
   return { server, client };
 }
 
-/** Writes the frames on a new Submit stream, half-closes, and collects every answer frame. */
-function submitFrames(client: ChannelProviderClient, frames: ProviderMessage[][]): Promise<SubmitResult[][]> {
-  return new Promise((resolve, reject) => {
-    const call = client.submit();
-    const answers: SubmitResult[][] = [];
-    call.on('data', (response: { results: SubmitResult[] }) => answers.push(response.results));
-    call.on('error', reject);
-    call.on('end', () => resolve(answers));
-    for (const messages of frames) call.write({ messages });
-    call.end();
-  });
-}
 
-/** Opens a Reports stream that collects reports; ack() writes a ReportAck. */
-function openReports(client: ChannelProviderClient) {
-  const call = client.reports();
-  const reports: ProviderReport[] = [];
-  call.on('data', (batch: { reports: ProviderReport[] }) => reports.push(...batch.reports));
-  call.on('error', () => {}); // CANCELLED after cancel() is expected
-  return {
-    call,
-    reports,
-    ids: () => reports.map((r) => r.reportId),
-    ack: (...reportIds: string[]) => call.write({ reportIds }),
-  };
-}
 
 function accepted(result: SubmitResult | undefined): string {
   assert.equal(result?.outcome?.$case, 'accepted');

@@ -9,12 +9,11 @@ import {
   ChannelProviderClient,
   DeliveryState,
   type Capabilities,
-  type DeliveryReport,
   type ProviderMessage,
-  type ProviderReport,
   type SubmitResult,
 } from '../../src/gen/switchboard/provider/v1/provider.js';
 import { startSimProvider, type SimProvider, type SimProviderOptions } from '../../src/channels/sim-provider.js';
+import { openReports, submitFrames } from '../helpers/provider-calls.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 function message(messageId: string, recipient = '+821012345678', channel = Channel.CHANNEL_SMS): ProviderMessage {
@@ -37,32 +36,11 @@ async function tempDir(t: TestContext): Promise<string> {
   return dir;
 }
 
-/** Writes the frames on a new Submit stream, half-closes, and returns every answer in arrival order. */
-function submit(client: ChannelProviderClient, ...frames: ProviderMessage[][]): Promise<SubmitResult[]> {
-  return new Promise((resolve, reject) => {
-    const call = client.submit();
-    const results: SubmitResult[] = [];
-    call.on('data', (response: { results: SubmitResult[] }) => results.push(...response.results));
-    call.on('error', reject);
-    call.on('end', () => resolve(results));
-    for (const messages of frames) call.write({ messages });
-    call.end();
-  });
+/** Every answer of the frames, in arrival order. */
+async function submit(client: ChannelProviderClient, ...frames: ProviderMessage[][]): Promise<SubmitResult[]> {
+  return (await submitFrames(client, frames)).flat();
 }
 
-/** Opens a Reports stream that collects reports; ack() writes a ReportAck. */
-function openReports(client: ChannelProviderClient) {
-  const call = client.reports();
-  const reports: ProviderReport[] = [];
-  call.on('data', (batch: { reports: ProviderReport[] }) => reports.push(...batch.reports));
-  call.on('error', () => {}); // CANCELLED after cancel() is expected
-  return {
-    call,
-    reports,
-    deliveries: (): DeliveryReport[] => reports.flatMap((r) => (r.event?.$case === 'delivery' ? [r.event.value] : [])),
-    ack: (...reportIds: string[]) => call.write({ reportIds }),
-  };
-}
 
 test('capabilities state the configured channels and max TPS', async (t) => {
   const { client } = await start(t, { channels: [Channel.CHANNEL_SMS, Channel.CHANNEL_ALIMTALK], maxTps: 120 });
