@@ -34,8 +34,10 @@ export async function runDemoCommand(argv: string[]): Promise<void> {
       `  tenant API key for the demo: see config/demo.yaml (the CLI uses it by default)`,
       `try: npx switchboard send --target ${node.address} --to 010-1234-5678 --template welcome --var name=Kim`,
     ];
+    // Listen for the signal before printing: whoever reads the lines may signal at once.
+    const shutdown = waitForShutdownSignal();
     process.stdout.write(`${lines.join('\n')}\n`);
-    await waitForShutdownSignal();
+    await shutdown;
     await node.stop();
   } finally {
     await Promise.all(sims.map((sim) => sim.close()));

@@ -33,8 +33,10 @@ export async function runServeCommand(argv: string[]): Promise<void> {
     });
   };
   process.on('SIGHUP', onHangup);
+  // Listen for the signal before saying "listening": whoever reads the line may signal at once.
+  const shutdown = waitForShutdownSignal();
   process.stdout.write(`switchboard gateway listening on ${node.address} (store: ${config.store.kind})\n`);
-  await waitForShutdownSignal();
+  await shutdown;
   process.off('SIGHUP', onHangup);
   await reloading;
   await node.stop();

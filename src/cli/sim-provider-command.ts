@@ -75,8 +75,10 @@ export async function runSimProviderCommand(argv: string[]): Promise<void> {
   };
 
   const sim = await startSimProvider(options);
+  // Listen for the signal before saying "listening": whoever reads the line may signal at once.
+  const shutdown = waitForShutdownSignal();
   process.stdout.write(`sim-provider ${options.id ?? 'sim'} listening on ${sim.address}\n`);
-  await waitForShutdownSignal();
+  await shutdown;
   await sim.close();
 }
 

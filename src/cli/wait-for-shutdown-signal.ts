@@ -1,5 +1,6 @@
 /**
- * Resolves on the first SIGTERM or SIGINT. The listeners stay installed afterwards, so a repeated
+ * Resolves on the first SIGTERM or SIGINT. Call it before announcing readiness: a signal that
+ * arrives before the listeners exist takes Node's default action and kills the process. The listeners stay installed afterwards, so a repeated
  * signal during the drain that follows is ignored instead of killing the process half-way
  * (Node's default action for a signal without listeners).
  */
