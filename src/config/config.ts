@@ -66,6 +66,7 @@ export interface LimitSettings {
   readonly maxVariableBytes: number;
   readonly defaultTtlMs: number;
   readonly maxTtlMs: number;
+  readonly queueFullWaitMs: number;
 }
 
 export interface RouterSettings {

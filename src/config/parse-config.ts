@@ -187,6 +187,7 @@ function compileConfig(input: ConfigInput): Config {
       maxVariableBytes: input.limits.maxVariableBytes,
       defaultTtlMs: input.limits.defaultTtl,
       maxTtlMs: input.limits.maxTtl,
+      queueFullWaitMs: input.limits.queueFullWait,
     },
     router: { workers, batchSize: input.router.batchSize },
     dispatcher: {

@@ -109,6 +109,11 @@ const limitsSchema = z
     defaultTtl: duration.default(86_400_000),
     /** Longest TTL a message may ask for. */
     maxTtl: duration.default(7 * 86_400_000),
+    /**
+     * How long SendStream holds a frame while the queue is full, trying again, before acking the
+     * rest QUEUE_FULL. While it holds, it reads nothing more, so HTTP/2 flow control slows the client.
+     */
+    queueFullWait: duration.default(5_000),
   })
   .strict();
 

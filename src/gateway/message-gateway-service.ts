@@ -1,11 +1,12 @@
 import type { ServerDuplexStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
-import type { Config } from '../config/config.js';
+import type { Config, Tenant } from '../config/config.js';
 import {
   RejectReason,
   type Ack,
   type AckBatch,
   type GetStatusRequest,
+  type Message,
   type MessageGatewayServer,
   type MessageStatus,
   type Report,
@@ -70,7 +71,7 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
           if (frame.messages.length > config.limits.maxBatchSize) {
             throw invalidArgument(`SendBatch ${frame.batchId}: messages has ${frame.messages.length} entries; the limit is ${config.limits.maxBatchSize}`);
           }
-          const acks = await acceptBatch(frame.messages, tenant, config, deps);
+          const acks = await acceptHoldingWhileFull(frame.messages, tenant, config, deps, signal);
           countAcks(deps.metrics, acks);
           if (!call.write({ batchId: frame.batchId, acks })) await waitForDrain(call, signal);
         }
@@ -164,4 +165,26 @@ function countAcks(metrics: GatewayMetrics, acks: readonly Ack[]): void {
   for (const [reason, count] of Object.entries(rejected ?? {})) {
     metrics.messagesRejected.inc({ reason: RejectReason[Number(reason)]?.replace('REJECT_REASON_', '') ?? reason }, count);
   }
+}
+
+/**
+ * acceptBatch for a stream frame: while the queue is full, the frame is held and its refused
+ * messages tried again with backoff, up to limits.queueFullWaitMs. The stream is not read
+ * meanwhile, so a client faster than the dispatcher is slowed by HTTP/2 flow control instead of
+ * getting QUEUE_FULL acks to resend.
+ */
+async function acceptHoldingWhileFull(messages: readonly Message[], tenant: Tenant, config: Config, deps: GatewayServiceDeps, signal: AbortSignal): Promise<Ack[]> {
+  const acks = await acceptBatch(messages, tenant, config, deps);
+  for (let waitedMs = 0, pauseMs = 5; waitedMs < config.limits.queueFullWaitMs && !signal.aborted; waitedMs += pauseMs, pauseMs = Math.min(pauseMs * 2, 100)) {
+    const refused: number[] = [];
+    acks.forEach((ack, i) => ack.reason === RejectReason.REJECT_REASON_QUEUE_FULL && refused.push(i));
+    if (refused.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    const retried = await acceptBatch(refused.map((i) => messages[i] as Message), tenant, config, deps);
+    retried.forEach((ack, j) => {
+      const index = refused[j] as number;
+      acks[index] = { ...ack, index };
+    });
+  }
+  return acks;
 }

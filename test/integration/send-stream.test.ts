@@ -139,3 +139,33 @@ test('SendStream: bad messages in a frame are rejected one by one with their rea
   );
   assert.equal(gw.sms.received().length, 3);
 });
+
+/** Streams `count` messages in frames of `frameSize` (one frame in flight) and counts acks by outcome. */
+async function streamAndCount(gw: TestGateway, count: number, frameSize: number): Promise<{ accepted: number; queueFull: number }> {
+  const frames: SendBatch[] = [];
+  for (let i = 0; i < count / frameSize; i++) frames.push({ batchId: i, messages: Array.from({ length: frameSize }, () => makeMessage({})) });
+  const answers = await gw.client.sendStream(frames, 1);
+  const acks = answers.flatMap((a) => a.acks);
+  return { accepted: acks.filter((a) => a.accepted).length, queueFull: acks.filter((a) => a.reason === RejectReason.REJECT_REASON_QUEUE_FULL).length };
+}
+
+test('a full queue holds the stream (flow control) instead of acking QUEUE_FULL, while the provider drains it', async (t) => {
+  // A queue of 50 in front of a provider that answers every 20 ms: the client is far faster.
+  const gw = await startTestGateway({ latencyMs: 20 }, (raw) => {
+    raw['store'] = { kind: 'memory', maxQueuedMessages: 50 };
+  });
+  t.after(() => gw.stop());
+  assert.deepEqual(await streamAndCount(gw, 1_000, 100), { accepted: 1_000, queueFull: 0 });
+  await waitFor(() => gw.sms.received().length === 1_000, 30_000, 'every message to reach the provider');
+});
+
+test('with queueFullWait 0 the same stream gets QUEUE_FULL acks at once (the hold is what prevents them)', async (t) => {
+  const gw = await startTestGateway({ latencyMs: 20 }, (raw) => {
+    raw['store'] = { kind: 'memory', maxQueuedMessages: 50 };
+    (raw['limits'] as Record<string, unknown>)['queueFullWait'] = 0;
+  });
+  t.after(() => gw.stop());
+  const { accepted, queueFull } = await streamAndCount(gw, 1_000, 100);
+  assert.equal(accepted + queueFull, 1_000);
+  assert.ok(queueFull > 0, 'some messages were refused');
+});

@@ -37,7 +37,7 @@ test('the minimal config is valid and compiles with defaults in milliseconds', (
   const { config } = result;
   assert.deepEqual(config.server, { listen: '127.0.0.1:50051', metricsListen: null, maxReceiveMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 100, shutdownGraceMs: 10_000, operatorApiKeys: [] });
   assert.equal(config.store.kind, 'memory');
-  assert.deepEqual(config.limits, { maxBatchSize: 1000, maxBodyBytes: 4000, maxVariableBytes: 1000, defaultTtlMs: 86_400_000, maxTtlMs: 7 * 86_400_000 });
+  assert.deepEqual(config.limits, { maxBatchSize: 1000, maxBodyBytes: 4000, maxVariableBytes: 1000, defaultTtlMs: 86_400_000, maxTtlMs: 7 * 86_400_000, queueFullWaitMs: 5_000 });
   assert.deepEqual(config.dispatcher, { concurrency: 4, retryBackoffMs: 500, maxRetryBackoffMs: 30_000, maxDeferWaitMs: 3_600_000 });
   assert.equal(config.tenantsByApiKey.get('card-api-key-0000001')?.id, 'card');
   assert.equal(config.tenants.get('bank')?.allowInternational, false);
