@@ -1,5 +1,5 @@
 import type { MemoryStoreSettings } from '../config/config.js';
-import type { AcceptedMessage, MessagePriority } from '../domain/message.js';
+import { PRIORITIES, type AcceptedMessage, type MessagePriority } from '../domain/message.js';
 import { isFinalState, stateRank, type MessageState } from '../domain/message-state.js';
 import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
 import { FifoQueue } from './fifo-queue.js';
@@ -107,7 +107,7 @@ export class MemoryStore implements MessageStore, OptOutList {
     for (;;) {
       if (signal.aborted) return [];
       const taken: ClaimedMessage[] = [];
-      for (const priority of ['urgent', 'normal', 'bulk'] as const) {
+      for (const priority of PRIORITIES) {
         if (taken.length < maxCount) this.lanes[priority].shiftInto(taken, maxCount - taken.length);
       }
       if (taken.length > 0) {

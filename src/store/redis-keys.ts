@@ -16,9 +16,10 @@
  *   <prefix>:{s3}:dead                            STREAM of dead-lettered messages
  *   <prefix>:{optout:<tenant>}                    SET of the tenant's opted-out numbers (E.164)
  */
-import type { MessagePriority } from '../domain/message.js';
+import { PRIORITIES, type MessagePriority } from '../domain/message.js';
 
-export const LANES: readonly MessagePriority[] = ['urgent', 'normal', 'bulk'];
+/** One queue stream per priority, in the order the dispatcher reads them. */
+export const LANES = PRIORITIES;
 export const CONSUMER_GROUP = 'dispatch';
 
 export class RedisKeys {
