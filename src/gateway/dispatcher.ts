@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
+import type { ChooseProvider } from '../channels/provider-choice.js';
 import type { OutboundMessage, ProviderConnector, SubmitOutcome } from '../channels/provider-connector.js';
-import type { ChannelName } from '../domain/channel.js';
 import type { StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -16,11 +16,14 @@ export interface DispatcherDeps {
   readonly config: () => Config;
   readonly router: () => Router;
   readonly connectors: ReadonlyMap<string, ProviderConnector>;
+  /** Picks the supplier of a channel for each message, first and on failover. */
+  readonly chooseProvider: ChooseProvider;
   readonly metrics: GatewayMetrics;
   /** The wall clock: expiry and routing (the advertising night window) are decided on it. */
   readonly now: () => number;
 }
 
+const NONE_TRIED: ReadonlySet<string> = new Set();
 const NO_ANSWER: RouteResult = { outcome: 'failed', code: 'NO_ROUTE', reason: 'the router gave no answer' };
 
 /** A message routed to a provider, waiting for that provider's answer. */
@@ -94,6 +97,8 @@ export class Dispatcher {
 
     const results = await this.deps.router().route(live.map(toRouteRequest), nowMs);
     const byProvider = new Map<string, Routed[]>();
+    /** Routed to a channel none of whose suppliers can be used now: put back for a later try. */
+    const retryNow: ClaimedMessage[] = [];
     /** Held messages by the time they may go; a batch routed at one instant has one or two such times. */
     const deferred = new Map<number, ClaimedMessage[]>();
     for (let i = 0; i < live.length; i++) {
@@ -131,17 +136,25 @@ export class Dispatcher {
         expiresAtMs: m.expiresAtMs,
       };
       const { billableUnits } = result;
-      events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: result.providerId, billableUnits })));
-      let group = byProvider.get(result.providerId);
-      if (group === undefined) byProvider.set(result.providerId, (group = []));
-      group.push({ claimed, outbound, providerId: result.providerId, billableUnits });
+      const choice = this.deps.chooseProvider(result.channel, m.recipient, NONE_TRIED);
+      if (choice === undefined) {
+        const reason = `no provider of channel "${result.channel}" is configured and connected`;
+        events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, billableUnits })));
+        retryNow.push(claimed);
+        log('warn', reason, { messageId: m.messageId });
+        continue;
+      }
+      events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: choice.providerId, billableUnits })));
+      let group = byProvider.get(choice.providerId);
+      if (group === undefined) byProvider.set(choice.providerId, (group = []));
+      group.push({ claimed, outbound, providerId: choice.providerId, billableUnits });
     }
     // ROUTED is recorded before the submit so the history is in order even when a fast provider reports first.
     await store.recordEvents(events);
     events.length = 0;
     for (const [deferUntilMs, held] of deferred) await this.deferUntil(held, deferUntilMs, nowMs);
 
-    const retry: ClaimedMessage[] = [];
+    const retry: ClaimedMessage[] = retryNow;
     const signal = this.stopController.signal;
     // Failover: a message a supplier could not take (retryable: refused for now, not connected, or
     // lost in a broken stream) goes to the next supplier of its channel in this same pass. Only
@@ -178,7 +191,7 @@ export class Dispatcher {
               let seen = tried.get(id);
               if (seen === undefined) tried.set(id, (seen = new Set()));
               seen.add(providerId);
-              const alternative = signal.aborted ? undefined : this.nextProvider(routed.outbound.channel, seen);
+              const alternative = signal.aborted ? undefined : this.deps.chooseProvider(routed.outbound.channel, routed.outbound.recipient, seen)?.providerId;
               if (alternative === undefined) {
                 retry.push(routed.claimed);
               } else {
@@ -231,10 +244,6 @@ export class Dispatcher {
     if (retryable > 0) answers.inc({ provider: providerId, outcome: 'retryable' }, retryable);
   }
 
-  /** The first supplier of the channel, in configured order, that this pass has not tried yet. */
-  private nextProvider(channel: ChannelName, tried: ReadonlySet<string>): string | undefined {
-    return this.deps.config().routing.channels[channel]?.find((id) => !tried.has(id) && this.deps.connectors.has(id));
-  }
 
   /**
    * Puts messages held by the advertising night window back in the queue until they may go (their

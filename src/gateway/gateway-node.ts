@@ -1,6 +1,7 @@
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
 import { createConnector } from '../channels/registry.js';
+import { firstConfiguredProvider } from '../channels/provider-choice.js';
 import type { ProviderConnector } from '../channels/provider-connector.js';
 import type { Config, ProviderSettings } from '../config/config.js';
 import type { ConfigIssue, ConfigResult } from '../config/parse-config.js';
@@ -78,7 +79,8 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
     ingestors.push(ingestReports(connector, { store, metrics, config: currentConfig, now }, ingestStats, stopIngesting.signal));
   };
   for (const provider of config.providers) addConnector(provider);
-  const dispatcher = new Dispatcher({ store, optOuts: store, config: currentConfig, router: () => router, connectors, metrics, now });
+  const chooseProvider = firstConfiguredProvider(() => currentConfig().routing.channels, (id) => connectors.has(id));
+  const dispatcher = new Dispatcher({ store, optOuts: store, config: currentConfig, router: () => router, connectors, chooseProvider, metrics, now });
   dispatcher.start();
 
   const calls = new CallRegistry();

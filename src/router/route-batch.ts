@@ -79,7 +79,7 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
   /** SMS, LMS and MMS text follows the Korean carrier rules, which may move an SMS to LMS. */
   function applyChannelRules(request: RouteRequest, channel: ChannelName, subject: string, body: string, attributes: Record<string, string>): RouteResult {
     if (channel !== 'sms' && channel !== 'lms' && channel !== 'mms') {
-      return { outcome: 'routed', channel, providerId: firstProvider(channel), subject, body, attributes, billableUnits: countBillableUnits(channel) };
+      return { outcome: 'routed', channel, subject, body, attributes, billableUnits: countBillableUnits(channel) };
     }
     const prepared = prepareTextMessage(
       {
@@ -96,16 +96,11 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
     return {
       outcome: 'routed',
       channel: prepared.channel,
-      providerId: firstProvider(prepared.channel),
       subject: prepared.subject,
       body: prepared.body,
       attributes,
       billableUnits: prepared.billableUnits,
     };
-  }
-
-  function firstProvider(channel: ChannelName): string {
-    return routing.channels[channel]?.[0] ?? '';
   }
 
   return (requests, nowMs) => requests.map((request) => routeOne(request, nowMs));

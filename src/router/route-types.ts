@@ -24,11 +24,10 @@ export interface RouteTask {
 /** The router's answer for one message: switch on `outcome`. */
 export type RouteResult = RouteSuccess | RouteFailure | RouteDeferral;
 
-/** Where the message goes and exactly what it says. */
+/** The channel the message goes on and exactly what it says; the supplier is picked on the main thread (see channels/provider-choice.ts). */
 export interface RouteSuccess {
   outcome: 'routed';
   channel: ChannelName;
-  providerId: string;
   subject: string;
   body: string;
   /** Channel-specific fields for the provider, e.g. alimtalk.template_code. */
