@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
+import { decodeStatusEventLine } from './status-event-line.js';
 import type { StoredReport } from './store.js';
 
 /**
@@ -32,11 +33,20 @@ export async function readReportEntries(redis: Redis | Cluster, keys: readonly s
   return reports;
 }
 
-/** Parses one report line ("s<clientRef>\t<event>" or "i\t<inbound>"); null for a line this version does not know. */
+/**
+ * Parses one report line ("s<clientRef>\t<messageId>\t<statusEventLine>", or "s<clientRef>\t<eventJson>"
+ * as earlier versions wrote it, or "i\t<inbound>"); null for a line this version does not know.
+ */
 function toStoredReport(cursor: string, line: string): StoredReport | null {
   const tab = line.indexOf('\t');
   if (tab < 0) return null;
-  if (line.startsWith('s')) return { cursor, status: { ...(JSON.parse(line.slice(tab + 1)) as StatusEvent), clientRef: line.slice(1, tab) }, inbound: null };
+  if (line.startsWith('s')) {
+    const clientRef = line.slice(1, tab);
+    if (line.charAt(tab + 1) === '{') return { cursor, status: { ...(JSON.parse(line.slice(tab + 1)) as StatusEvent), clientRef }, inbound: null };
+    const idEnd = line.indexOf('\t', tab + 1);
+    if (idEnd < 0) return null;
+    return { cursor, status: { ...decodeStatusEventLine(line.slice(tab + 1, idEnd), line.slice(idEnd + 1)), clientRef }, inbound: null };
+  }
   if (line.startsWith('i')) return { cursor, status: null, inbound: JSON.parse(line.slice(tab + 1)) as InboundEvent };
   return null;
 }

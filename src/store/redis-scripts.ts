@@ -7,7 +7,8 @@
 /**
  * Shared by the scripts that write reports: lines are collected per tenant and written as one
  * report-stream entry per tenant per call (field "b", lines joined by newlines), instead of one
- * entry per event. A line is "s<clientRef>\t<statusEventJson>" or "i\t<inboundJson>".
+ * entry per event. A line is "s<clientRef>\t<messageId>\t<statusEventLine>" (status-event-line.ts)
+ * or "i\t<inboundJson>".
  */
 const REPORT_LINES = `
 local reportLines, reportTenants = {}, {}
@@ -19,6 +20,9 @@ local function addReport(tenant, line)
     reportTenants[#reportTenants + 1] = tenant
   end
   lines[#lines + 1] = line
+end
+local function reportLine(ref, id, event)
+  return 's' .. ref .. '\\t' .. id .. '\\t' .. event
 end
 local function flushReports(tag, maxLen)
   for _, tenant in ipairs(reportTenants) do
@@ -49,7 +53,7 @@ end
 /**
  * Shared by the scripts that apply status events: the progress rank of each state, and the message
  * record. A message is one string key, so applying an event is one GET and one SET:
- *   "<state>\t<tenant>\t<clientRef>\t<tagsJson>" then, per status event, "\n<eventJson>".
+ *   "<state>\t<tenant>\t<clientRef>\t<tagsJson>" then, per status event, "\n<statusEventLine>".
  * (Tenant ids and client_refs cannot hold tabs; JSON escapes tabs and newlines.)
  */
 const STATE_RANKS = `
@@ -73,7 +77,7 @@ end
  * large batch, to a few strings per message).
  * ARGV: tag, dedupTtlMs, statusTtlMs, reportMaxLen, maxQueued, count, and the packed fields
  *   (SPLIT_FIELDS), for each message: messageId, lane (1..3), tenant, clientRef ('' for none),
- *   tagsJson, payload, acceptedEventJson.
+ *   tagsJson, payload, acceptedEventLine.
  * Returns for each message 'A' (stored), 'D<messageId>' (client_ref seen before) or 'F' (queue full).
  * The message record (see STATE_RANKS) expires statusTtl after acceptance.
  */
@@ -98,7 +102,7 @@ for j = 0, n - 1 do
   else
     if ref ~= '' then redis.call('SET', refKey, id, 'PX', dedupTtl) end
     redis.call('XADD', KEYS[lane], '*', 'm', F[a + 5], 'a', '0')
-    addReport(tenant, 's' .. ref .. '\\t' .. F[a + 6])
+    addReport(tenant, reportLine(ref, id, F[a + 6]))
     queued = queued + 1
     out[j + 1] = 'A'
   end
@@ -113,7 +117,7 @@ return out
  * KEYS: one key of the shard (only to route the call to the node that owns the shard's slot);
  * the keys used are derived from the shard tag. History and status keep the TTL set at acceptance.
  * ARGV: tag, dedupTtlMs, reportMaxLen, count, and the packed fields (SPLIT_FIELDS), for each event:
- *   messageId, state, eventJson, dedupKey ('' for none).
+ *   messageId, state, statusEventLine, dedupKey ('' for none).
  * Returns for each event 'applied', 'stale', 'unknown-message' or 'duplicate'.
  */
 export const RECORD_EVENTS_SCRIPT = `${STATE_RANKS}${REPORT_LINES}${SPLIT_FIELDS}
@@ -137,7 +141,7 @@ for j = 0, n - 1 do
     else forward = RANK[state] > RANK[current] end
     if forward then
       writeRecord(msgKey, state, tenant, ref, tags, history, event)
-      addReport(tenant, 's' .. ref .. '\\t' .. event)
+      addReport(tenant, reportLine(ref, id, event))
       out[j + 1] = 'applied'
     else
       out[j + 1] = 'stale'
@@ -201,7 +205,7 @@ return #due
 /**
  * Moves entries that failed too often to the dead-letter stream and marks them FAILED.
  * KEYS: dead, then for each: its queue stream. ARGV: group, reportMaxLen, tag, count, then for
- * each: entryId, messageId, payload, failedEventJson.
+ * each: entryId, messageId, payload, failedEventLine.
  */
 export const DEAD_LETTER_SCRIPT = `${STATE_RANKS}${REPORT_LINES}
 local group, reportMaxLen, tag, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -216,7 +220,7 @@ for j = 0, n - 1 do
       local current, tenant, ref, tags, history = readRecord(record)
       if RANK[current] < 4 then
         writeRecord(msgKey, 'failed', tenant, ref, tags, history, ARGV[a + 3])
-        addReport(tenant, 's' .. ref .. '\\t' .. ARGV[a + 3])
+        addReport(tenant, reportLine(ref, ARGV[a + 1], ARGV[a + 3]))
       end
     end
   end

@@ -7,6 +7,7 @@ import { log } from '../log.js';
 import { CONSUMER_GROUP, LANES, RedisKeys } from './redis-keys.js';
 import { checkEvictionPolicy, createRedisClient, type ScriptedRedis } from './create-redis-client.js';
 import { readReportEntries } from './read-report-entries.js';
+import { decodeStatusEventLine, encodeStatusEventLine } from './status-event-line.js';
 import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
 import type {
@@ -103,7 +104,7 @@ export class RedisStore implements MessageStore, OptOutList {
       [...byShard].map(async ([shard, group]) => {
         const fields: (string | number)[] = [];
         for (const { message: m } of group) {
-          fields.push(m.messageId, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, JSON.stringify(m.tags), JSON.stringify(m), JSON.stringify(acceptedEvent(m)));
+          fields.push(m.messageId, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, JSON.stringify(m.tags), JSON.stringify(m), encodeStatusEventLine(acceptedEvent(m)));
         }
         const args = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, maxQueuedPerShard, group.length, fields.join(FIELD_SEPARATOR)];
         const results = await this.redis.sbEnqueue(3, ...this.laneKeys4(shard), ...args);
@@ -195,7 +196,7 @@ export class RedisStore implements MessageStore, OptOutList {
         for (const i of indexes) {
           const { event, dedupKey } = events[i] as EventToRecord;
           // Report ids come from suppliers: keep the separator out of them (an injective escape).
-          fields.push(event.messageId, event.state, JSON.stringify(event), dedupKey.replace(/%/g, '%25').replace(/\x1f/g, '%1F'));
+          fields.push(event.messageId, event.state, encodeStatusEventLine(event), dedupKey.replace(/%/g, '%25').replace(/\x1f/g, '%1F'));
         }
         const args = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.reportRetentionPerTenant, indexes.length, fields.join(FIELD_SEPARATOR)];
         // The shard's queue key is declared (not used) so the script runs on the node that owns the shard's slot.
@@ -234,7 +235,7 @@ export class RedisStore implements MessageStore, OptOutList {
       tenant,
       clientRef: record.clientRef,
       state: record.state,
-      history: record.history.map((e) => JSON.parse(e) as StatusEvent),
+      history: record.history.map((line) => decodeStatusEventLine(messageId, line)),
       tags: JSON.parse(record.tags) as string[],
     };
   }
@@ -416,7 +417,7 @@ export class RedisStore implements MessageStore, OptOutList {
         reason: `taken over more than ${this.settings.maxDeliveries} times from nodes that stopped while holding it; moved to the dead-letter stream`,
         billableUnits: 0,
       };
-      args.push(entryId, message.messageId, payload, JSON.stringify(event));
+      args.push(entryId, message.messageId, payload, encodeStatusEventLine(event));
     }
     log('error', 'moved messages to the dead-letter stream', { stream, count: dead.length });
     await this.redis.sbDeadLetter(1 + dead.length, this.keys.dead(shard), ...dead.map(() => stream), ...args);
