@@ -149,9 +149,8 @@ export class Dispatcher {
       if (group === undefined) byProvider.set(choice.providerId, (group = []));
       group.push({ claimed, outbound, providerId: choice.providerId, billableUnits });
     }
-    // ROUTED is recorded before the submit so the history is in order even when a fast provider reports first.
-    await store.recordEvents(events);
-    events.length = 0;
+    // ROUTED is recorded with the submit answers, in one store call per batch: a delivery report
+    // that arrives first wins the state, and the ROUTED and SUBMITTED it overtook stay on record.
     for (const [deferUntilMs, held] of deferred) await this.deferUntil(held, deferUntilMs, nowMs);
 
     const retry: ClaimedMessage[] = retryNow;

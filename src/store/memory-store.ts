@@ -5,14 +5,15 @@ import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
 import { FifoQueue } from './fifo-queue.js';
 import { InvalidCursorError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
-import type {
-  ClaimedMessage,
-  EnqueueOutcome,
-  EventToRecord,
-  MessageStore,
-  RecordOutcome,
-  StatusRecord,
-  StoredReport,
+import {
+  type ClaimedMessage,
+  type EnqueueOutcome,
+  type EventToRecord,
+  MAX_HISTORY_EVENTS,
+  type MessageStore,
+  type RecordOutcome,
+  type StatusRecord,
+  type StoredReport,
 } from './store.js';
 import { Waiters } from './waiters.js';
 
@@ -216,6 +217,7 @@ export class MemoryStore implements MessageStore, OptOutList {
         continue;
       }
       if (status.history.length > 0 && !movesForward(status.state, event.state)) {
+        if (keepsStaleInHistory(status.state, event.state, status.history.length)) keepStale(status.history, event);
         outcomes.push('stale');
         continue;
       }
@@ -295,4 +297,16 @@ function movesForward(from: MessageState, to: MessageState): boolean {
   if (isFinalState(from)) return false;
   if (to === 'fallback' || (from === 'fallback' && to === 'routed')) return true;
   return stateRank(to) > stateRank(from);
+}
+
+/** An overtaken non-final event (a submit answer after its delivery report) goes in before the first final event; others at the end. */
+function keepStale(history: StatusEvent[], event: StatusEvent): void {
+  const firstFinal = isFinalState(event.state) ? -1 : history.findIndex((e) => isFinalState(e.state));
+  if (firstFinal < 0) history.push(event);
+  else history.splice(firstFinal, 0, event);
+}
+
+/** A stale event stays on record (see MessageStore.recordEvents) unless it repeats the current state, a hold or the acceptance. */
+function keepsStaleInHistory(current: MessageState, state: MessageState, historyLength: number): boolean {
+  return state !== current && state !== 'accepted' && state !== 'deferred' && historyLength < MAX_HISTORY_EVENTS;
 }

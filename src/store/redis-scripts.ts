@@ -1,3 +1,5 @@
+import { MAX_HISTORY_EVENTS } from './store.js';
+
 /**
  * The Lua scripts of the Redis store. Each runs on one shard (one hash tag) and works on a whole
  * batch, so a batch costs one round trip. Every script is idempotent: ioredis may send a command
@@ -65,8 +67,18 @@ local function readRecord(record)
   local state, tenant, ref, tags = string.match(header, '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)\\t(.*)$')
   return state, tenant, ref, tags, newline and string.sub(record, newline) or ''
 end
-local function writeRecord(key, state, tenant, ref, tags, history, event)
-  redis.call('SET', key, state .. '\\t' .. tenant .. '\\t' .. ref .. '\\t' .. tags .. history .. '\\n' .. event, 'KEEPTTL')
+-- An overtaken non-final event (a submit answer after its delivery report) goes in before the
+-- first final event, so the history reads in state-machine order; others go at the end.
+local function keepStale(history, state, event)
+  if RANK[state] < 4 then
+    for at, lineState in string.gmatch(history, '()\\n([a-z]+)\\t') do
+      if RANK[lineState] == 4 then return string.sub(history, 1, at - 1) .. '\\n' .. event .. string.sub(history, at) end
+    end
+  end
+  return history .. '\\n' .. event
+end
+local function writeRecord(key, state, tenant, ref, tags, history)
+  redis.call('SET', key, state .. '\\t' .. tenant .. '\\t' .. ref .. '\\t' .. tags .. history, 'KEEPTTL')
 end
 `;
 
@@ -124,30 +136,48 @@ export const RECORD_EVENTS_SCRIPT = `${STATE_RANKS}${REPORT_LINES}${SPLIT_FIELDS
 local tag, dedupTtl, reportMaxLen, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local F = splitFields(ARGV[5])
 local out = {}
+-- The record of the message being worked on: consecutive events of one message (e.g. ROUTED and
+-- SUBMITTED of one dispatch) cost one GET and one SET.
+local m = nil
+local function save()
+  if m and m.changed then writeRecord(m.key, m.state, m.tenant, m.ref, m.tags, m.history) end
+end
 for j = 0, n - 1 do
   local a = 1 + 4 * j
   local id, state, event, dedupKey = F[a], F[a + 1], F[a + 2], F[a + 3]
-  local msgKey = tag .. ':msg:' .. id
-  local record = redis.call('GET', msgKey)
-  if not record then
+  if not m or m.id ~= id then
+    save()
+    m = nil
+    local key = tag .. ':msg:' .. id
+    local record = redis.call('GET', key)
+    if record then
+      local current, tenant, ref, tags, history = readRecord(record)
+      m = { id = id, key = key, state = current, tenant = tenant, ref = ref, tags = tags, history = history, changed = false }
+    end
+  end
+  if not m then
     out[j + 1] = 'unknown-message'
   elseif dedupKey ~= '' and not redis.call('SET', tag .. ':seen:' .. dedupKey, '1', 'PX', dedupTtl, 'NX') then
     out[j + 1] = 'duplicate'
   else
-    local current, tenant, ref, tags, history = readRecord(record)
     local forward
-    if RANK[current] == 4 then forward = false
-    elseif state == 'fallback' or (current == 'fallback' and state == 'routed') then forward = true
-    else forward = RANK[state] > RANK[current] end
+    if RANK[m.state] == 4 then forward = false
+    elseif state == 'fallback' or (m.state == 'fallback' and state == 'routed') then forward = true
+    else forward = RANK[state] > RANK[m.state] end
     if forward then
-      writeRecord(msgKey, state, tenant, ref, tags, history, event)
-      addReport(tenant, reportLine(ref, id, event))
+      m.state, m.history, m.changed = state, m.history .. '\\n' .. event, true
+      addReport(m.tenant, reportLine(m.ref, id, event))
       out[j + 1] = 'applied'
     else
+      -- Kept on record, not reported (MessageStore.recordEvents).
+      if state ~= m.state and state ~= 'accepted' and state ~= 'deferred' and select(2, string.gsub(m.history, '\\n', '')) < ${MAX_HISTORY_EVENTS} then
+        m.history, m.changed = keepStale(m.history, state, event), true
+      end
       out[j + 1] = 'stale'
     end
   end
 end
+save()
 flushReports(tag, reportMaxLen)
 return out
 `;
@@ -219,7 +249,7 @@ for j = 0, n - 1 do
     if record then
       local current, tenant, ref, tags, history = readRecord(record)
       if RANK[current] < 4 then
-        writeRecord(msgKey, 'failed', tenant, ref, tags, history, ARGV[a + 3])
+        writeRecord(msgKey, 'failed', tenant, ref, tags, history .. '\\n' .. ARGV[a + 3])
         addReport(tenant, reportLine(ref, ARGV[a + 1], ARGV[a + 3]))
       end
     end

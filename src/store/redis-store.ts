@@ -10,14 +10,14 @@ import { readReportEntries } from './read-report-entries.js';
 import { decodeStatusEventLine, encodeStatusEventLine } from './status-event-line.js';
 import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
-import type {
-  ClaimedMessage,
-  EnqueueOutcome,
-  EventToRecord,
-  MessageStore,
-  RecordOutcome,
-  StatusRecord,
-  StoredReport,
+import {
+  type ClaimedMessage,
+  type EnqueueOutcome,
+  type EventToRecord,
+  type MessageStore,
+  type RecordOutcome,
+  type StatusRecord,
+  type StoredReport,
 } from './store.js';
 import { Waiters } from './waiters.js';
 
@@ -182,16 +182,21 @@ export class RedisStore implements MessageStore, OptOutList {
 
   async recordEvents(events: readonly EventToRecord[]): Promise<RecordOutcome[]> {
     const outcomes: RecordOutcome[] = new Array(events.length).fill('unknown-message');
-    const byShard = new Map<number, number[]>();
+    // Per shard, each message's events side by side (in their order): the script applies a run of
+    // one message's events (ROUTED then SUBMITTED of a dispatch) with one GET and one SET.
+    const byShard = new Map<number, Map<string, number[]>>();
     events.forEach(({ event }, i) => {
       const shard = this.keys.shardOf(event.messageId);
       if (shard < 0) return;
-      let group = byShard.get(shard);
-      if (group === undefined) byShard.set(shard, (group = []));
-      group.push(i);
+      let messages = byShard.get(shard);
+      if (messages === undefined) byShard.set(shard, (messages = new Map()));
+      const indexes = messages.get(event.messageId);
+      if (indexes === undefined) messages.set(event.messageId, [i]);
+      else indexes.push(i);
     });
     await this.write(
-      [...byShard].map(async ([shard, indexes]) => {
+      [...byShard].map(async ([shard, messages]) => {
+        const indexes = [...messages.values()].flat();
         const fields: string[] = [];
         for (const i of indexes) {
           const { event, dedupKey } = events[i] as EventToRecord;

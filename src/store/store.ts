@@ -23,6 +23,7 @@ export interface StatusRecord {
   readonly tenant: string;
   readonly clientRef: string;
   readonly state: MessageState;
+  /** The recorded events, in the order of the state machine (see MessageStore.recordEvents). */
   readonly history: readonly StatusEvent[];
   readonly tags: readonly string[];
 }
@@ -34,6 +35,9 @@ export interface StoredReport {
   readonly status: (StatusEvent & { readonly clientRef: string }) | null;
   readonly inbound: InboundEvent | null;
 }
+
+/** A message's history stops taking stale events at this length, so a chatty supplier cannot grow it without bound. */
+export const MAX_HISTORY_EVENTS = 32;
 
 /** What recordEvents did with each event, in order. */
 export type RecordOutcome = 'applied' | 'stale' | 'unknown-message' | 'duplicate';
@@ -73,7 +77,11 @@ export interface MessageStore {
   /**
    * Applies status events to the messages' records and appends them to their tenants' report
    * streams. The state machine is monotone: an event that would move a message backwards (or past
-   * a final state) is not applied and comes back as 'stale'.
+   * a final state) is not applied and comes back as 'stale'. A stale event is still kept in the
+   * message's history (a late report from a first supplier, a submit answer that lost the race to
+   * its own delivery report), but not reported, and not when it repeats the current state,
+   * ACCEPTED or DEFERRED, or once the history holds MAX_HISTORY_EVENTS events. An overtaken
+   * non-final event goes in before the final one, so histories read in state-machine order.
    */
   recordEvents(events: readonly EventToRecord[]): Promise<RecordOutcome[]>;
 

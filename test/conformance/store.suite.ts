@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AcceptedMessage, MessagePriority } from '../../src/domain/message.js';
 import type { StatusEvent } from '../../src/domain/status-event.js';
-import type { MessageStore } from '../../src/store/store.js';
+import { MAX_HISTORY_EVENTS, type MessageStore } from '../../src/store/store.js';
 import { timeoutSignal } from '../helpers/timeout-signal.js';
 
 /** Builds a fresh, empty store for one test; maxQueuedMessages is the queue limit to configure. */
@@ -139,10 +139,24 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.deepEqual(outcomes, ['applied', 'applied', 'stale', 'stale', 'duplicate', 'unknown-message']);
       const status = await store.getStatus('tenant-a', id);
       assert.equal(status?.state, 'delivered');
-      assert.deepEqual(status?.history.map((e) => e.state), ['accepted', 'routed', 'delivered']);
+      // Stale events stay on record without moving the state (the overtaken SUBMITTED before the
+      // final state, the late FAILED after it); the duplicate does not.
+      assert.deepEqual(status?.history.map((e) => e.state), ['accepted', 'routed', 'submitted', 'delivered', 'failed']);
       assert.deepEqual(status?.tags, ['t1']);
       assert.equal(await store.getStatus('tenant-b', id), undefined);
       assert.equal(await store.getTenantOf(id), 'tenant-a');
+    });
+
+    withStore('a stale repeat of the current state is not kept, and late reports stop being kept at MAX_HISTORY_EVENTS', async (store) => {
+      const id = await accept(store);
+      await store.recordEvents([{ event: makeEvent(id, 'routed'), dedupKey: '' }, { event: makeEvent(id, 'routed'), dedupKey: '' }, { event: makeEvent(id, 'delivered'), dedupKey: '' }]);
+      assert.deepEqual((await store.getStatus('tenant-a', id))?.history.map((e) => e.state), ['accepted', 'routed', 'delivered']);
+      const late = Array.from({ length: MAX_HISTORY_EVENTS + 5 }, (_, i) => ({ event: makeEvent(id, 'failed', { code: `LATE_${i}` }), dedupKey: '' }));
+      assert.ok((await store.recordEvents(late)).every((o) => o === 'stale'));
+      const status = await store.getStatus('tenant-a', id);
+      assert.equal(status?.state, 'delivered');
+      assert.equal(status?.history.length, MAX_HISTORY_EVENTS);
+      assert.equal(status?.history.at(-1)?.code, `LATE_${MAX_HISTORY_EVENTS - 4}`);
     });
 
     withStore('a read that stops inside one write resumes with the next report, none skipped or repeated', async (store) => {
