@@ -32,9 +32,9 @@ export interface StreamPlan {
 export async function streamUntilAcked(plan: StreamPlan, ledger: StreamLedger = newLedger()): Promise<StreamLedger> {
   const deadline = Date.now() + plan.deadlineMs;
   let target = 0;
-  while (ledger.acked.size < new Set(plan.clientRefs).size) {
-    if (Date.now() > deadline) throw new Error(`only ${ledger.acked.size} of ${plan.clientRefs.length} messages acknowledged within ${plan.deadlineMs} ms`);
-    const todo = plan.clientRefs.filter((ref) => !ledger.acked.has(ref));
+  // The ledger may be shared by several plans streaming at once: count only this plan's refs.
+  for (let todo = unacked(plan, ledger); todo.length > 0; todo = unacked(plan, ledger)) {
+    if (Date.now() > deadline) throw new Error(`${todo.length} of ${plan.clientRefs.length} messages not acknowledged within ${plan.deadlineMs} ms`);
     try {
       await streamOnce(plan.targets[target % plan.targets.length] as string, plan, todo, ledger);
     } catch {
@@ -43,9 +43,13 @@ export async function streamUntilAcked(plan: StreamPlan, ledger: StreamLedger = 
       await sleep(100);
       continue;
     }
-    if (ledger.acked.size < plan.clientRefs.length) await sleep(100); // some were refused (store down, queue full): try again
+    if (unacked(plan, ledger).length > 0) await sleep(100); // some were refused (store down, queue full): try again
   }
   return ledger;
+}
+
+function unacked(plan: StreamPlan, ledger: StreamLedger): string[] {
+  return [...new Set(plan.clientRefs)].filter((ref) => !ledger.acked.has(ref));
 }
 
 export function newLedger(): StreamLedger {
