@@ -18,6 +18,8 @@ export interface DispatcherDeps {
   readonly connectors: ReadonlyMap<string, ProviderConnector>;
   /** Picks the supplier of a channel for each message, first and on failover. */
   readonly chooseProvider: ChooseProvider;
+  /** Each provider batch's answers, for supplier health (breaker, adaptive weights); messageIds[i] is outcomes[i]'s message. */
+  readonly onProviderAnswers?: (providerId: string, outcomes: readonly SubmitOutcome[], messageIds: readonly string[]) => void;
   readonly metrics: GatewayMetrics;
   /** The wall clock: expiry and routing (the advertising night window) are decided on it. */
   readonly now: () => number;
@@ -176,6 +178,7 @@ export class Dispatcher {
                 );
           const submittedAtMs = this.deps.now();
           this.countAnswers(providerId, outcomes);
+          if (connector !== undefined) this.deps.onProviderAnswers?.(providerId, outcomes, group.map((r) => r.outbound.messageId));
           group.forEach((routed, i) => {
             const outcome = outcomes[i] ?? { kind: 'rejected', code: 'NO_ANSWER', reason: 'no answer', retryable: true };
             const base = { channel: routed.outbound.channel, providerId, billableUnits: routed.billableUnits };
