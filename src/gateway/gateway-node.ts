@@ -21,6 +21,7 @@ import { Dispatcher } from './dispatcher.js';
 import { createGatewayAdminService } from './gateway-admin-service.js';
 import { createMessageGatewayService } from './message-gateway-service.js';
 import { createMessageIdGenerator } from './message-id.js';
+import { createProviderAdmin } from './provider-admin.js';
 import { startMetricsServer } from './metrics-server.js';
 import { ingestReports, type IngestStats } from './report-ingestor.js';
 
@@ -104,7 +105,8 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
 
   const calls = new CallRegistry();
   const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now });
-  const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource() });
+  const providerAdmin = createProviderAdmin({ config: currentConfig, board, connectors });
+  const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource(), providers: providerAdmin });
   const { server, health } = createGrpcServer(config.server, service, admin);
   const port = await bind(server, config.server.listen);
   const host = config.server.listen.slice(0, config.server.listen.lastIndexOf(':'));
