@@ -32,6 +32,8 @@ const TIMEOUT_CODES = new Set(['STREAM_BROKEN', 'UNAVAILABLE', 'PROVIDER_UNREACH
 const BUCKETS_PER_WINDOW = 10;
 /** Most accepted messages waiting for their final report per supplier; past it, new ones are not sampled. */
 const MAX_TRACKED_DELIVERIES = 10_000;
+/** Most final reports remembered while their submit answer is still on its way. */
+const MAX_EARLY_REPORTS = 1_000;
 /** Most recent report outcomes (final in time, or not) the undelivered share is computed over. */
 const MAX_DELIVERY_OUTCOMES = 1_000;
 
@@ -61,6 +63,8 @@ export class ProviderHealth {
   private lastShiftAtMs = Number.NEGATIVE_INFINITY;
   /** Accepted messages waiting for a final report, by id, in the order they were accepted. */
   private readonly awaitingReport = new Map<string, number>();
+  /** Final reports that came before the submit answer (a fast supplier): counted in time once the answer comes. */
+  private readonly earlyReports = new Set<string>();
   /** true: a final report came within reportTimeout; false: it did not. With the time it was decided. */
   private deliveryOutcomes: { atMs: number; late: boolean }[] = [];
 
@@ -91,7 +95,8 @@ export class ProviderHealth {
         ok++;
         this.consecutiveTimeouts = 0;
         const id = messageIds[i];
-        if (id !== undefined && this.awaitingReport.size < MAX_TRACKED_DELIVERIES) this.awaitingReport.set(id, nowMs);
+        if (id !== undefined && this.earlyReports.delete(id)) this.pushDeliveryOutcome(nowMs, false);
+        else if (id !== undefined && this.awaitingReport.size < MAX_TRACKED_DELIVERIES) this.awaitingReport.set(id, nowMs);
       } else if (!o.retryable) {
         // A permanent refusal (bad number, expired TTL) says nothing about the supplier's health.
         neutral++;
@@ -110,7 +115,12 @@ export class ProviderHealth {
   /** A final delivery report (delivered, failed or expired) arrived for a message. */
   recordFinalReport(messageId: string): void {
     const sentAtMs = this.awaitingReport.get(messageId);
-    if (sentAtMs === undefined) return;
+    if (sentAtMs === undefined) {
+      // Either not sampled, or the report beat the submit answer; remember a bounded number of the latter.
+      if (this.earlyReports.size >= MAX_EARLY_REPORTS) this.earlyReports.delete(this.earlyReports.values().next().value as string);
+      this.earlyReports.add(messageId);
+      return;
+    }
     this.awaitingReport.delete(messageId);
     const nowMs = this.now();
     this.pushDeliveryOutcome(nowMs, nowMs - sentAtMs > this.settings.reportTimeoutMs);

@@ -158,3 +158,12 @@ test('thresholds change on configure; the measured state is kept', () => {
   health.configure({ ...SETTINGS, openCooldownMs: 500 });
   assert.equal(health.breakerState(), 'open');
 });
+
+test('a final report that arrives before the submit answer counts as in time', () => {
+  const { health, answer, advance } = setup({ reportTimeoutMs: 60_000, minRequests: 10 });
+  for (let i = 1; i <= 10; i++) health.recordFinalReport(`m${i}`);
+  answer(...times(10, ok));
+  advance(120_000);
+  assert.equal(health.snapshot().undeliveredShare, 0);
+  assert.equal(health.weightFactor(), 1);
+});
