@@ -20,6 +20,7 @@ const NORMAL: OperatorState = { drained: false, preferred: false };
 export class ProviderBoard {
   private readonly healths = new Map<string, ProviderHealth>();
   private readonly operator = new Map<string, OperatorState>();
+  private operatorVersion = 0;
 
   constructor(
     private readonly now: () => number,
@@ -33,6 +34,7 @@ export class ProviderBoard {
       if (!ids.has(id)) {
         this.healths.delete(id);
         this.operator.delete(id);
+        this.operatorVersion++;
       }
     }
     for (const [id, health] of Object.entries(settings.health)) {
@@ -40,6 +42,11 @@ export class ProviderBoard {
       if (existing === undefined) this.healths.set(id, new ProviderHealth(id, health, this.now, this.listener));
       else existing.configure(health);
     }
+  }
+
+  /** Changes whenever an operator state changes, so the selector can cache what depends on it. */
+  version(): number {
+    return this.operatorVersion;
   }
 
   ids(): string[] {
@@ -65,6 +72,7 @@ export class ProviderBoard {
   setOperatorState(providerId: string, change: Partial<OperatorState>): OperatorState {
     const next = { ...this.operatorState(providerId), ...change };
     this.operator.set(providerId, next);
+    this.operatorVersion++;
     return next;
   }
 }

@@ -32,6 +32,8 @@ const TIMEOUT_CODES = new Set(['STREAM_BROKEN', 'UNAVAILABLE', 'PROVIDER_UNREACH
 const BUCKETS_PER_WINDOW = 10;
 /** Most accepted messages waiting for their final report per supplier; past it, new ones are not sampled. */
 const MAX_TRACKED_DELIVERIES = 10_000;
+/** Longest a weight read returns the cached factor without looking at the window again. */
+const EVALUATE_EVERY_MS = 1000;
 /** Most final reports remembered while their submit answer is still on its way. */
 const MAX_EARLY_REPORTS = 1_000;
 /** Most recent report outcomes (final in time, or not) the undelivered share is computed over. */
@@ -61,12 +63,15 @@ export class ProviderHealth {
   private probeSuccesses = 0;
   private factor = 1;
   private lastShiftAtMs = Number.NEGATIVE_INFINITY;
+  /** Last full weight evaluation: reads in between (one per message picked) return the cached factor. */
+  private lastEvaluatedAtMs = Number.NEGATIVE_INFINITY;
   /** Accepted messages waiting for a final report, by id, in the order they were accepted. */
   private readonly awaitingReport = new Map<string, number>();
   /** Final reports that came before the submit answer (a fast supplier): counted in time once the answer comes. */
   private readonly earlyReports = new Set<string>();
   /** true: a final report came within reportTimeout; false: it did not. With the time it was decided. */
   private deliveryOutcomes: { atMs: number; late: boolean }[] = [];
+  private lateOutcomes = 0;
 
   constructor(
     readonly providerId: string,
@@ -109,7 +114,7 @@ export class ProviderHealth {
     bucket.ok += ok;
     bucket.errors += errors;
     this.afterAnswers(ok, errors, neutral, nowMs);
-    this.adjustWeight(nowMs);
+    this.adjustWeight(nowMs, true);
   }
 
   /** A final delivery report (delivered, failed or expired) arrived for a message. */
@@ -203,9 +208,11 @@ export class ProviderHealth {
   }
 
   /** Steps the weight factor down while degraded, up while healthy, at most once per weightCooldown. */
-  private adjustWeight(nowMs: number): void {
+  private adjustWeight(nowMs: number, force = false): void {
     const s = this.settings;
     if (nowMs - this.lastShiftAtMs < s.weightCooldownMs) return;
+    if (!force && nowMs - this.lastEvaluatedAtMs < Math.min(EVALUATE_EVERY_MS, s.weightCooldownMs)) return;
+    this.lastEvaluatedAtMs = nowMs;
     const { ok, errors } = this.windowCounts(nowMs);
     const errorRate = ok + errors >= s.minRequests ? errors / (ok + errors) : 0;
     const undelivered = this.undeliveredShare(nowMs);
@@ -263,16 +270,21 @@ export class ProviderHealth {
     const fromMs = nowMs - windowMs - reportTimeoutMs;
     let start = 0;
     while (start < this.deliveryOutcomes.length && (this.deliveryOutcomes[start] as { atMs: number }).atMs < fromMs) start++;
-    if (start > 0) this.deliveryOutcomes = this.deliveryOutcomes.slice(start);
+    this.dropOldestOutcomes(start);
     if (this.deliveryOutcomes.length < minRequests) return 0;
-    let late = 0;
-    for (const o of this.deliveryOutcomes) if (o.late) late++;
-    return late / this.deliveryOutcomes.length;
+    return this.lateOutcomes / this.deliveryOutcomes.length;
   }
 
   private pushDeliveryOutcome(atMs: number, late: boolean): void {
     this.deliveryOutcomes.push({ atMs, late });
-    if (this.deliveryOutcomes.length > MAX_DELIVERY_OUTCOMES) this.deliveryOutcomes.splice(0, this.deliveryOutcomes.length - MAX_DELIVERY_OUTCOMES);
+    if (late) this.lateOutcomes++;
+    if (this.deliveryOutcomes.length > MAX_DELIVERY_OUTCOMES) this.dropOldestOutcomes(this.deliveryOutcomes.length - MAX_DELIVERY_OUTCOMES);
+  }
+
+  private dropOldestOutcomes(count: number): void {
+    if (count <= 0) return;
+    for (let i = 0; i < count; i++) if ((this.deliveryOutcomes[i] as { late: boolean }).late) this.lateOutcomes--;
+    this.deliveryOutcomes.splice(0, count);
   }
 }
 

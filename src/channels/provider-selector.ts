@@ -1,7 +1,7 @@
 import type { ChannelProvider, ProviderChoiceSettings } from '../config/config.js';
 import type { ChannelName } from '../domain/channel.js';
 import type { ProviderBoard } from './provider-board.js';
-import type { ChooseProvider } from './provider-choice.js';
+import type { ChooseProvider, ProviderChoice } from './provider-choice.js';
 import type { ProviderLiveState } from './provider-connector.js';
 
 export interface ProviderSelectorDeps {
@@ -17,6 +17,7 @@ const PREFERRED_GROUP = -1;
 interface Candidate {
   readonly entry: ChannelProvider;
   readonly weight: number;
+  readonly breaker: string;
 }
 
 /**
@@ -31,6 +32,9 @@ export function createProviderSelector(deps: ProviderSelectorDeps): ChooseProvid
   /** Smooth round-robin counters per channel and group, by provider id. */
   const counters = new Map<string, Map<string, number>>();
   let countersFor: ProviderChoiceSettings | undefined;
+  /** Each channel's entries by effective group; rebuilt when the config or an operator state changes. */
+  const grouped = new Map<ChannelName, [number, ChannelProvider[]][]>();
+  let groupedFor: { settings: ProviderChoiceSettings; version: number } | undefined;
 
   return (channel, recipient, exclude) => {
     const settings = deps.settings();
@@ -38,9 +42,16 @@ export function createProviderSelector(deps: ProviderSelectorDeps): ChooseProvid
       counters.clear(); // a reload may have changed the groups and weights
       countersFor = settings;
     }
-    const entries = settings.channels[channel];
-    if (entries === undefined || entries.length === 0) return undefined;
-    const groups = groupEntries(entries, deps.board);
+    if (groupedFor?.settings !== settings || groupedFor.version !== deps.board.version()) {
+      grouped.clear();
+      groupedFor = { settings, version: deps.board.version() };
+    }
+    let groups = grouped.get(channel);
+    if (groups === undefined) {
+      const entries = settings.channels[channel];
+      if (entries === undefined || entries.length === 0) return undefined;
+      grouped.set(channel, (groups = groupEntries(entries, deps.board)));
+    }
     const skipped: string[] = [];
     for (const [group, members] of groups) {
       const usable: Candidate[] = [];
@@ -50,13 +61,13 @@ export function createProviderSelector(deps: ProviderSelectorDeps): ChooseProvid
           skipped.push(`${entry.providerId} (${reason})`);
           continue;
         }
-        const factor = deps.board.health(entry.providerId)?.weightFactor() ?? 1;
-        usable.push({ entry, weight: entry.weight * factor });
+        const health = deps.board.health(entry.providerId);
+        usable.push({ entry, weight: entry.weight * (health?.weightFactor() ?? 1), breaker: health?.breakerState() ?? 'closed' });
       }
       if (usable.length === 0) continue;
       const picked = settings.stickyRecipients ? rendezvous(recipient, usable) : smoothRoundRobin(counterFor(counters, channel, group), usable);
       deps.board.health(picked.entry.providerId)?.notePicked();
-      return { providerId: picked.entry.providerId, why: explain(channel, group, settings.stickyRecipients, usable, skipped, deps.board) };
+      return new Choice(picked.entry.providerId, channel, group, settings.stickyRecipients, usable, skipped);
     }
     return undefined;
   };
@@ -144,13 +155,30 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-function explain(channel: ChannelName, group: number, sticky: boolean, usable: readonly Candidate[], skipped: readonly string[], board: ProviderBoard): string {
+/** A pick whose `why` is formatted only when read: most picks are never explained, and the numbers are captured already. */
+class Choice implements ProviderChoice {
+  private explained: string | undefined;
+
+  constructor(
+    readonly providerId: string,
+    private readonly channel: ChannelName,
+    private readonly group: number,
+    private readonly sticky: boolean,
+    private readonly usable: readonly Candidate[],
+    private readonly skipped: readonly string[],
+  ) {}
+
+  get why(): string {
+    return (this.explained ??= explain(this.channel, this.group, this.sticky, this.usable, this.skipped));
+  }
+}
+
+function explain(channel: ChannelName, group: number, sticky: boolean, usable: readonly Candidate[], skipped: readonly string[]): string {
   const groupName = group === PREFERRED_GROUP ? 'operator-preferred' : `priority group ${group}`;
   const rule = sticky ? 'recipient hash over weights' : 'weighted round-robin over';
   const weights = usable
     .map((c) => {
-      const health = board.health(c.entry.providerId);
-      const state = health?.breakerState() ?? 'closed';
+      const state = c.breaker;
       const weight = c.weight === c.entry.weight ? `${c.entry.weight}` : `${c.entry.weight}x${round(c.weight / c.entry.weight)}=${round(c.weight)}`;
       return `${c.entry.providerId} weight ${weight}${state === 'closed' ? '' : ` (${state})`}`;
     })
