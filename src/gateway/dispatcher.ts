@@ -140,7 +140,7 @@ export class Dispatcher {
       const { billableUnits } = result;
       const choice = this.deps.chooseProvider(result.channel, m.recipient, NONE_TRIED);
       if (choice === undefined) {
-        const reason = `no provider of channel "${result.channel}" is configured and connected`;
+        const reason = `no provider of channel "${result.channel}" can take messages now (none configured, or every one drained, unreachable or tripped)`;
         events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, billableUnits })));
         retryNow.push(claimed);
         log('warn', reason, { messageId: m.messageId });
