@@ -24,7 +24,8 @@ export interface HealthSnapshot {
 
 /**
  * Submit answers that mean the supplier did not answer in time or could not be reached, as opposed
- * to answering "not now": they count as errors and also as timeouts (a run of them opens the breaker).
+ * to answering "not now". A batch with any of them is one timeout event: one error in the rate, and
+ * one step in the run of timeouts that opens the breaker (reset by any accepted message).
  */
 const TIMEOUT_CODES = new Set(['STREAM_BROKEN', 'UNAVAILABLE', 'PROVIDER_UNREACHABLE', 'DEADLINE_EXCEEDED', 'TIMEOUT', 'SUBMIT_TIMEOUT']);
 
@@ -94,22 +95,28 @@ export class ProviderHealth {
     let ok = 0;
     let errors = 0;
     let neutral = 0;
+    let timedOut = false;
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i] as SubmitOutcome;
       if (o.kind === 'accepted') {
         ok++;
-        this.consecutiveTimeouts = 0;
         const id = messageIds[i];
         if (id !== undefined && this.earlyReports.delete(id)) this.pushDeliveryOutcome(nowMs, false);
         else if (id !== undefined && this.awaitingReport.size < MAX_TRACKED_DELIVERIES) this.awaitingReport.set(id, nowMs);
       } else if (!o.retryable) {
         // A permanent refusal (bad number, expired TTL) says nothing about the supplier's health.
         neutral++;
+      } else if (TIMEOUT_CODES.has(o.code)) {
+        timedOut = true;
       } else {
         errors++;
-        if (TIMEOUT_CODES.has(o.code)) this.consecutiveTimeouts++;
       }
     }
+    // A broken stream or a missed connection fails every message waiting on it at once: one event,
+    // counted once, so one reconnect does not weigh like hundreds of refusals.
+    if (timedOut) errors++;
+    if (ok > 0) this.consecutiveTimeouts = 0;
+    else if (timedOut) this.consecutiveTimeouts++;
     const bucket = this.currentBucket(nowMs);
     bucket.ok += ok;
     bucket.errors += errors;

@@ -174,8 +174,8 @@ const share = z.number().min(0).max(1);
 
 /**
  * When a supplier counts as unhealthy. The breaker opens on the error rate (retryable rejections,
- * timeouts, broken streams) over `window` once it saw `minRequests`, or on `openTimeouts` timeouts
- * in a row; after `openCooldown` (doubling while probes keep failing, up to `maxOpenCooldown`)
+ * plus one per provider batch that timed out or lost its stream) over `window` once it saw
+ * `minRequests`, or when `openTimeouts` provider batches in a row timed out or lost their stream; after `openCooldown` (doubling while probes keep failing, up to `maxOpenCooldown`)
  * it lets `halfOpenProbes` messages through and closes when they all succeed. Apart from the
  * breaker, a supplier whose error rate passes `weightErrorRate` or whose share of messages without
  * a final report after `reportTimeout` passes `weightUndeliveredShare` loses `weightStep` of its
@@ -201,7 +201,7 @@ const PROVIDER_HEALTH_DEFAULTS = {
   window: 30_000,
   minRequests: 20,
   openErrorRate: 0.5,
-  openTimeouts: 10,
+  openTimeouts: 5,
   openCooldown: 10_000,
   maxOpenCooldown: 120_000,
   halfOpenProbes: 5,

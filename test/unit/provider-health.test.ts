@@ -61,10 +61,13 @@ test('permanent rejections do not count against the supplier', () => {
   assert.equal(health.snapshot().answers, 0);
 });
 
-test('a run of timeouts opens the breaker even below minRequests; a success resets the run', () => {
-  const { health, answer } = setup();
-  answer(...times(4, broken), ok(), ...times(4, broken));
+test('a run of timed-out batches opens the breaker even below minRequests; an accepted message resets the run', () => {
+  const { health, answer } = setup({ minRequests: 100 });
+  for (let i = 0; i < 4; i++) answer(broken(), broken());
+  answer(ok(), broken()); // one batch with an answer: the supplier is there
+  for (let i = 0; i < 4; i++) answer(...times(50, broken));
   assert.equal(health.breakerState(), 'closed');
+  assert.equal(health.snapshot().answers, 10, 'each timed-out batch is one error, not one per message (9 + the accepted one)');
   answer(broken());
   assert.equal(health.breakerState(), 'open');
 });
