@@ -79,3 +79,32 @@ test('B4: 50% retryable errors open the breaker, traffic moves to the secondary,
   assert.equal(await transitions('open'), opensBefore, 'no new trip after recovery');
   assert.equal(await metric(metricsAddress, 'switchboard_channel_provider_breaker_state', 'provider="sms-0"'), 0);
 });
+
+test('delivery latency: a supplier whose messages get no final report in time loses weight; the prompt one keeps its own', async (t) => {
+  const channels = [Channel.CHANNEL_SMS, Channel.CHANNEL_LMS];
+  const slow = await startSimProvider({ id: 'slow', channels, dlrDelayMs: 60_000 });
+  const prompt = await startSimProvider({ id: 'prompt', channels });
+  t.after(() => Promise.all([slow.close(), prompt.close()]));
+  const raw = rawTestConfig({ sms: [slow.address, prompt.address] });
+  (raw['server'] as Record<string, unknown>)['metricsListen'] = '127.0.0.1:0';
+  (raw['routing'] as { channels: Record<string, unknown> }).channels = { sms: [{ provider: 'sms-0' }, { provider: 'sms-1' }], lms: ['sms-0', 'sms-1'] };
+  raw['providerHealth'] = { minRequests: 10, reportTimeout: '300ms', weightUndeliveredShare: 0.2, weightStep: 0.5, weightCooldown: '100ms', minWeightFactor: 0.25 };
+  const node = await startGatewayNode(compileTestConfig(raw));
+  const client = new GatewayTestClient(node.address, TEST_API_KEY);
+  t.after(async () => {
+    client.close();
+    await node.stop();
+  });
+  const ids = (await client.sendStream([{ batchId: 0, messages: Array.from({ length: 60 }, (_, i) => makeMessage({ clientRef: `lat-${i}` })) }])).flatMap((b) => b.acks.map((a) => a.messageId));
+  await waitFor(async () => (await Promise.all(ids.map((id) => client.getStatus(id)))).every((s) => s.state === MessageState.MESSAGE_STATE_SUBMITTED || s.state === MessageState.MESSAGE_STATE_DELIVERED), 10_000, 'all submitted');
+  assert.ok(receivedOf(slow, ids) >= 10 && receivedOf(prompt, ids) >= 10, 'equal weights: both took traffic');
+  const factor = (provider: string) => metric(node.metricsAddress as string, 'switchboard_channel_provider_weight_factor', `provider="${provider}"`);
+  await waitFor(async () => {
+    node.providers.health('sms-0')?.weightFactor(); // a pick or a list would read it; nothing else runs here
+    return (await factor('sms-0')) === 0.25;
+  }, 10_000, 'the slow supplier to step down to minWeightFactor');
+  const snapshot = node.providers.health('sms-0')?.snapshot();
+  assert.equal(snapshot?.undeliveredShare, 1);
+  assert.equal(node.providers.health('sms-1')?.snapshot().weightFactor, 1);
+  assert.equal(await metric(node.metricsAddress as string, 'switchboard_channel_provider_weight_shifts_total', 'provider="sms-1",direction="down"'), 0);
+});
