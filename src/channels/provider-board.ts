@@ -49,10 +49,6 @@ export class ProviderBoard {
     return this.operatorVersion;
   }
 
-  ids(): string[] {
-    return [...this.healths.keys()];
-  }
-
   health(providerId: string): ProviderHealth | undefined {
     return this.healths.get(providerId);
   }
