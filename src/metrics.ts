@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /**
  * The gateway's Prometheus metrics, on a registry of its own (not prom-client's global one), so
@@ -15,6 +15,14 @@ export interface GatewayMetrics {
   readonly providerAnswers: Counter<'provider' | 'outcome'>;
   /** Delivery reports for message ids the store does not know (quarantined). */
   readonly unknownReports: Counter<'provider'>;
+  /** Circuit breaker state per provider: 0 closed, 1 half-open, 2 open. */
+  readonly providerBreakerState: Gauge<'provider'>;
+  /** Breaker transitions, by provider and the state entered. */
+  readonly providerBreakerTransitions: Counter<'provider' | 'to'>;
+  /** Share of its configured weight a provider gets now (adaptive weights), 0..1. */
+  readonly providerWeightFactor: Gauge<'provider'>;
+  /** Adaptive weight steps, by provider and direction (down, up). */
+  readonly providerWeightShifts: Counter<'provider' | 'direction'>;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -26,5 +34,9 @@ export function createGatewayMetrics(): GatewayMetrics {
     messagesRejected: new Counter({ name: 'switchboard_gateway_messages_rejected_total', help: 'Messages refused at admission, by reason', labelNames: ['reason'], registers: [registry] }),
     providerAnswers: new Counter({ name: 'switchboard_channel_provider_answers_total', help: 'Provider answers by provider and outcome', labelNames: ['provider', 'outcome'], registers: [registry] }),
     unknownReports: new Counter({ name: 'switchboard_channel_unknown_reports_total', help: 'Delivery reports for unknown message ids', labelNames: ['provider'], registers: [registry] }),
+    providerBreakerState: new Gauge({ name: 'switchboard_channel_provider_breaker_state', help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: [registry] }),
+    providerBreakerTransitions: new Counter({ name: 'switchboard_channel_provider_breaker_transitions_total', help: 'Circuit breaker transitions by state entered', labelNames: ['provider', 'to'], registers: [registry] }),
+    providerWeightFactor: new Gauge({ name: 'switchboard_channel_provider_weight_factor', help: 'Share of its configured weight a provider gets now (adaptive weights)', labelNames: ['provider'], registers: [registry] }),
+    providerWeightShifts: new Counter({ name: 'switchboard_channel_provider_weight_shifts_total', help: 'Adaptive weight steps by direction', labelNames: ['provider', 'direction'], registers: [registry] }),
   };
 }

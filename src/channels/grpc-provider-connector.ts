@@ -15,6 +15,7 @@ import type {
   DeliveryState,
   OutboundMessage,
   ProviderCapabilities,
+  ProviderLiveState,
   ProviderConnector,
   ProviderReport,
   ProviderReportBatch,
@@ -87,6 +88,10 @@ export class GrpcProviderConnector implements ProviderConnector {
 
   capabilities(): ProviderCapabilities {
     return this.providerCapabilities;
+  }
+
+  liveState(): ProviderLiveState {
+    return { connected: this.submitCall !== null, reachable: !(this.unreachable && this.submitCall === null), inFlight: this.pending.size };
   }
 
   async submit(batch: readonly OutboundMessage[], signal: AbortSignal): Promise<SubmitOutcome[]> {

@@ -59,6 +59,16 @@ export interface ProviderCapabilities {
 
 export type ConnectorKind = 'grpc';
 
+/** A connector's connection state as the selector and the operator's list see it. */
+export interface ProviderLiveState {
+  /** A stream to the supplier is open now. */
+  readonly connected: boolean;
+  /** False once connecting has failed for longer than connectTimeout: the selector skips it until a connection opens. */
+  readonly reachable: boolean;
+  /** Messages written and not yet answered. */
+  readonly inFlight: number;
+}
+
 /** One supplier, as the dispatcher sees it. */
 export interface ProviderConnector {
   /** The provider id from config, e.g. "kt-sms-primary". */
@@ -76,6 +86,8 @@ export interface ProviderConnector {
   submit(batch: readonly OutboundMessage[], signal: AbortSignal): Promise<SubmitOutcome[]>;
   /** Delivery reports and inbound messages, as they arrive, across reconnects. Ends on close(). */
   reports(): AsyncIterable<ProviderReportBatch>;
+  /** Connection state now, cheap enough to read per message. */
+  liveState(): ProviderLiveState;
   /** Stops reconnecting, fails what waits, closes the connection. */
   close(): Promise<void>;
 }

@@ -63,6 +63,8 @@ export interface SimProvider {
   received(): string[];
   /** Counters of the underlying provider server. */
   stats(): ProviderServerStats;
+  /** Changes the share of rejected messages from now on (an incident starts or ends). */
+  setRejectRate(rate: number): void;
   /** Emits an inbound message report (a recipient's reply); returns its report id. */
   reportInbound(from: string, to: string, body: string, inReplyTo?: string): string;
   /** Ends streams, shuts down and flushes the ledger. */
@@ -83,7 +85,7 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
   const host = options.host ?? '127.0.0.1';
   const channels = options.channels ?? [Channel.CHANNEL_SMS];
   const latencyMs = options.latencyMs ?? 0;
-  const rejectRate = options.rejectRate ?? 0;
+  let rejectRate = options.rejectRate ?? 0;
   const rejectCode = options.rejectCode ?? 'SIM_REJECTED';
   const rejectRetryable = options.rejectRetryable ?? false;
   const dlrDelayMs = options.dlrDelayMs ?? 0;
@@ -210,6 +212,9 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
     address: `${connectHost}:${port}`,
     received: () => receivedIds.slice(),
     stats: () => server.stats(),
+    setRejectRate: (rate) => {
+      rejectRate = rate;
+    },
     reportInbound: (from, to, body, inReplyTo) =>
       server.report({
         inbound: {

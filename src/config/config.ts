@@ -17,6 +17,45 @@ export interface Config {
   readonly providers: readonly ProviderSettings[];
   /** What the router needs; plain data so it can be handed to worker threads. */
   readonly routing: RoutingTable;
+  /** How the dispatcher picks a channel's supplier for each message (main thread only). */
+  readonly providerChoice: ProviderChoiceSettings;
+}
+
+export interface ProviderChoiceSettings {
+  /** For each channel, its suppliers with weight and priority group, in config order. */
+  readonly channels: Readonly<Partial<Record<ChannelName, readonly ChannelProvider[]>>>;
+  /** Keep a recipient on one supplier of a group (hash of the number) while it is usable. */
+  readonly stickyRecipients: boolean;
+  /** Breaker and adaptive-weight thresholds by provider id. */
+  readonly health: Readonly<Record<string, ProviderHealthSettings>>;
+}
+
+/** One supplier of one channel. */
+export interface ChannelProvider {
+  readonly providerId: string;
+  /** Configured share inside its group (before health adjusts it). */
+  readonly weight: number;
+  /** Lower goes first: a group is used only when every lower group is unusable. */
+  readonly group: number;
+  /** Position in routing.channels.<channel>. */
+  readonly order: number;
+}
+
+/** See providerHealth in schema.ts. */
+export interface ProviderHealthSettings {
+  readonly windowMs: number;
+  readonly minRequests: number;
+  readonly openErrorRate: number;
+  readonly openTimeouts: number;
+  readonly openCooldownMs: number;
+  readonly maxOpenCooldownMs: number;
+  readonly halfOpenProbes: number;
+  readonly weightErrorRate: number;
+  readonly reportTimeoutMs: number;
+  readonly weightUndeliveredShare: number;
+  readonly weightStep: number;
+  readonly weightCooldownMs: number;
+  readonly minWeightFactor: number;
 }
 
 export interface ServerSettings {

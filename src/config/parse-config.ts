@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { ChannelName } from '../domain/channel.js';
-import type { AdvertisingIdentity, Config, ProviderSettings, StoreSettings, RoutingTable, Tenant, TemplateDefinition, TemplateVariant } from './config.js';
+import type { AdvertisingIdentity, ChannelProvider, Config, ProviderHealthSettings, ProviderSettings, StoreSettings, RoutingTable, Tenant, TemplateDefinition, TemplateVariant } from './config.js';
 import { configSchema, type ConfigInput, type TemplateConfig } from './schema.js';
 import { listPlaceholders } from './template-placeholders.js';
 
@@ -55,10 +55,17 @@ function checkReferences(input: ConfigInput): ConfigIssue[] {
 
   // The first provider of an id counts; a later duplicate is reported above, not again through the routes.
   const providers = new Map([...input.providers].reverse().map((p) => [p.id, p]));
-  for (const [channel, providerIds] of Object.entries(input.routing.channels)) {
-    providerIds?.forEach((providerId, i) => {
+  for (const [channel, entries] of Object.entries(input.routing.channels)) {
+    const seen = new Set<string>();
+    entries?.forEach((entry, i) => {
+      const providerId = typeof entry === 'string' ? entry : entry.provider;
       const provider = providers.get(providerId);
       const path = `routing.channels.${channel}[${i}]`;
+      if (typeof entry !== 'string' && entry.group !== undefined && entry.priorityGroup !== undefined && entry.group !== entry.priorityGroup) {
+        report(`${path}.group`, `group ${entry.group} contradicts priorityGroup ${entry.priorityGroup}; give one of them`);
+      }
+      if (seen.has(providerId)) report(path, `provider "${providerId}" is listed twice for channel "${channel}"`);
+      seen.add(providerId);
       if (provider === undefined) report(path, `unknown provider "${providerId}"`);
       else if (!provider.channels.includes(channel as ChannelName)) {
         report(path, `provider "${providerId}" does not carry channel "${channel}" (it carries ${provider.channels.join(', ')})`);
@@ -162,9 +169,12 @@ function compileConfig(input: ConfigInput): Config {
   const advertising: Record<string, AdvertisingIdentity> = {};
   for (const t of input.tenants) if (t.advertising !== undefined) advertising[t.id] = t.advertising;
   const { nightBan } = input.routing;
+  const channelProviders = compileChannelProviders(input.routing.channels);
+  const channelIds: Partial<Record<ChannelName, readonly string[]>> = {};
+  for (const [channel, entries] of Object.entries(channelProviders)) channelIds[channel as ChannelName] = entries.map((e) => e.providerId);
   const routing: RoutingTable = {
     defaultChannel: input.routing.defaultChannel,
-    channels: input.routing.channels,
+    channels: channelIds,
     templates,
     text: input.routing.text,
     advertising,
@@ -200,5 +210,49 @@ function compileConfig(input: ConfigInput): Config {
     tenantsByApiKey,
     providers,
     routing,
+    providerChoice: {
+      channels: channelProviders,
+      stickyRecipients: input.routing.stickyRecipients,
+      health: Object.fromEntries(input.providers.map((p) => [p.id, compileHealth({ ...input.providerHealth, ...withoutUndefined(p.health ?? {}) })])),
+    },
+  };
+}
+
+/** routing.channels with every entry's weight and priority group spelled out (see channelProviderSchema). */
+function compileChannelProviders(channels: ConfigInput['routing']['channels']): Partial<Record<ChannelName, readonly ChannelProvider[]>> {
+  const compiled: Partial<Record<ChannelName, readonly ChannelProvider[]>> = {};
+  for (const [channel, entries] of Object.entries(channels)) {
+    let previousGroup = 0;
+    compiled[channel as ChannelName] = (entries ?? []).map((entry, order) => {
+      const provider: ChannelProvider =
+        typeof entry === 'string'
+          ? { providerId: entry, weight: 1, group: previousGroup + 1, order }
+          : { providerId: entry.provider, weight: entry.weight, group: entry.priorityGroup ?? entry.group ?? 1, order };
+      previousGroup = provider.group;
+      return provider;
+    });
+  }
+  return compiled;
+}
+
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+function compileHealth(h: ConfigInput['providerHealth']): ProviderHealthSettings {
+  return {
+    windowMs: h.window,
+    minRequests: h.minRequests,
+    openErrorRate: h.openErrorRate,
+    openTimeouts: h.openTimeouts,
+    openCooldownMs: h.openCooldown,
+    maxOpenCooldownMs: Math.max(h.openCooldown, h.maxOpenCooldown),
+    halfOpenProbes: h.halfOpenProbes,
+    weightErrorRate: h.weightErrorRate,
+    reportTimeoutMs: h.reportTimeout,
+    weightUndeliveredShare: h.weightUndeliveredShare,
+    weightStep: h.weightStep,
+    weightCooldownMs: h.weightCooldown,
+    minWeightFactor: h.minWeightFactor,
   };
 }

@@ -170,6 +170,56 @@ const tenantSchema = z
   })
   .strict();
 
+const share = z.number().min(0).max(1);
+
+/**
+ * When a supplier counts as unhealthy. The breaker opens on the error rate (retryable rejections,
+ * plus one per provider batch that timed out or lost its stream) over `window` once it saw
+ * `minRequests`, or when `openTimeouts` provider batches in a row timed out or lost their stream; after `openCooldown` (doubling while probes keep failing, up to `maxOpenCooldown`)
+ * it lets `halfOpenProbes` messages through and closes when they all succeed. Apart from the
+ * breaker, a supplier whose error rate passes `weightErrorRate` or whose share of messages without
+ * a final report after `reportTimeout` passes `weightUndeliveredShare` loses `weightStep` of its
+ * configured weight every `weightCooldown` (down to `minWeightFactor`), and gains it back the same
+ * way once both are under their thresholds.
+ */
+const providerHealthFields = {
+  window: duration.refine((ms) => ms > 0, 'must be longer than 0, e.g. "30s"'),
+  minRequests: z.number().int().min(1),
+  openErrorRate: share,
+  openTimeouts: z.number().int().min(1),
+  openCooldown: duration,
+  maxOpenCooldown: duration,
+  halfOpenProbes: z.number().int().min(1),
+  weightErrorRate: share,
+  reportTimeout: duration.refine((ms) => ms > 0, 'must be longer than 0, e.g. "5m"'),
+  weightUndeliveredShare: share,
+  weightStep: z.number().gt(0).max(1),
+  weightCooldown: duration,
+  minWeightFactor: z.number().gt(0).max(1),
+};
+const PROVIDER_HEALTH_DEFAULTS = {
+  window: 30_000,
+  minRequests: 20,
+  openErrorRate: 0.5,
+  openTimeouts: 5,
+  openCooldown: 10_000,
+  maxOpenCooldown: 120_000,
+  halfOpenProbes: 5,
+  weightErrorRate: 0.1,
+  reportTimeout: 300_000,
+  weightUndeliveredShare: 0.2,
+  weightStep: 0.25,
+  weightCooldown: 30_000,
+  minWeightFactor: 0.1,
+};
+const providerHealthSchema = z
+  .object(providerHealthFields)
+  .partial()
+  .strict()
+  .transform((h) => ({ ...PROVIDER_HEALTH_DEFAULTS, ...Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)) }) as { [K in keyof typeof PROVIDER_HEALTH_DEFAULTS]: number });
+/** A provider's own thresholds: only what it sets; the rest comes from providerHealth. */
+const providerHealthOverrideSchema = z.object(providerHealthFields).partial().strict();
+
 const grpcProviderSchema = z
   .object({
     id,
@@ -184,6 +234,8 @@ const grpcProviderSchema = z
     /** First and longest wait between reconnect attempts (exponential with jitter). */
     reconnectBackoff: duration.default(200),
     maxReconnectBackoff: duration.default(10_000),
+    /** Overrides of providerHealth for this supplier (breaker and adaptive-weight thresholds). */
+    health: providerHealthOverrideSchema.optional(),
   })
   .strict();
 
@@ -264,12 +316,33 @@ const nightBanSchema = z
     when: (payload) => payload.issues.length === 0,
   });
 
+/**
+ * One supplier of a channel: a bare provider id, or an object with its weight and priority group.
+ * A bare id is a group of its own after the entry before it, so `[a, b]` means "a, and b when a
+ * cannot be used", as it always did; an object's group defaults to 1 (primary).
+ */
+const channelProviderSchema = z.union([
+  id,
+  z
+    .object({
+      provider: id,
+      /** Share of the group's traffic, relative to the other members' weights. */
+      weight: z.number().gt(0).max(1_000_000).default(1),
+      /** Lower goes first; a group is used only when every lower one is unusable. `group` is a short form. */
+      priorityGroup: z.number().int().min(0).max(1000).optional(),
+      group: z.number().int().min(0).max(1000).optional(),
+    })
+    .strict(),
+]);
+
 const routingSchema = z
   .object({
     /** The channel used when a message names none. */
     defaultChannel: channel.default('sms'),
-    /** For each channel, the providers that carry it, first choice first. */
-    channels: z.partialRecord(channel, z.array(id).min(1)),
+    /** For each channel, the providers that carry it: bare ids first choice first, or {provider, weight, group}. */
+    channels: z.partialRecord(channel, z.array(channelProviderSchema).min(1)),
+    /** Keep each recipient on the same supplier of a group (by a hash of the number) while it is usable. */
+    stickyRecipients: z.boolean().default(false),
     text: textRulesSchema.default(textRulesSchema.parse({})),
     nightBan: nightBanSchema.default(nightBanSchema.parse({})),
   })
@@ -285,6 +358,8 @@ export const configSchema = z
     tenants: z.array(tenantSchema).min(1),
     providers: z.array(z.discriminatedUnion('kind', [grpcProviderSchema])).min(1),
     routing: routingSchema,
+    /** Breaker and adaptive-weight thresholds for every provider; providers[i].health overrides them. */
+    providerHealth: providerHealthSchema.default(providerHealthSchema.parse({})),
     templates: z.array(templateSchema).default([]),
   })
   .strict();
@@ -296,4 +371,5 @@ export type ProviderConfig = ConfigInput['providers'][number];
 export type MemoryStoreConfig = z.output<typeof memoryStoreSchema>;
 export type RedisStoreConfig = z.output<typeof redisStoreSchema>;
 export type TenantConfig = z.output<typeof tenantSchema>;
+export type ChannelProviderConfig = z.output<typeof channelProviderSchema>;
 export type TemplateConfig = z.output<typeof templateSchema>;

@@ -18,6 +18,8 @@ export interface DispatcherDeps {
   readonly connectors: ReadonlyMap<string, ProviderConnector>;
   /** Picks the supplier of a channel for each message, first and on failover. */
   readonly chooseProvider: ChooseProvider;
+  /** Each provider batch's answers, for supplier health (breaker, adaptive weights); messageIds[i] is outcomes[i]'s message. */
+  readonly onProviderAnswers?: (providerId: string, outcomes: readonly SubmitOutcome[], messageIds: readonly string[]) => void;
   readonly metrics: GatewayMetrics;
   /** The wall clock: expiry and routing (the advertising night window) are decided on it. */
   readonly now: () => number;
@@ -138,7 +140,7 @@ export class Dispatcher {
       const { billableUnits } = result;
       const choice = this.deps.chooseProvider(result.channel, m.recipient, NONE_TRIED);
       if (choice === undefined) {
-        const reason = `no provider of channel "${result.channel}" is configured and connected`;
+        const reason = `no provider of channel "${result.channel}" can take messages now (none configured, or every one drained, unreachable or tripped)`;
         events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, billableUnits })));
         retryNow.push(claimed);
         log('warn', reason, { messageId: m.messageId });
@@ -175,6 +177,7 @@ export class Dispatcher {
                 );
           const submittedAtMs = this.deps.now();
           this.countAnswers(providerId, outcomes);
+          if (connector !== undefined) this.deps.onProviderAnswers?.(providerId, outcomes, group.map((r) => r.outbound.messageId));
           group.forEach((routed, i) => {
             const outcome = outcomes[i] ?? { kind: 'rejected', code: 'NO_ANSWER', reason: 'no answer', retryable: true };
             const base = { channel: routed.outbound.channel, providerId, billableUnits: routed.billableUnits };

@@ -5,17 +5,25 @@ import type {
   AddOptOutsResponse,
   CheckOptOutsRequest,
   CheckOptOutsResponse,
+  DrainProviderRequest,
   GatewayAdminServer,
+  ListProvidersRequest,
+  ListProvidersResponse,
+  ProviderState,
   ReloadConfigRequest,
   ReloadConfigResponse,
   RemoveOptOutsRequest,
   RemoveOptOutsResponse,
+  ResumeProviderRequest,
+  SwitchProviderRequest,
+  SwitchProviderResponse,
 } from '../gen/switchboard/v1/admin.js';
 import type { OptOutList } from '../store/opt-out-list.js';
 import { API_KEY_HEADER, authenticate } from './authenticate.js';
 import type { CallRegistry } from './call-registry.js';
 import { GatewayError, invalidArgument, unauthenticated } from './gateway-error.js';
 import { normalizePhoneNumber } from './phone-number.js';
+import type { ProviderAdmin } from './provider-admin.js';
 import { unaryHandler } from './unary-handler.js';
 
 export interface GatewayAdminDeps {
@@ -24,6 +32,8 @@ export interface GatewayAdminDeps {
   readonly calls: CallRegistry;
   /** Reads the node's config file again and swaps it in (see GatewayNode.reloadFromSource). */
   readonly reloadFromSource: () => Promise<ReloadOutcome>;
+  /** Supplier state and operator control (drain, resume, switch). */
+  readonly providers: ProviderAdmin;
 }
 
 /** What a reload did (the shape of GatewayNode's ReloadResult). */
@@ -61,6 +71,22 @@ export function createGatewayAdminService(deps: GatewayAdminDeps): GatewayAdminS
         throw new GatewayError(Status.FAILED_PRECONDITION, `reload refused, the previous config keeps serving: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
       }
       return { providersAdded: result.providersAdded, providersRemoved: result.providersRemoved, providersChanged: result.providersChanged };
+    }),
+    listProviders: unaryHandler(deps.calls, async (call: ServerUnaryCall<ListProvidersRequest, ListProvidersResponse>) => {
+      authenticateOperator(call.metadata, deps.config());
+      return { providers: deps.providers.list() };
+    }),
+    drainProvider: unaryHandler(deps.calls, async (call: ServerUnaryCall<DrainProviderRequest, ProviderState>) => {
+      authenticateOperator(call.metadata, deps.config());
+      return deps.providers.drain(call.request.providerId);
+    }),
+    resumeProvider: unaryHandler(deps.calls, async (call: ServerUnaryCall<ResumeProviderRequest, ProviderState>) => {
+      authenticateOperator(call.metadata, deps.config());
+      return deps.providers.resume(call.request.providerId);
+    }),
+    switchProvider: unaryHandler(deps.calls, async (call: ServerUnaryCall<SwitchProviderRequest, SwitchProviderResponse>) => {
+      authenticateOperator(call.metadata, deps.config());
+      return deps.providers.switchTraffic(call.request.fromProviderId, call.request.toProviderId);
     }),
   };
 }

@@ -1,7 +1,10 @@
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
 import { createConnector } from '../channels/registry.js';
-import { firstConfiguredProvider } from '../channels/provider-choice.js';
+import { createHealthListener } from '../channels/health-listener.js';
+import { ProviderBoard } from '../channels/provider-board.js';
+import { createProviderSelector } from '../channels/provider-selector.js';
+import { withReportTap } from '../channels/with-report-tap.js';
 import type { ProviderConnector } from '../channels/provider-connector.js';
 import type { Config, ProviderSettings } from '../config/config.js';
 import type { ConfigIssue, ConfigResult } from '../config/parse-config.js';
@@ -18,6 +21,7 @@ import { Dispatcher } from './dispatcher.js';
 import { createGatewayAdminService } from './gateway-admin-service.js';
 import { createMessageGatewayService } from './message-gateway-service.js';
 import { createMessageIdGenerator } from './message-id.js';
+import { createProviderAdmin } from './provider-admin.js';
 import { startMetricsServer } from './metrics-server.js';
 import { ingestReports, type IngestStats } from './report-ingestor.js';
 
@@ -36,6 +40,8 @@ export interface GatewayNode {
   readonly metricsAddress: string | null;
   readonly store: MessageStore;
   readonly ingestStats: IngestStats;
+  /** Health and operator state of the suppliers (breakers, weights, drained), shared with the admin API. */
+  readonly providers: ProviderBoard;
   /**
    * Swaps in a new validated config for the messages routed from now on: tenants, templates,
    * routing, limits, dispatcher and router settings, and providers (added, removed or changed
@@ -73,19 +79,34 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const ingestStats: IngestStats = { unknownDeliveries: 0, unattributedInbound: 0 };
   const stopIngesting = new AbortController();
   const ingestors: Promise<void>[] = [];
+  const board = new ProviderBoard(now, createHealthListener(metrics));
+  board.configure(config.providerChoice);
   const addConnector = (settings: ProviderSettings): void => {
     const connector = createConnector(settings);
     connectors.set(settings.id, connector);
-    ingestors.push(ingestReports(connector, { store, metrics, config: currentConfig, now }, ingestStats, stopIngesting.signal));
+    // Final reports feed the supplier's delivery-latency signal on their way to the store.
+    const tapped = withReportTap(connector, (report) => board.recordFinalReport(settings.id, report.delivery?.messageId ?? ''));
+    ingestors.push(ingestReports(tapped, { store, metrics, config: currentConfig, now }, ingestStats, stopIngesting.signal));
   };
   for (const provider of config.providers) addConnector(provider);
-  const chooseProvider = firstConfiguredProvider(() => currentConfig().routing.channels, (id) => connectors.has(id));
-  const dispatcher = new Dispatcher({ store, optOuts: store, config: currentConfig, router: () => router, connectors, chooseProvider, metrics, now });
+  const chooseProvider = createProviderSelector({ settings: () => currentConfig().providerChoice, board, liveState: (id) => connectors.get(id)?.liveState() });
+  const dispatcher = new Dispatcher({
+    store,
+    optOuts: store,
+    config: currentConfig,
+    router: () => router,
+    connectors,
+    chooseProvider,
+    onProviderAnswers: (providerId, outcomes, messageIds) => board.recordAnswers(providerId, outcomes, messageIds),
+    metrics,
+    now,
+  });
   dispatcher.start();
 
   const calls = new CallRegistry();
   const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now });
-  const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource() });
+  const providerAdmin = createProviderAdmin({ config: currentConfig, board, connectors });
+  const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource(), providers: providerAdmin });
   const { server, health } = createGrpcServer(config.server, service, admin);
   const port = await bind(server, config.server.listen);
   const host = config.server.listen.slice(0, config.server.listen.lastIndexOf(':'));
@@ -121,6 +142,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
     for (const id of [...providersChanged, ...providersAdded]) addConnector(after.get(id) as ProviderSettings);
     current = next;
     router = nextRouter;
+    board.configure(next.providerChoice);
     // Batches already on the old router or connectors finish there; messages a closed connector
     // had not sent come back retryable and go out on the new config.
     await Promise.all([previousRouter.close(), ...retired.map((c) => c.close())]);
@@ -159,7 +181,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
     })();
     return stopping;
   };
-  return { address, metricsAddress: metricsServer?.address ?? null, store, ingestStats, reload, reloadFromSource, stop };
+  return { address, metricsAddress: metricsServer?.address ?? null, store, ingestStats, providers: board, reload, reloadFromSource, stop };
 }
 
 function setServing(health: HealthImplementation, status: 'SERVING' | 'NOT_SERVING'): void {

@@ -82,11 +82,16 @@ async function storeReports(providerId: string, reports: readonly ProviderReport
   }
   if (deliveries.length > 0) {
     const outcomes = await deps.store.recordEvents(deliveries);
-    let unknown = 0;
-    for (const outcome of outcomes) if (outcome === 'unknown-message') unknown++;
+    const unknownIds: string[] = [];
+    outcomes.forEach((outcome, i) => {
+      if (outcome === 'unknown-message') unknownIds.push(deliveries[i]?.event.messageId ?? '');
+    });
+    const unknown = unknownIds.length;
     if (unknown > 0) {
       stats.unknownDeliveries += unknown;
       deps.metrics.unknownReports.inc({ provider: providerId }, unknown);
+      // Quarantined: not applied to any message, acked so the provider stops resending, and left here for people to look at.
+      log('warn', 'delivery reports for unknown message ids quarantined', { provider: providerId, count: unknown, messageIds: unknownIds.slice(0, 20) });
     }
   }
   if (inbound.length > 0) await deps.store.recordInbound(inbound);

@@ -23,6 +23,109 @@ export const protobufPackage = "switchboard.v1";
 
 export const protobufFileName = "switchboard/v1/admin.proto";
 
+/** State of a supplier's circuit breaker. */
+export enum BreakerState {
+  /** BREAKER_STATE_UNSPECIFIED - Not reported. */
+  BREAKER_STATE_UNSPECIFIED = 0,
+  /** BREAKER_STATE_CLOSED - Traffic flows. */
+  BREAKER_STATE_CLOSED = 1,
+  /** BREAKER_STATE_OPEN - Tripped by errors or timeouts: skipped until the cooldown ends. */
+  BREAKER_STATE_OPEN = 2,
+  /** BREAKER_STATE_HALF_OPEN - Cooldown over: a few probe messages decide whether it closes. */
+  BREAKER_STATE_HALF_OPEN = 3,
+  UNRECOGNIZED = -1,
+}
+
+/** Request of ListProviders. */
+export interface ListProvidersRequest {
+}
+
+/** Response of ListProviders. */
+export interface ListProvidersResponse {
+  /** In config order. */
+  providers: ProviderState[];
+}
+
+/** Request of DrainProvider. */
+export interface DrainProviderRequest {
+  /** A provider id from the config, e.g. "kt-sms-primary". */
+  providerId: string;
+}
+
+/** Request of ResumeProvider. */
+export interface ResumeProviderRequest {
+  /** A provider id from the config. */
+  providerId: string;
+}
+
+/** Request of SwitchProvider. */
+export interface SwitchProviderRequest {
+  /** The supplier to take traffic from (drained). */
+  fromProviderId: string;
+  /** The supplier to give it to (preferred). */
+  toProviderId: string;
+}
+
+/** Response of SwitchProvider: both suppliers' state afterwards. */
+export interface SwitchProviderResponse {
+  /** The drained supplier. */
+  from:
+    | ProviderState
+    | undefined;
+  /** The preferred supplier. */
+  to:
+    | ProviderState
+    | undefined;
+  /** Channels on which `to` now goes first in place of `from`. */
+  channels: string[];
+}
+
+/** One supplier as this node sees it now. */
+export interface ProviderState {
+  /** Provider id from the config. */
+  providerId: string;
+  /** A stream to the supplier is open. */
+  connected: boolean;
+  /** False while connecting has failed for longer than its connect timeout. */
+  reachable: boolean;
+  /** Messages written and not yet answered. */
+  inFlight: number;
+  /** Circuit breaker state. */
+  breaker: BreakerState;
+  /**
+   * Retryable rejections and timeouts over answers in the health window (0
+   * below providerHealth.minRequests).
+   */
+  errorRate: number;
+  /** Answers counted in the health window. */
+  answers: number;
+  /**
+   * Share of sampled messages without a final report after
+   * providerHealth.reportTimeout (0 below minRequests).
+   */
+  undeliveredShare: number;
+  /** Share of its configured weight the supplier gets now (adaptive weights), 0..1. */
+  weightFactor: number;
+  /** Set by DrainProvider or SwitchProvider (from). */
+  drained: boolean;
+  /** Set by SwitchProvider (to): goes before every priority group. */
+  preferred: boolean;
+  /** The supplier's place in each channel it is routed for. */
+  channels: ChannelWeight[];
+}
+
+/** A supplier's group and weight on one channel. */
+export interface ChannelWeight {
+  /** Channel name as in the config, e.g. "sms". */
+  channel: string;
+  /** Priority group from routing.channels (lower goes first). */
+  priorityGroup: number;
+  /** Configured weight. */
+  weight: number;
+  /** Configured weight times the adaptive factor. */
+  effectiveWeight: number;
+}
+
 /** Request of ReloadConfig. */
 export interface ReloadConfigRequest {
 }
@@ -75,6 +178,563 @@ export interface CheckOptOutsResponse {
   /** The numbers (normalised to E.164) that are on the list, in request order. */
   optedOut: string[];
 }
+
+function createBaseListProvidersRequest(): ListProvidersRequest {
+  return {};
+}
+
+export const ListProvidersRequest: MessageFns<ListProvidersRequest> = {
+  encode(_: ListProvidersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProvidersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProvidersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListProvidersResponse(): ListProvidersResponse {
+  return { providers: [] };
+}
+
+export const ListProvidersResponse: MessageFns<ListProvidersResponse> = {
+  encode(message: ListProvidersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.providers) {
+      ProviderState.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProvidersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProvidersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providers.push(ProviderState.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseDrainProviderRequest(): DrainProviderRequest {
+  return { providerId: "" };
+}
+
+export const DrainProviderRequest: MessageFns<DrainProviderRequest> = {
+  encode(message: DrainProviderRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.providerId !== "") {
+      writer.uint32(10).string(message.providerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DrainProviderRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDrainProviderRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseResumeProviderRequest(): ResumeProviderRequest {
+  return { providerId: "" };
+}
+
+export const ResumeProviderRequest: MessageFns<ResumeProviderRequest> = {
+  encode(message: ResumeProviderRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.providerId !== "") {
+      writer.uint32(10).string(message.providerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeProviderRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeProviderRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSwitchProviderRequest(): SwitchProviderRequest {
+  return { fromProviderId: "", toProviderId: "" };
+}
+
+export const SwitchProviderRequest: MessageFns<SwitchProviderRequest> = {
+  encode(message: SwitchProviderRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromProviderId !== "") {
+      writer.uint32(10).string(message.fromProviderId);
+    }
+    if (message.toProviderId !== "") {
+      writer.uint32(18).string(message.toProviderId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwitchProviderRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwitchProviderRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fromProviderId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.toProviderId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSwitchProviderResponse(): SwitchProviderResponse {
+  return { from: undefined, to: undefined, channels: [] };
+}
+
+export const SwitchProviderResponse: MessageFns<SwitchProviderResponse> = {
+  encode(message: SwitchProviderResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.from !== undefined) {
+      ProviderState.encode(message.from, writer.uint32(10).fork()).join();
+    }
+    if (message.to !== undefined) {
+      ProviderState.encode(message.to, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.channels) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwitchProviderResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwitchProviderResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.from = ProviderState.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.to = ProviderState.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.channels.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseProviderState(): ProviderState {
+  return {
+    providerId: "",
+    connected: false,
+    reachable: false,
+    inFlight: 0,
+    breaker: 0,
+    errorRate: 0,
+    answers: 0,
+    undeliveredShare: 0,
+    weightFactor: 0,
+    drained: false,
+    preferred: false,
+    channels: [],
+  };
+}
+
+export const ProviderState: MessageFns<ProviderState> = {
+  encode(message: ProviderState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.providerId !== "") {
+      writer.uint32(10).string(message.providerId);
+    }
+    if (message.connected !== false) {
+      writer.uint32(16).bool(message.connected);
+    }
+    if (message.reachable !== false) {
+      writer.uint32(24).bool(message.reachable);
+    }
+    if (message.inFlight !== 0) {
+      writer.uint32(32).uint32(message.inFlight);
+    }
+    if (message.breaker !== 0) {
+      writer.uint32(40).int32(message.breaker);
+    }
+    if (message.errorRate !== 0) {
+      writer.uint32(49).double(message.errorRate);
+    }
+    if (message.answers !== 0) {
+      writer.uint32(56).uint32(message.answers);
+    }
+    if (message.undeliveredShare !== 0) {
+      writer.uint32(65).double(message.undeliveredShare);
+    }
+    if (message.weightFactor !== 0) {
+      writer.uint32(73).double(message.weightFactor);
+    }
+    if (message.drained !== false) {
+      writer.uint32(80).bool(message.drained);
+    }
+    if (message.preferred !== false) {
+      writer.uint32(88).bool(message.preferred);
+    }
+    for (const v of message.channels) {
+      ChannelWeight.encode(v!, writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProviderState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProviderState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.connected = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.reachable = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.inFlight = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.breaker = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.errorRate = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.answers = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.undeliveredShare = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.weightFactor = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.drained = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.preferred = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.channels.push(ChannelWeight.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseChannelWeight(): ChannelWeight {
+  return { channel: "", priorityGroup: 0, weight: 0, effectiveWeight: 0 };
+}
+
+export const ChannelWeight: MessageFns<ChannelWeight> = {
+  encode(message: ChannelWeight, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.channel !== "") {
+      writer.uint32(10).string(message.channel);
+    }
+    if (message.priorityGroup !== 0) {
+      writer.uint32(16).uint32(message.priorityGroup);
+    }
+    if (message.weight !== 0) {
+      writer.uint32(25).double(message.weight);
+    }
+    if (message.effectiveWeight !== 0) {
+      writer.uint32(33).double(message.effectiveWeight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChannelWeight {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChannelWeight();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.priorityGroup = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.weight = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.effectiveWeight = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseReloadConfigRequest(): ReloadConfigRequest {
   return {};
@@ -513,6 +1173,68 @@ export const GatewayAdminService = {
       Buffer.from(ReloadConfigResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReloadConfigResponse => ReloadConfigResponse.decode(value),
   },
+  /**
+   * ListProviders gives every configured supplier with its live state on this
+   * node: connection, in-flight messages, circuit breaker, error rate, weights,
+   * and what operators set (drained, preferred). Needs an operator API key.
+   */
+  listProviders: {
+    path: "/switchboard.v1.GatewayAdmin/ListProviders" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListProvidersRequest): Buffer => Buffer.from(ListProvidersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListProvidersRequest => ListProvidersRequest.decode(value),
+    responseSerialize: (value: ListProvidersResponse): Buffer =>
+      Buffer.from(ListProvidersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListProvidersResponse => ListProvidersResponse.decode(value),
+  },
+  /**
+   * DrainProvider stops new messages to a supplier; messages it has in flight
+   * finish there. Other suppliers of its channels take its traffic (or, when it
+   * is the only one, messages wait in the queue). Lasts until ResumeProvider,
+   * across config reloads while the supplier stays configured. Operator key;
+   * NOT_FOUND for an unknown provider id. This node only: drain on every node.
+   */
+  drainProvider: {
+    path: "/switchboard.v1.GatewayAdmin/DrainProvider" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DrainProviderRequest): Buffer => Buffer.from(DrainProviderRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DrainProviderRequest => DrainProviderRequest.decode(value),
+    responseSerialize: (value: ProviderState): Buffer => Buffer.from(ProviderState.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ProviderState => ProviderState.decode(value),
+  },
+  /**
+   * ResumeProvider undoes DrainProvider and SwitchProvider for a supplier: it
+   * takes traffic again by its configured group and weight.
+   */
+  resumeProvider: {
+    path: "/switchboard.v1.GatewayAdmin/ResumeProvider" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResumeProviderRequest): Buffer =>
+      Buffer.from(ResumeProviderRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResumeProviderRequest => ResumeProviderRequest.decode(value),
+    responseSerialize: (value: ProviderState): Buffer => Buffer.from(ProviderState.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ProviderState => ProviderState.decode(value),
+  },
+  /**
+   * SwitchProvider moves traffic from one supplier to another during an
+   * incident: `from` is drained, and `to` goes before every priority group of
+   * the channels it carries. FAILED_PRECONDITION when they share no channel in
+   * routing.channels. Undo with ResumeProvider on both.
+   */
+  switchProvider: {
+    path: "/switchboard.v1.GatewayAdmin/SwitchProvider" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SwitchProviderRequest): Buffer =>
+      Buffer.from(SwitchProviderRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SwitchProviderRequest => SwitchProviderRequest.decode(value),
+    responseSerialize: (value: SwitchProviderResponse): Buffer =>
+      Buffer.from(SwitchProviderResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SwitchProviderResponse => SwitchProviderResponse.decode(value),
+  },
 } as const;
 
 export interface GatewayAdminServer extends UntypedServiceImplementation {
@@ -536,6 +1258,32 @@ export interface GatewayAdminServer extends UntypedServiceImplementation {
    * keeps serving. Applies to this node only: reload every node of a site.
    */
   reloadConfig: handleUnaryCall<ReloadConfigRequest, ReloadConfigResponse>;
+  /**
+   * ListProviders gives every configured supplier with its live state on this
+   * node: connection, in-flight messages, circuit breaker, error rate, weights,
+   * and what operators set (drained, preferred). Needs an operator API key.
+   */
+  listProviders: handleUnaryCall<ListProvidersRequest, ListProvidersResponse>;
+  /**
+   * DrainProvider stops new messages to a supplier; messages it has in flight
+   * finish there. Other suppliers of its channels take its traffic (or, when it
+   * is the only one, messages wait in the queue). Lasts until ResumeProvider,
+   * across config reloads while the supplier stays configured. Operator key;
+   * NOT_FOUND for an unknown provider id. This node only: drain on every node.
+   */
+  drainProvider: handleUnaryCall<DrainProviderRequest, ProviderState>;
+  /**
+   * ResumeProvider undoes DrainProvider and SwitchProvider for a supplier: it
+   * takes traffic again by its configured group and weight.
+   */
+  resumeProvider: handleUnaryCall<ResumeProviderRequest, ProviderState>;
+  /**
+   * SwitchProvider moves traffic from one supplier to another during an
+   * incident: `from` is drained, and `to` goes before every priority group of
+   * the channels it carries. FAILED_PRECONDITION when they share no channel in
+   * routing.channels. Undo with ResumeProvider on both.
+   */
+  switchProvider: handleUnaryCall<SwitchProviderRequest, SwitchProviderResponse>;
 }
 
 export interface GatewayAdminClient extends Client {
@@ -614,6 +1362,88 @@ export interface GatewayAdminClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReloadConfigResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ListProviders gives every configured supplier with its live state on this
+   * node: connection, in-flight messages, circuit breaker, error rate, weights,
+   * and what operators set (drained, preferred). Needs an operator API key.
+   */
+  listProviders(
+    request: ListProvidersRequest,
+    callback: (error: ServiceError | null, response: ListProvidersResponse) => void,
+  ): ClientUnaryCall;
+  listProviders(
+    request: ListProvidersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListProvidersResponse) => void,
+  ): ClientUnaryCall;
+  listProviders(
+    request: ListProvidersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListProvidersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * DrainProvider stops new messages to a supplier; messages it has in flight
+   * finish there. Other suppliers of its channels take its traffic (or, when it
+   * is the only one, messages wait in the queue). Lasts until ResumeProvider,
+   * across config reloads while the supplier stays configured. Operator key;
+   * NOT_FOUND for an unknown provider id. This node only: drain on every node.
+   */
+  drainProvider(
+    request: DrainProviderRequest,
+    callback: (error: ServiceError | null, response: ProviderState) => void,
+  ): ClientUnaryCall;
+  drainProvider(
+    request: DrainProviderRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ProviderState) => void,
+  ): ClientUnaryCall;
+  drainProvider(
+    request: DrainProviderRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ProviderState) => void,
+  ): ClientUnaryCall;
+  /**
+   * ResumeProvider undoes DrainProvider and SwitchProvider for a supplier: it
+   * takes traffic again by its configured group and weight.
+   */
+  resumeProvider(
+    request: ResumeProviderRequest,
+    callback: (error: ServiceError | null, response: ProviderState) => void,
+  ): ClientUnaryCall;
+  resumeProvider(
+    request: ResumeProviderRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ProviderState) => void,
+  ): ClientUnaryCall;
+  resumeProvider(
+    request: ResumeProviderRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ProviderState) => void,
+  ): ClientUnaryCall;
+  /**
+   * SwitchProvider moves traffic from one supplier to another during an
+   * incident: `from` is drained, and `to` goes before every priority group of
+   * the channels it carries. FAILED_PRECONDITION when they share no channel in
+   * routing.channels. Undo with ResumeProvider on both.
+   */
+  switchProvider(
+    request: SwitchProviderRequest,
+    callback: (error: ServiceError | null, response: SwitchProviderResponse) => void,
+  ): ClientUnaryCall;
+  switchProvider(
+    request: SwitchProviderRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SwitchProviderResponse) => void,
+  ): ClientUnaryCall;
+  switchProvider(
+    request: SwitchProviderRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SwitchProviderResponse) => void,
   ): ClientUnaryCall;
 }
 
