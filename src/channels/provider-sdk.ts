@@ -1,3 +1,19 @@
+/**
+ * The provider SDK: what a channel supplier needs to run a Switchboard `ChannelProvider` gRPC
+ * server (proto/switchboard/provider/v1/provider.proto) in TypeScript. The supplier writes a
+ * {@link ProviderHandler} (its capabilities and one `submit` function that hands a batch of
+ * messages to its network) and calls `server.report(...)` when a delivery outcome or a reply
+ * comes in; {@link createProviderServer} does the protocol around it:
+ *
+ * - answers every message exactly once, one SubmitResponse per Submit frame;
+ * - treats a repeated message_id as a duplicate (same answer and provider_ref, handler not called);
+ * - rejects a message past its expires_at_ms with code EXPIRED before the handler sees it;
+ * - stops reading a Submit stream while its answers cannot be written (HTTP/2 back-pressure);
+ * - keeps each report until a gateway acks it and writes it again on the next Reports stream.
+ *
+ * A complete supplier in a few dozen lines: examples/provider/sms-provider.ts. Check any
+ * implementation, built on this SDK or not, with `switchboard provider-check --target HOST:PORT`.
+ */
 import { randomBytes } from 'node:crypto';
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import { createFrameWriter, type FrameWriter } from './frame-writer.js';
@@ -16,6 +32,10 @@ import {
   type SubmitResult,
 } from '../gen/switchboard/provider/v1/provider.js';
 
+// The protocol types a handler works with, so a supplier imports from this module alone.
+export { Channel, DeliveryState } from '../gen/switchboard/provider/v1/provider.js';
+export type { Capabilities, DeliveryReport, InboundMessage, ProviderMessage } from '../gen/switchboard/provider/v1/provider.js';
+
 /**
  * A supplier's answer to one message: it took it (and will report on it under
  * `providerRef`), or it refuses it and says whether a retry can help.
@@ -24,14 +44,35 @@ export type SubmitOutcome =
   | { readonly accepted: { readonly providerRef: string } }
   | { readonly rejected: { readonly code: string; readonly reason: string; readonly retryable: boolean } };
 
+/** The outcome "accepted": the supplier took the message and will report on it under `providerRef` (non-empty, unique per message). */
+export function accept(providerRef: string): SubmitOutcome {
+  return { accepted: { providerRef } };
+}
+
+/**
+ * The outcome "rejected", with a machine-readable `code` (e.g. `INVALID_NUMBER`, `THROTTLED`) and a
+ * reason a person can read. `retryable`: true when a later attempt, here or at another supplier,
+ * may succeed (throttling, a temporary fault); false when none can (invalid number, blocked content).
+ */
+export function reject(code: string, reason: string, retryable: boolean): SubmitOutcome {
+  return { rejected: { code, reason, retryable } };
+}
+
+/** True for an E.164 number (`+` then 8 to 15 digits, no leading 0), the form every ProviderMessage.recipient of a phone channel takes. */
+export function isE164(recipient: string): boolean {
+  return /^\+[1-9]\d{7,14}$/.test(recipient);
+}
+
 /** What a supplier writes; the SDK does the protocol around it. */
 export interface ProviderHandler {
   /** Answered on GetCapabilities as is. */
   readonly capabilities: Capabilities;
   /**
-   * Delivers the new (never accepted before) messages of one Submit frame. Resolves to
-   * one outcome per message, in the same order. A rejection, or a wrong number of
-   * outcomes, answers every message of the batch as rejected `PROVIDER_ERROR`, retryable.
+   * Delivers the new (never accepted before, not expired) messages of one Submit frame. Resolves
+   * to one outcome per message, in the same order ({@link accept} / {@link reject}). A thrown
+   * error or rejected promise, or a wrong number of outcomes, answers every message of the batch
+   * as rejected `PROVIDER_ERROR`, retryable. Validate what the network would refuse (e.g.
+   * `isE164(message.recipient)`, else `reject('INVALID_NUMBER', ..., false)`).
    */
   submit(messages: ProviderMessage[]): Promise<SubmitOutcome[]>;
   /**
@@ -60,8 +101,17 @@ export interface ProviderServerOptions {
   onError?: ((error: unknown) => void) | undefined;
 }
 
+/**
+ * The outcome of one accepted message, for {@link ProviderServer.report}. `code` is needed for
+ * FAILED and EXPIRED; `doneAtMs` defaults to now.
+ */
+export type DeliveryEvent = Pick<DeliveryReport, 'messageId' | 'providerRef' | 'state'> & Partial<Pick<DeliveryReport, 'code' | 'description' | 'doneAtMs'>>;
+
+/** A message a recipient sent; `inReplyToMessageId` defaults to '' (unknown), `receivedAtMs` to now. */
+export type InboundEvent = Pick<InboundMessage, 'channel' | 'from' | 'to' | 'body'> & Partial<Pick<InboundMessage, 'inReplyToMessageId' | 'receivedAtMs'>>;
+
 /** Something to report to connected gateways. */
-export type ProviderEvent = { readonly delivery: DeliveryReport } | { readonly inbound: InboundMessage };
+export type ProviderEvent = { readonly delivery: DeliveryEvent } | { readonly inbound: InboundEvent };
 
 /** Counters of a {@link ProviderServer}, since it was created. */
 export interface ProviderServerStats {
@@ -71,7 +121,7 @@ export interface ProviderServerStats {
   duplicates: number;
   /** Messages the handler accepted. */
   accepted: number;
-  /** Messages the handler rejected, or that failed with it (PROVIDER_ERROR). */
+  /** Messages the handler rejected, that failed with it (PROVIDER_ERROR), or that had expired (EXPIRED). */
   rejected: number;
   /** Reports waiting for a Reports stream. */
   reportsPending: number;
@@ -98,6 +148,8 @@ export interface ProviderServer {
 }
 
 const PROVIDER_ERROR = 'PROVIDER_ERROR';
+/** The code provider.proto prescribes for a message past its expires_at_ms. */
+const EXPIRED = 'EXPIRED';
 
 /** One handled batch of new messages; duplicates of its ids wait on `done`. */
 interface Batch {
@@ -240,6 +292,9 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
         } else if (owner !== undefined) {
           results[i] = { messageId: id, outcome: undefined };
           waits.push({ index: i, owner });
+        } else if (message.expiresAtMs > 0 && message.expiresAtMs <= Date.now()) {
+          counters.rejected++;
+          results[i] = toResult(id, reject(EXPIRED, `message expired at ${new Date(message.expiresAtMs).toISOString()}, before it could be sent`, false));
         } else {
           batch ??= { ids: [], outcomes: undefined, done: undefined };
           batch.ids.push(id);
@@ -371,8 +426,8 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
       const reportId = `${reportIdPrefix}-${++reportCounter}`;
       requeue(
         'delivery' in event
-          ? { reportId, event: { $case: 'delivery', value: event.delivery } }
-          : { reportId, event: { $case: 'inbound', value: event.inbound } },
+          ? { reportId, event: { $case: 'delivery', value: toDeliveryReport(event.delivery) } }
+          : { reportId, event: { $case: 'inbound', value: toInboundMessage(event.inbound) } },
       );
       scheduleFlush();
       return reportId;
@@ -396,6 +451,28 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
       closing = true;
       server.forceShutdown();
     },
+  };
+}
+
+function toDeliveryReport(event: DeliveryEvent): DeliveryReport {
+  return {
+    messageId: event.messageId,
+    providerRef: event.providerRef,
+    state: event.state,
+    code: event.code ?? '',
+    description: event.description ?? '',
+    doneAtMs: event.doneAtMs ?? Date.now(),
+  };
+}
+
+function toInboundMessage(event: InboundEvent): InboundMessage {
+  return {
+    channel: event.channel,
+    from: event.from,
+    to: event.to,
+    body: event.body,
+    inReplyToMessageId: event.inReplyToMessageId ?? '',
+    receivedAtMs: event.receivedAtMs ?? Date.now(),
   };
 }
 
