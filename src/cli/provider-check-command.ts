@@ -15,7 +15,8 @@ export const PROVIDER_CHECK_USAGE = `switchboard provider-check --target HOST:PO
   --target     the provider's gRPC address (plaintext)
   --channel    channel of the test messages: sms, lms, mms, alimtalk, friendtalk, push
                (default: the first one the provider lists)
-  --timeout    longest wait for any one answer, report or stream end, e.g. 10s (default 10s)
+  --timeout    longest wait for any one answer, report or stream end, e.g. 10s (default 10s);
+               make it longer than your provider takes to report a delivery
   --window     messages kept in flight when the provider states no max_in_flight (default 500)
   --recipient  a valid recipient for accepted test messages (default +821012345678)
   --sender     the sender number on test messages (default 15880000)

@@ -28,7 +28,7 @@ test('the example provider (examples/provider) passes provider-check, and stops 
   assert.equal(run.code, 0, run.stdout);
   assert.equal(run.lines.size, 8, run.stdout);
   assert.ok([...run.lines.values()].every((line) => line.passed), run.stdout);
-  assert.match(run.lines.get('window')?.detail ?? '', /^window 500 kept full for 1000 messages, 50 beyond it accepted; \d+ accepted, none dropped$/);
+  assert.match(run.lines.get('window')?.detail ?? '', /^window 500 kept full for 1000 messages, 50 beyond it; \d+ accepted, none dropped$/);
 
   child.kill('SIGTERM');
   const [code] = await exited;

@@ -23,3 +23,8 @@ test('a provider that stops answering with its window full: window fails, saying
   assert.match(result.lines.get('window')?.detail ?? '', /^after \d+ of \d+ messages answered \(window 50, \d+ in flight\) no answer came for 1000 ms; a provider must keep answering while its window is full$/);
   assert.equal(result.lines.get('acceptance')?.passed, true, result.stdout);
 });
+
+test('reports naming the wrong message_id: reports fails, naming a report and the id', async (t) => {
+  const result = await runProviderCheckCli(t, await startRawProvider(t, { misnameReports: true }));
+  assertFails(result, ['reports', 'resend'], /; \d+ reports are wrong: report raw-report-1 names message_id "pc-\w+-accept-1-x", never submitted, /);
+});

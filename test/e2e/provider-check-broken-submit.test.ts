@@ -46,3 +46,8 @@ test('an expired message accepted: expired fails', async (t) => {
   const result = await runProviderCheckCli(t, await startRawProvider(t, { ignoreExpiry: true }));
   assertFails(result, ['expired'], /^a message that expired 10 minutes ago was accepted \(ref "raw-\d+"\); want rejected with code EXPIRED$/);
 });
+
+test('a duplicate answered with the same ref but delivered again: idempotency fails on the second report', async (t) => {
+  const result = await runProviderCheckCli(t, await startRawProvider(t, { redeliverDuplicates: true }));
+  assertFails(result, ['idempotency'], /^pc-\w+-idem-\d+, pc-\w+-idem-\d+ got [23] delivery reports with different report_ids: a duplicate was delivered again$/);
+});

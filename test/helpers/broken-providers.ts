@@ -38,6 +38,10 @@ export interface RawProviderFaults {
   forgetUnacked?: boolean;
   /** Accepts messages past their expires_at_ms. */
   ignoreExpiry?: boolean;
+  /** Answers a repeated message_id with the same ref, but delivers (and reports) it again. */
+  redeliverDuplicates?: boolean;
+  /** Reports carry the right provider_ref but a message_id with "-x" appended. */
+  misnameReports?: boolean;
 }
 
 /**
@@ -60,20 +64,29 @@ export async function startRawProvider(t: TestContext, faults: RawProviderFaults
     stream.call.write({ reports });
   };
 
+  let reportCounter = 0;
+  const queueReport = (messageId: string, providerRef: string): void => {
+    const reportId = `raw-report-${++reportCounter}`;
+    const named = faults.misnameReports ? `${messageId}-x` : messageId;
+    pending.set(reportId, {
+      reportId,
+      event: { $case: 'delivery', value: { messageId: named, providerRef, state: DeliveryState.DELIVERY_STATE_DELIVERED, code: '', description: '', doneAtMs: Date.now() } },
+    });
+  };
+
   const answer = (messageId: string, recipient: string, expiresAtMs: number): SubmitResult => {
     const known = refs.get(messageId);
-    if (known !== undefined) return { messageId, outcome: { $case: 'accepted', value: { providerRef: known } } };
+    if (known !== undefined) {
+      if (faults.redeliverDuplicates) queueReport(messageId, known);
+      return { messageId, outcome: { $case: 'accepted', value: { providerRef: known } } };
+    }
     if (!isE164(recipient)) return { messageId, outcome: { $case: 'rejected', value: { code: 'INVALID_NUMBER', reason: 'not E.164', retryable: false } } };
     if (!faults.ignoreExpiry && expiresAtMs > 0 && expiresAtMs <= Date.now()) {
       return { messageId, outcome: { $case: 'rejected', value: { code: 'EXPIRED', reason: 'too late', retryable: false } } };
     }
     const providerRef = `raw-${++counter}`;
     refs.set(messageId, providerRef);
-    const reportId = `raw-report-${counter}`;
-    pending.set(reportId, {
-      reportId,
-      event: { $case: 'delivery', value: { messageId, providerRef, state: DeliveryState.DELIVERY_STATE_DELIVERED, code: '', description: '', doneAtMs: Date.now() } },
-    });
+    queueReport(messageId, providerRef);
     return { messageId, outcome: { $case: 'accepted', value: { providerRef } } };
   };
 

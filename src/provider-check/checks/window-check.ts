@@ -11,8 +11,9 @@ const MAX_TESTED_WINDOW = 5000;
  * windows' worth of messages, then, when a limit is stated, writes a tenth of it beyond. The
  * provider must keep answering while the window is full (not only when the stream ends), answer
  * every message exactly once (none dropped), and accept what is inside the window. Beyond the
- * window it may push back (HTTP/2 flow control, which the check honours) or reject retryably,
- * but it must not drop or permanently refuse a valid message.
+ * window it may push back (HTTP/2 flow control, which the check honours) or reject retryably
+ * (anywhere, when it states a max_tps: the check does not pace itself), but it must not drop or
+ * permanently refuse a valid message.
  */
 export const windowCheck: Check = {
   name: 'window',
@@ -60,21 +61,25 @@ export const windowCheck: Check = {
       const repeated = [...session.answers].filter(([, answers]) => answers.length > 1).map(([id]) => id);
       if (repeated.length > 0) problems.push(`${repeated.length} messages answered more than once (${listSome(repeated)})`);
       if (session.strayAnswers.length > 0) problems.push(`${session.strayAnswers.length} answers name message ids never submitted`);
+      // The check writes as fast as the window allows: past a stated max_tps, THROTTLED is fair.
+      const throttles = (context.capabilities?.maxTps ?? 0) > 0;
       let accepted = 0;
       let retryable = 0;
       const refused: string[] = [];
       for (const [id, [answer]] of session.answers) {
         const outcome = answer?.outcome;
         if (outcome?.$case === 'accepted' && outcome.value.providerRef !== '') accepted++;
-        else if (outcome?.$case === 'rejected' && outcome.value.retryable && !insideWindow.has(id)) retryable++;
+        else if (outcome?.$case === 'rejected' && outcome.value.retryable && (throttles || !insideWindow.has(id))) retryable++;
         else refused.push(`${id} ${describeAnswer(answer)}`);
       }
       if (refused.length > 0) {
-        problems.push(`${refused.length} valid messages were not accepted (inside the window they must be; beyond it only a retryable rejection is allowed): ${listSome(refused, 2)}`);
+        const rule = throttles ? 'only a retryable rejection is allowed' : 'inside the window they must be accepted; beyond it only a retryable rejection is allowed';
+        problems.push(`${refused.length} valid messages were not accepted (${rule}): ${listSome(refused, 2)}`);
       }
       if (problems.length > 0) return fail(problems.join('; '));
-      const beyond = overflow > 0 ? `, ${overflow} beyond it ${retryable > 0 ? `(${retryable} rejected retryably)` : 'accepted'}` : '';
-      return pass(`window ${window}${stated > 0 ? '' : ' (none stated, --window)'} kept full for ${total} messages${beyond}; ${accepted} accepted, none dropped`);
+      const beyond = overflow > 0 ? `, ${overflow} beyond it` : '';
+      const throttled = retryable > 0 ? `, ${retryable} rejected retryably` : '';
+      return pass(`window ${window}${stated > 0 ? '' : ' (none stated, --window)'} kept full for ${total} messages${beyond}; ${accepted} accepted${throttled}, none dropped`);
     } finally {
       await session.close(context.closeGraceMs);
     }
