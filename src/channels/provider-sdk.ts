@@ -11,6 +11,12 @@
  * - stops reading a Submit stream while its answers cannot be written (HTTP/2 back-pressure);
  * - keeps each report until a gateway acks it and writes it again on the next Reports stream.
  *
+ * What it keeps is in memory: accepted message ids (for duplicates) and reports not yet acked.
+ * After a restart, a resent message_id is new to it and unacked reports are gone. A supplier that
+ * must survive restarts keeps its own record of accepted ids and refs (and answers a known id from
+ * it in `submit`) and of outcomes not yet acked (and calls `report()` for them again on start).
+ * It serves plaintext HTTP/2; put TLS in front of it if the network needs it.
+ *
  * A complete supplier in a few dozen lines: examples/provider/sms-provider.ts. Check any
  * implementation, built on this SDK or not, with `switchboard provider-check --target HOST:PORT`.
  */
@@ -73,6 +79,11 @@ export interface ProviderHandler {
    * error or rejected promise, or a wrong number of outcomes, answers every message of the batch
    * as rejected `PROVIDER_ERROR`, retryable. Validate what the network would refuse (e.g.
    * `isE164(message.recipient)`, else `reject('INVALID_NUMBER', ..., false)`).
+   *
+   * Calls overlap: one per Submit frame, from every connected gateway stream, so keep shared
+   * state safe across awaits. Only accepted ids are remembered: a message rejected before that
+   * comes again reaches `submit` again. The answer is written once the promise resolves; a slow
+   * `submit` holds only its own frame, and the stream stops being read while answers back up.
    */
   submit(messages: ProviderMessage[]): Promise<SubmitOutcome[]>;
   /**
@@ -135,9 +146,17 @@ export interface ProviderServerStats {
 
 /** A ChannelProvider gRPC server built by {@link createProviderServer}. */
 export interface ProviderServer {
-  /** Binds and serves; resolves to the bound port (useful with port 0). */
+  /**
+   * Binds and serves (plaintext); resolves to the bound port (useful with port 0). `host`
+   * defaults to '127.0.0.1', reachable from this machine only: '0.0.0.0' (or '::') for gateways
+   * elsewhere. `port` defaults to 0, any free port.
+   */
   listen(host?: string, port?: number): Promise<number>;
-  /** Queues a report for the gateways and returns its report id; kept until a gateway acks it. */
+  /**
+   * Queues a report for the gateways and returns its report id; kept until a gateway acks it.
+   * A delivery names the message_id and the provider_ref the message was accepted with; give
+   * one final report per accepted message. Safe to call before any gateway is connected.
+   */
   report(event: ProviderEvent): string;
   /** Current counters. */
   stats(): ProviderServerStats;
