@@ -14,7 +14,8 @@
  * What it keeps is in memory: accepted message ids (for duplicates) and reports not yet acked.
  * After a restart, a resent message_id is new to it and unacked reports are gone. A supplier that
  * must survive restarts keeps its own record of accepted ids and refs (and answers a known id from
- * it in `submit`) and of outcomes not yet acked (and calls `report()` for them again on start).
+ * it in `submit`) and of outcomes not yet acked (`onReportAcked` says when one is; it calls
+ * `report()` for the rest again on start).
  * It serves plaintext HTTP/2; put TLS in front of it if the network needs it.
  *
  * A complete supplier in a few dozen lines: examples/provider/sms-provider.ts. Check any
@@ -108,6 +109,11 @@ export interface ProviderServerOptions {
    * stay unique across restarts (the gateway drops a report whose id it has stored).
    */
   reportIdPrefix?: string | undefined;
+  /**
+   * Called once per report a gateway acks (the id `report()` returned): the moment a supplier that
+   * keeps reports in its own store for restarts may delete it. Must not throw; a throw goes to `onError`.
+   */
+  onReportAcked?: ((reportId: string) => void) | undefined;
   /** Receives unexpected errors: handler rejections, hook throws, non-cancel stream errors. Default: ignored. */
   onError?: ((error: unknown) => void) | undefined;
 }
@@ -203,6 +209,7 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
   const maxReportsPerFrame = options.maxReportsPerFrame ?? 500;
   const reportIdPrefix = options.reportIdPrefix ?? randomBytes(4).toString('hex');
   const onError = options.onError ?? (() => {});
+  const onReportAcked = options.onReportAcked;
 
   const server = new Server();
   const counters = { received: 0, duplicates: 0, accepted: 0, rejected: 0, reportsAcked: 0, reportsDropped: 0 };
@@ -410,6 +417,13 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
         // Usually acked on the stream that carried it; a late ack may name a report since requeued.
         if (unacked.delete(id) || pendingReports.delete(id) || reportStreams.some((s) => s.unacked.delete(id))) {
           counters.reportsAcked++;
+          if (onReportAcked !== undefined) {
+            try {
+              onReportAcked(id);
+            } catch (error) {
+              onError(error);
+            }
+          }
         }
       }
       scheduleFlush();

@@ -326,3 +326,21 @@ test('report() fills what a supplier leaves out: code and description empty, don
   assert.ok(inbound.event.value.receivedAtMs >= before);
   reports.call.cancel();
 });
+
+test('onReportAcked hears each report id once, when a gateway acks it', async (t) => {
+  const acked: string[] = [];
+  const { client, server } = await start(t, recordingHandler(), { onReportAcked: (id) => acked.push(id) });
+  const first = server.report(delivery('a'));
+  const second = server.report(delivery('b'));
+  const reports = openReports(client);
+  await waitFor(() => reports.reports.length === 2, 10_000, 'two reports');
+
+  reports.ack(first);
+  reports.ack(first); // a repeated ack is not a second event
+  await waitFor(() => server.stats().reportsAcked === 1, 10_000, 'the ack to arrive');
+  assert.deepEqual(acked, [first]);
+  reports.ack(second);
+  await waitFor(() => acked.length === 2, 10_000, 'the second ack');
+  assert.deepEqual(acked, [first, second]);
+  reports.call.cancel();
+});
