@@ -25,7 +25,10 @@ export interface RunLedger {
   readonly rejected: ReadonlySet<string>;
   /** Delivery reports that belong to this run: their message id has the run prefix, or their ref is one we were given. */
   readonly deliveries: readonly ReceivedDelivery[];
-  /** Delivery reports that belong to someone else (other message ids and refs); counted, not judged. */
+  /**
+   * How many delivery reports belong to someone else (other message ids and refs): counted, not
+   * judged. Moves to `deliveries` first those whose ref became known after they arrived.
+   */
   foreignReports(): number;
 }
 
@@ -58,7 +61,7 @@ export function createRunLedger(prefix: string): RunLedger {
       if (delivery.messageId.startsWith(prefix) || refs.has(delivery.providerRef)) deliveries.push(received);
       else pendingForeign.push(received);
     },
-    // A report can come before the answer that gives its ref: sort the doubtful ones late.
+    // A report can come before the answer that gives its ref, so the doubtful ones are sorted late.
     foreignReports: () => {
       for (let i = pendingForeign.length - 1; i >= 0; i--) {
         const received = pendingForeign[i] as ReceivedDelivery;
