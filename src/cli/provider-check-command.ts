@@ -20,7 +20,8 @@ export const PROVIDER_CHECK_USAGE = `switchboard provider-check --target HOST:PO
   --window     messages kept in flight when the provider states no max_in_flight (default 500)
   --recipient  a valid recipient for accepted test messages (default +821012345678)
   --sender     the sender number on test messages (default 15880000)
-  --json       print the report as JSON instead of a table`;
+  --json       print the report as JSON instead of a table:
+               {target, channel, passed, checks: [{name, summary, passed, detail, durationMs}]}`;
 
 /**
  * Runs \`provider-check\`: parses \`argv\`, runs the battery, prints the table (or JSON) and sets
