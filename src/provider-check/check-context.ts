@@ -59,7 +59,7 @@ export function createCheckContext(client: ChannelProviderClient, settings: Prov
       expiresAtMs: 0,
       ...overrides,
     }),
-    openSubmit: () => openSubmitSession(client, ledger),
+    openSubmit: () => openSubmitSession(client, ledger, settings.timeoutMs),
     openReports: (autoAck) => openReportSession(client, ledger, autoAck),
   };
   return context;

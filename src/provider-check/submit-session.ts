@@ -14,8 +14,11 @@ import { createWaker } from './waker.js';
  * every answer by message id so a check can tell missing, duplicate and unknown answers apart.
  */
 export interface SubmitSession {
-  /** Writes one frame; resolves once the stream takes more (after 'drain' when write() said no). */
-  write(messages: ProviderMessage[]): Promise<void>;
+  /**
+   * Writes one frame; resolves once the stream takes more: true at once or after 'drain', false
+   * when the provider read nothing for `drainTimeoutMs` (or the stream closed) meanwhile.
+   */
+  write(messages: ProviderMessage[]): Promise<boolean>;
   /** How often each message id was written on this stream. */
   readonly sent: ReadonlyMap<string, number>;
   /** Every answer received, by message id, in arrival order. */
@@ -32,7 +35,7 @@ export interface SubmitSession {
   close(graceMs: number): Promise<void>;
 }
 
-export function openSubmitSession(client: ChannelProviderClient, ledger: RunLedger): SubmitSession {
+export function openSubmitSession(client: ChannelProviderClient, ledger: RunLedger, drainTimeoutMs: number): SubmitSession {
   const call: ClientDuplexStream<SubmitRequest, SubmitResponse> = client.submit();
   const waker = createWaker();
   const sent = new Map<string, number>();
@@ -83,18 +86,22 @@ export function openSubmitSession(client: ChannelProviderClient, ledger: RunLedg
         sent.set(message.messageId, (sent.get(message.messageId) ?? 0) + 1);
         ledger.noteSubmitted(message.messageId);
       }
-      if (ended) return;
-      if (!call.write({ messages })) {
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            call.off('drain', done);
-            call.off('close', done);
-            resolve();
-          };
-          call.on('drain', done);
-          call.on('close', done);
-        });
-      }
+      if (ended) return false;
+      if (call.write({ messages })) return true;
+      // Bounded: a provider that neither reads nor answers must fail a check, not hang the run.
+      return new Promise<boolean>((resolve) => {
+        const done = (drained: boolean): void => {
+          clearTimeout(timer);
+          call.off('drain', onDrain);
+          call.off('close', onClose);
+          resolve(drained);
+        };
+        const onDrain = (): void => done(true);
+        const onClose = (): void => done(false);
+        const timer = setTimeout(() => done(false), drainTimeoutMs);
+        call.on('drain', onDrain);
+        call.on('close', onClose);
+      });
     },
     // A stream that ended stops the wait: no more answers can come on it.
     allAnswered: async (timeoutMs) => {

@@ -38,7 +38,9 @@ export const windowCheck: Check = {
         const frame = Array.from({ length: size }, () => context.message('window'));
         for (const m of frame) insideWindow.add(m.messageId);
         sent += size;
-        await session.write(frame);
+        // Held by flow control for a whole timeout with no answer meanwhile: the provider stopped.
+        const before = answered();
+        if (!(await session.write(frame)) && answered() === before) return fail(blocked(sent, answered(), window, timeoutMs, session.error()));
       }
       if (overflow > 0) {
         // Only once the window is full again, so these really are beyond it.
@@ -47,6 +49,7 @@ export const windowCheck: Check = {
         const extra = Array.from({ length: room + overflow }, (_, i) => context.message(i < room ? 'window' : 'overflow'));
         for (const m of extra.slice(0, room)) insideWindow.add(m.messageId);
         sent += extra.length;
+        // Beyond the window, being held by flow control is fair: the answer wait below judges progress.
         for (let i = 0; i < extra.length; i += FRAME) await session.write(extra.slice(i, i + FRAME));
       }
       // Every message is answered, progress counted per timeout rather than for the whole run.
@@ -89,4 +92,9 @@ export const windowCheck: Check = {
 function stalled(sent: number, answered: number, window: number, timeoutMs: number, error: Error | undefined): string {
   const why = error === undefined ? `no answer came for ${timeoutMs} ms` : `the stream failed: ${error.message}`;
   return `after ${answered} of ${sent} messages answered (window ${window}, ${sent - answered} in flight) ${why}; a provider must keep answering while its window is full`;
+}
+
+function blocked(sent: number, answered: number, window: number, timeoutMs: number, error: Error | undefined): string {
+  if (error !== undefined) return stalled(sent, answered, window, timeoutMs, error);
+  return `the provider read nothing and answered nothing for ${timeoutMs} ms (flow control held the writes) with ${sent - answered} of ${sent} messages unanswered, inside window ${window}; it must keep reading and answering up to its window`;
 }
