@@ -15,6 +15,8 @@ const FORBIDDEN = {
   config: ['gateway', 'router', 'channels', 'store', 'cli'],
   domain: ['gateway', 'router', 'channels', 'store', 'cli', 'config'],
   gateway: ['cli'],
+  // The conformance kit judges a supplier by the proto contract alone, not by our implementation of it.
+  'provider-check': ['gateway', 'router', 'channels', 'store', 'cli', 'config'],
 };
 
 function listTs(dir) {

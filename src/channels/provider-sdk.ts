@@ -1,3 +1,26 @@
+/**
+ * The provider SDK: what a channel supplier needs to run a Switchboard `ChannelProvider` gRPC
+ * server (proto/switchboard/provider/v1/provider.proto) in TypeScript. The supplier writes a
+ * {@link ProviderHandler} (its capabilities and one `submit` function that hands a batch of
+ * messages to its network) and calls `server.report(...)` when a delivery outcome or a reply
+ * comes in; {@link createProviderServer} does the protocol around it:
+ *
+ * - answers every message exactly once, one SubmitResponse per Submit frame;
+ * - treats a repeated message_id as a duplicate (same answer and provider_ref, handler not called);
+ * - rejects a message past its expires_at_ms with code EXPIRED before the handler sees it;
+ * - stops reading a Submit stream while its answers cannot be written (HTTP/2 back-pressure);
+ * - keeps each report until a gateway acks it and writes it again on the next Reports stream.
+ *
+ * What it keeps is in memory: accepted message ids (for duplicates) and reports not yet acked.
+ * After a restart, a resent message_id is new to it and unacked reports are gone. A supplier that
+ * must survive restarts keeps its own record of accepted ids and refs (and answers a known id from
+ * it in `submit`) and of outcomes not yet acked (`onReportAcked` says when one is; it calls
+ * `report()` for the rest again on start).
+ * It serves plaintext HTTP/2; put TLS in front of it if the network needs it.
+ *
+ * A complete supplier in a few dozen lines: examples/provider/sms-provider.ts. Check any
+ * implementation, built on this SDK or not, with `switchboard provider-check --target HOST:PORT`.
+ */
 import { randomBytes } from 'node:crypto';
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import { createFrameWriter, type FrameWriter } from './frame-writer.js';
@@ -16,6 +39,10 @@ import {
   type SubmitResult,
 } from '../gen/switchboard/provider/v1/provider.js';
 
+// The protocol types a handler works with, so a supplier imports from this module alone.
+export { Channel, DeliveryState } from '../gen/switchboard/provider/v1/provider.js';
+export type { Capabilities, DeliveryReport, InboundMessage, ProviderMessage } from '../gen/switchboard/provider/v1/provider.js';
+
 /**
  * A supplier's answer to one message: it took it (and will report on it under
  * `providerRef`), or it refuses it and says whether a retry can help.
@@ -24,14 +51,40 @@ export type SubmitOutcome =
   | { readonly accepted: { readonly providerRef: string } }
   | { readonly rejected: { readonly code: string; readonly reason: string; readonly retryable: boolean } };
 
+/** The outcome "accepted": the supplier took the message and will report on it under `providerRef` (non-empty, unique per message). */
+export function accept(providerRef: string): SubmitOutcome {
+  return { accepted: { providerRef } };
+}
+
+/**
+ * The outcome "rejected", with a machine-readable `code` (e.g. `INVALID_NUMBER`, `THROTTLED`) and a
+ * reason a person can read. `retryable`: true when a later attempt, here or at another supplier,
+ * may succeed (throttling, a temporary fault); false when none can (invalid number, blocked content).
+ */
+export function reject(code: string, reason: string, retryable: boolean): SubmitOutcome {
+  return { rejected: { code, reason, retryable } };
+}
+
+/** True for an E.164 number (`+` then 8 to 15 digits, no leading 0), the form every ProviderMessage.recipient of a phone channel takes. */
+export function isE164(recipient: string): boolean {
+  return /^\+[1-9]\d{7,14}$/.test(recipient);
+}
+
 /** What a supplier writes; the SDK does the protocol around it. */
 export interface ProviderHandler {
   /** Answered on GetCapabilities as is. */
   readonly capabilities: Capabilities;
   /**
-   * Delivers the new (never accepted before) messages of one Submit frame. Resolves to
-   * one outcome per message, in the same order. A rejection, or a wrong number of
-   * outcomes, answers every message of the batch as rejected `PROVIDER_ERROR`, retryable.
+   * Delivers the new (never accepted before, not expired) messages of one Submit frame. Resolves
+   * to one outcome per message, in the same order ({@link accept} / {@link reject}). A thrown
+   * error or rejected promise, or a wrong number of outcomes, answers every message of the batch
+   * as rejected `PROVIDER_ERROR`, retryable. Validate what the network would refuse (e.g.
+   * `isE164(message.recipient)`, else `reject('INVALID_NUMBER', ..., false)`).
+   *
+   * Calls overlap: one per Submit frame, from every connected gateway stream, so keep shared
+   * state safe across awaits. Only accepted ids are remembered: a message rejected before that
+   * comes again reaches `submit` again. The answer is written once the promise resolves; a slow
+   * `submit` holds only its own frame, and the stream stops being read while answers back up.
    */
   submit(messages: ProviderMessage[]): Promise<SubmitOutcome[]>;
   /**
@@ -56,12 +109,26 @@ export interface ProviderServerOptions {
    * stay unique across restarts (the gateway drops a report whose id it has stored).
    */
   reportIdPrefix?: string | undefined;
+  /**
+   * Called once per report a gateway acks (the id `report()` returned): the moment a supplier that
+   * keeps reports in its own store for restarts may delete it. Must not throw; a throw goes to `onError`.
+   */
+  onReportAcked?: ((reportId: string) => void) | undefined;
   /** Receives unexpected errors: handler rejections, hook throws, non-cancel stream errors. Default: ignored. */
   onError?: ((error: unknown) => void) | undefined;
 }
 
+/**
+ * The outcome of one accepted message, for {@link ProviderServer.report}. `code` is needed for
+ * FAILED and EXPIRED; `doneAtMs` defaults to now.
+ */
+export type DeliveryEvent = Pick<DeliveryReport, 'messageId' | 'providerRef' | 'state'> & Partial<Pick<DeliveryReport, 'code' | 'description' | 'doneAtMs'>>;
+
+/** A message a recipient sent; `inReplyToMessageId` defaults to '' (unknown), `receivedAtMs` to now. */
+export type InboundEvent = Pick<InboundMessage, 'channel' | 'from' | 'to' | 'body'> & Partial<Pick<InboundMessage, 'inReplyToMessageId' | 'receivedAtMs'>>;
+
 /** Something to report to connected gateways. */
-export type ProviderEvent = { readonly delivery: DeliveryReport } | { readonly inbound: InboundMessage };
+export type ProviderEvent = { readonly delivery: DeliveryEvent } | { readonly inbound: InboundEvent };
 
 /** Counters of a {@link ProviderServer}, since it was created. */
 export interface ProviderServerStats {
@@ -71,7 +138,7 @@ export interface ProviderServerStats {
   duplicates: number;
   /** Messages the handler accepted. */
   accepted: number;
-  /** Messages the handler rejected, or that failed with it (PROVIDER_ERROR). */
+  /** Messages the handler rejected, that failed with it (PROVIDER_ERROR), or that had expired (EXPIRED). */
   rejected: number;
   /** Reports waiting for a Reports stream. */
   reportsPending: number;
@@ -85,9 +152,17 @@ export interface ProviderServerStats {
 
 /** A ChannelProvider gRPC server built by {@link createProviderServer}. */
 export interface ProviderServer {
-  /** Binds and serves; resolves to the bound port (useful with port 0). */
+  /**
+   * Binds and serves (plaintext); resolves to the bound port (useful with port 0). `host`
+   * defaults to '127.0.0.1', reachable from this machine only: '0.0.0.0' (or '::') for gateways
+   * elsewhere. `port` defaults to 0, any free port.
+   */
   listen(host?: string, port?: number): Promise<number>;
-  /** Queues a report for the gateways and returns its report id; kept until a gateway acks it. */
+  /**
+   * Queues a report for the gateways and returns its report id; kept until a gateway acks it.
+   * A delivery names the message_id and the provider_ref the message was accepted with; give
+   * one final report per accepted message. Safe to call before any gateway is connected.
+   */
   report(event: ProviderEvent): string;
   /** Current counters. */
   stats(): ProviderServerStats;
@@ -98,6 +173,8 @@ export interface ProviderServer {
 }
 
 const PROVIDER_ERROR = 'PROVIDER_ERROR';
+/** The code provider.proto prescribes for a message past its expires_at_ms. */
+const EXPIRED = 'EXPIRED';
 
 /** One handled batch of new messages; duplicates of its ids wait on `done`. */
 interface Batch {
@@ -132,6 +209,7 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
   const maxReportsPerFrame = options.maxReportsPerFrame ?? 500;
   const reportIdPrefix = options.reportIdPrefix ?? randomBytes(4).toString('hex');
   const onError = options.onError ?? (() => {});
+  const onReportAcked = options.onReportAcked;
 
   const server = new Server();
   const counters = { received: 0, duplicates: 0, accepted: 0, rejected: 0, reportsAcked: 0, reportsDropped: 0 };
@@ -240,6 +318,9 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
         } else if (owner !== undefined) {
           results[i] = { messageId: id, outcome: undefined };
           waits.push({ index: i, owner });
+        } else if (message.expiresAtMs > 0 && message.expiresAtMs <= Date.now()) {
+          counters.rejected++;
+          results[i] = toResult(id, reject(EXPIRED, `message expired at ${new Date(message.expiresAtMs).toISOString()}, before it could be sent`, false));
         } else {
           batch ??= { ids: [], outcomes: undefined, done: undefined };
           batch.ids.push(id);
@@ -336,6 +417,13 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
         // Usually acked on the stream that carried it; a late ack may name a report since requeued.
         if (unacked.delete(id) || pendingReports.delete(id) || reportStreams.some((s) => s.unacked.delete(id))) {
           counters.reportsAcked++;
+          if (onReportAcked !== undefined) {
+            try {
+              onReportAcked(id);
+            } catch (error) {
+              onError(error);
+            }
+          }
         }
       }
       scheduleFlush();
@@ -371,8 +459,8 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
       const reportId = `${reportIdPrefix}-${++reportCounter}`;
       requeue(
         'delivery' in event
-          ? { reportId, event: { $case: 'delivery', value: event.delivery } }
-          : { reportId, event: { $case: 'inbound', value: event.inbound } },
+          ? { reportId, event: { $case: 'delivery', value: toDeliveryReport(event.delivery) } }
+          : { reportId, event: { $case: 'inbound', value: toInboundMessage(event.inbound) } },
       );
       scheduleFlush();
       return reportId;
@@ -396,6 +484,28 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
       closing = true;
       server.forceShutdown();
     },
+  };
+}
+
+function toDeliveryReport(event: DeliveryEvent): DeliveryReport {
+  return {
+    messageId: event.messageId,
+    providerRef: event.providerRef,
+    state: event.state,
+    code: event.code ?? '',
+    description: event.description ?? '',
+    doneAtMs: event.doneAtMs ?? Date.now(),
+  };
+}
+
+function toInboundMessage(event: InboundEvent): InboundMessage {
+  return {
+    channel: event.channel,
+    from: event.from,
+    to: event.to,
+    body: event.body,
+    inReplyToMessageId: event.inReplyToMessageId ?? '',
+    receivedAtMs: event.receivedAtMs ?? Date.now(),
   };
 }
 

@@ -12,15 +12,17 @@ import { CHANNELS } from '../domain/channel.js';
 import { toProviderChannel } from './provider-channel.js';
 import {
   createProviderServer,
+  isE164,
   type ProviderServerStats,
   type SubmitOutcome,
 } from './provider-sdk.js';
 
 /**
- * How the simulated supplier behaves. Every field is optional. Whatever the rates, two
- * recipient rules always hold, for tests: a recipient ending in "0000" is rejected
- * permanently (`INVALID_NUMBER`), and one ending in "0001" is accepted and then gets a
- * FAILED delivery report (`UNREACHABLE`).
+ * How the simulated supplier behaves. Every field is optional. Whatever the rates, three
+ * recipient rules always hold, for tests: a recipient that is not E.164, or ends in "0000", is
+ * rejected permanently (`INVALID_NUMBER`), and one ending in "0001" is accepted and then gets a
+ * FAILED delivery report (`UNREACHABLE`). A message past its expires_at_ms is rejected
+ * `EXPIRED` (by the SDK).
  */
 export interface SimProviderOptions {
   /** Names the sim in provider refs, report ids and logs. Default 'sim'. */
@@ -129,6 +131,9 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
 
   function decide(message: ProviderMessage): SubmitOutcome {
     const recipient = message.recipient;
+    if (!isE164(recipient)) {
+      return { rejected: { code: 'INVALID_NUMBER', reason: `recipient ${JSON.stringify(recipient)} is not an E.164 number`, retryable: false } };
+    }
     if (recipient.endsWith('0000')) {
       return { rejected: { code: 'INVALID_NUMBER', reason: `recipient ${recipient} does not exist`, retryable: false } };
     }

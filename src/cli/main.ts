@@ -3,6 +3,7 @@ import { CliError } from './cli-error.js';
 import { CONFIG_CHECK_USAGE, runConfigCheckCommand } from './config-check-command.js';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.js';
 import { OPT_OUT_USAGE, runOptOutCommand } from './opt-out-command.js';
+import { PROVIDER_CHECK_USAGE, runProviderCheckCommand } from './provider-check-command.js';
 import { PROVIDERS_USAGE, runProvidersCommand } from './providers-command.js';
 import { runSendCommand, SEND_USAGE } from './send-command.js';
 import { runServeCommand, SERVE_USAGE } from './serve-command.js';
@@ -16,11 +17,12 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   'opt-out': runOptOutCommand,
   providers: runProvidersCommand,
   'sim-provider': runSimProviderCommand,
+  'provider-check': runProviderCheckCommand,
 };
 
 const USAGE = `usage: switchboard <command> [options]
 
-${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, OPT_OUT_USAGE, PROVIDERS_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE].join('\n\n')}
+${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, OPT_OUT_USAGE, PROVIDERS_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE, PROVIDER_CHECK_USAGE].join('\n\n')}
 `;
 
 async function main(argv: string[]): Promise<void> {

@@ -11,8 +11,8 @@ export const SIM_PROVIDER_USAGE = `switchboard sim-provider [--id ID] [--channel
                          [--latency-ms MS] [--reject-rate RATE] [--reject-code CODE] [--reject-retryable]
                          [--dlr-delay-ms MS] [--dlr-fail-rate RATE] [--seed N] [--ledger FILE] [--max-tps N]
   Runs a simulated channel supplier (the ChannelProvider gRPC API) until SIGTERM or SIGINT.
-  Recipients ending in 0000 are always rejected (INVALID_NUMBER); recipients ending in 0001
-  are accepted and then fail delivery (UNREACHABLE).
+  Recipients that are not E.164 or end in 0000 are always rejected (INVALID_NUMBER); recipients
+  ending in 0001 are accepted and then fail delivery (UNREACHABLE).
   --id               name in provider refs and report ids (default sim)
   --channel          channels carried, repeatable or comma-separated: ${CHANNELS.join(',')} (default sms)
   --host, --port     where to listen (default 127.0.0.1, port 0 = any free port)

@@ -11,7 +11,10 @@ import {
   type SubmitResult,
 } from '../../src/gen/switchboard/provider/v1/provider.js';
 import {
+  accept,
   createProviderServer,
+  isE164,
+  reject,
   type ProviderHandler,
   type ProviderServer,
   type ProviderServerOptions,
@@ -271,4 +274,73 @@ test('close() ends open streams and resolves', async (t) => {
 
   await server.close(5000);
   await submitEnded;
+});
+
+test('a message past its expires_at_ms is rejected EXPIRED without reaching the handler; one without a limit is not', async (t) => {
+  const handler = recordingHandler();
+  const { client, server } = await start(t, handler);
+
+  const expired = { ...message('old'), expiresAtMs: Date.now() - 1000 };
+  const current = { ...message('new'), expiresAtMs: Date.now() + 60_000 };
+  const [results] = await submitFrames(client, [[expired, current, message('open')]]);
+
+  assert.deepEqual(handler.batches, [['new', 'open']]);
+  const old = results?.find((r) => r.messageId === 'old');
+  assert.equal(old?.outcome?.$case, 'rejected');
+  assert.equal(old.outcome.value.code, 'EXPIRED');
+  assert.equal(old.outcome.value.retryable, false);
+  assert.equal(accepted(results?.find((r) => r.messageId === 'new')), 'ref-new');
+  assert.deepEqual([server.stats().accepted, server.stats().rejected], [2, 1]);
+});
+
+test('accept() and reject() build the outcomes a handler returns; isE164 tells phone recipients apart', async (t) => {
+  const handler = recordingHandler();
+  handler.submit = async (messages) =>
+    messages.map((m) => (isE164(m.recipient) ? accept(`ref-${m.messageId}`) : reject('INVALID_NUMBER', `${m.recipient} is not E.164`, false)));
+  const { client } = await start(t, handler);
+
+  const [results] = await submitFrames(client, [[message('good'), message('bad', '010-1234-5678')]]);
+
+  assert.equal(accepted(results?.find((r) => r.messageId === 'good')), 'ref-good');
+  assert.deepEqual(results?.find((r) => r.messageId === 'bad')?.outcome, {
+    $case: 'rejected',
+    value: { code: 'INVALID_NUMBER', reason: '010-1234-5678 is not E.164', retryable: false },
+  });
+  assert.deepEqual(['+821012345678', '+14155550100', '821012345678', '+0101234567', '+8210', '+82101234567890123'].map(isE164), [true, true, false, false, false, false]);
+});
+
+test('report() fills what a supplier leaves out: code and description empty, done_at_ms and received_at_ms now', async (t) => {
+  const { client, server } = await start(t, recordingHandler());
+  const before = Date.now();
+  server.report({ delivery: { messageId: 'a', providerRef: 'ref-a', state: DeliveryState.DELIVERY_STATE_DELIVERED } });
+  server.report({ inbound: { channel: Channel.CHANNEL_SMS, from: '+821012345678', to: '15880000', body: 'STOP' } });
+  const reports = openReports(client);
+  await waitFor(() => reports.reports.length === 2, 10_000, 'two reports');
+
+  const [delivered] = reports.deliveries();
+  assert.deepEqual({ ...delivered, doneAtMs: 0 }, { messageId: 'a', providerRef: 'ref-a', state: DeliveryState.DELIVERY_STATE_DELIVERED, code: '', description: '', doneAtMs: 0 });
+  assert.ok((delivered?.doneAtMs ?? 0) >= before);
+  const inbound = reports.reports.find((r) => r.event?.$case === 'inbound');
+  assert.equal(inbound?.event?.$case, 'inbound');
+  assert.equal(inbound.event.value.inReplyToMessageId, '');
+  assert.ok(inbound.event.value.receivedAtMs >= before);
+  reports.call.cancel();
+});
+
+test('onReportAcked hears each report id once, when a gateway acks it', async (t) => {
+  const acked: string[] = [];
+  const { client, server } = await start(t, recordingHandler(), { onReportAcked: (id) => acked.push(id) });
+  const first = server.report(delivery('a'));
+  const second = server.report(delivery('b'));
+  const reports = openReports(client);
+  await waitFor(() => reports.reports.length === 2, 10_000, 'two reports');
+
+  reports.ack(first);
+  reports.ack(first); // a repeated ack is not a second event
+  await waitFor(() => server.stats().reportsAcked === 1, 10_000, 'the ack to arrive');
+  assert.deepEqual(acked, [first]);
+  reports.ack(second);
+  await waitFor(() => acked.length === 2, 10_000, 'the second ack');
+  assert.deepEqual(acked, [first, second]);
+  reports.call.cancel();
 });

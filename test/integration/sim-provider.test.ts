@@ -213,3 +213,12 @@ test('forceClose drops open streams without taking the process down', async (t) 
   sim.forceClose();
   await failed;
 });
+
+test('a recipient that is not E.164 is rejected as INVALID_NUMBER, permanently', async (t) => {
+  const { client } = await start(t);
+  const [result] = await submit(client, [message('domestic', '010-1234-5678')]);
+  assert.deepEqual(result?.outcome, {
+    $case: 'rejected',
+    value: { code: 'INVALID_NUMBER', reason: 'recipient "010-1234-5678" is not an E.164 number', retryable: false },
+  });
+});
