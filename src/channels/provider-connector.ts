@@ -57,7 +57,7 @@ export interface ProviderCapabilities {
   readonly maxInFlight: number;
 }
 
-export type ConnectorKind = 'grpc';
+export type ConnectorKind = 'grpc' | 'smpp';
 
 /** One supplier, as the dispatcher sees it. */
 export interface ProviderConnector {
