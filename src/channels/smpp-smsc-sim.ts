@@ -20,6 +20,8 @@ export interface SmscSimOptions {
   /** When set, a bind must give this system_id and password. */
   readonly systemId?: string | undefined;
   readonly password?: string | undefined;
+  /** Delay before each submit_sm_resp, so that submits pile up (to see the client's window). Default 0. */
+  readonly answerDelayMs?: number | undefined;
   /** Delay between accepting a submit_sm and sending its receipt. Default 0. */
   readonly receiptDelayMs?: number | undefined;
   /**
@@ -34,7 +36,8 @@ export interface SmscSimOptions {
 export type SmscLedgerEvent =
   | { readonly event: 'bind'; readonly systemId: string }
   | { readonly event: 'enquire_link' }
-  | { readonly event: 'submit'; readonly id: string; readonly to: string; readonly from: string; readonly dataCoding: number; readonly part: string; readonly stat: string }
+  /** inFlight: submit_sm received on the connection and not answered yet, this one included. */
+  | { readonly event: 'submit'; readonly id: string; readonly to: string; readonly from: string; readonly dataCoding: number; readonly part: string; readonly stat: string; readonly inFlight: number }
   | { readonly event: 'rejected'; readonly to: string; readonly status: number }
   /** A whole message, its segments reassembled and decoded by data_coding. */
   | { readonly event: 'message'; readonly to: string; readonly from: string; readonly text: string; readonly segments: number; readonly dataCoding: number; readonly ids: readonly string[] }
@@ -60,6 +63,8 @@ interface Connection {
   readonly socket: Socket;
   bound: boolean;
   nextSequence: number;
+  /** submit_sm received and not answered yet. */
+  unanswered: number;
   /** Sequence number → Outgoing key. */
   readonly awaiting: Map<number, string>;
 }
@@ -102,26 +107,37 @@ export async function startSmscSim(options: SmscSimOptions = {}): Promise<SmscSi
   };
 
   const onSubmit = (connection: Connection, pdu: ShortMessagePdu): void => {
+    connection.unanswered++;
+    const answer = (status: number, messageId: string, then?: () => void): void => {
+      const respond = (): void => {
+        connection.unanswered--;
+        send(connection, { command: 'submit_sm_resp', commandStatus: status, sequenceNumber: pdu.sequenceNumber, messageId });
+        then?.();
+      };
+      if ((options.answerDelayMs ?? 0) > 0) later(options.answerDelayMs ?? 0, respond);
+      else respond();
+    };
     const to = pdu.destinationAddr;
     const status = to.endsWith('0000') ? ESME_RINVDSTADR : to.endsWith('0002') ? ESME_RTHROTTLED : ESME_ROK;
     if (status !== ESME_ROK) {
       record({ event: 'rejected', to, status });
-      send(connection, { command: 'submit_sm_resp', commandStatus: status, sequenceNumber: pdu.sequenceNumber, messageId: '' });
+      answer(status, '');
       return;
     }
     const id = (nextId++).toString(16).padStart(10, '0');
     const concatenation = (pdu.esmClass & ESM_CLASS_UDHI) !== 0 ? readConcatenation(pdu.shortMessage) : null;
     const part = concatenation === null ? '1/1' : `${concatenation.sequence}/${concatenation.total}`;
     const stat = to.endsWith('0001') ? 'UNDELIV' : 'DELIVRD';
-    record({ event: 'submit', id, to, from: pdu.sourceAddr, dataCoding: pdu.dataCoding, part, stat });
-    send(connection, { command: 'submit_sm_resp', commandStatus: ESME_ROK, sequenceNumber: pdu.sequenceNumber, messageId: id });
-    reassemble(pdu, id, concatenation);
-    if ((pdu.registeredDelivery & 0x03) !== 0) {
+    record({ event: 'submit', id, to, from: pdu.sourceAddr, dataCoding: pdu.dataCoding, part, stat, inFlight: connection.unanswered });
+    // The receipt timer starts once the answer is out: an SMSC never reports on an id it has not given yet.
+    answer(ESME_ROK, id, () => {
+      if ((pdu.registeredDelivery & 0x03) === 0) return;
       later(options.receiptDelayMs ?? 0, () => {
         outgoing.set(id, { key: id, fields: receiptFields(id, to, pdu.sourceAddr, stat), sentOn: null });
         flush();
       });
-    }
+    });
+    reassemble(pdu, id, concatenation);
   };
 
   const reassemble = (pdu: ShortMessagePdu, id: string, concatenation: ReturnType<typeof readConcatenation>): void => {
@@ -204,7 +220,7 @@ export async function startSmscSim(options: SmscSimOptions = {}): Promise<SmscSi
   };
 
   const server: Server = createServer((socket) => {
-    const connection: Connection = { socket, bound: false, nextSequence: 1, awaiting: new Map() };
+    const connection: Connection = { socket, bound: false, nextSequence: 1, unanswered: 0, awaiting: new Map() };
     connections.add(connection);
     const framer = new SmppPduFramer();
     socket.on('data', (chunk: Buffer) => {

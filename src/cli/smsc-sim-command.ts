@@ -5,13 +5,14 @@ import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
 
 /** Help text of `switchboard smsc-sim`. */
 export const SMSC_SIM_USAGE = `switchboard smsc-sim [--listen HOST:PORT] [--system-id ID] [--password PASSWORD]
-                     [--receipt-delay-ms MS] [--ledger FILE]
+                     [--answer-delay-ms MS] [--receipt-delay-ms MS] [--ledger FILE]
   Runs a simulated SMS carrier SMSC (SMPP 3.4, transceiver binds) until SIGTERM or SIGINT, for
   trying out and testing providers of kind smpp. Destinations ending in 0000 are refused with
   ESME_RINVDSTADR, in 0002 with ESME_RTHROTTLED; those ending in 0001 get an UNDELIV receipt,
   others DELIVRD. A text starting "ECHO " gets a reply from the recipient.
   --listen            where to listen (default 127.0.0.1:0, any free port)
   --system-id, --password   credentials a bind must give (default: any)
+  --answer-delay-ms   delay before each submit_sm_resp (default 0)
   --receipt-delay-ms  delay before each delivery receipt (default 0)
   --ledger            append one JSON line per event (bind, submit, message, receipt_acked, ...);
                       on start, receipts the ledger shows unanswered are sent again`;
@@ -29,6 +30,7 @@ export async function runSmscSimCommand(argv: string[]): Promise<void> {
       listen: { type: 'string' },
       'system-id': { type: 'string' },
       password: { type: 'string' },
+      'answer-delay-ms': { type: 'string' },
       'receipt-delay-ms': { type: 'string' },
       ledger: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -41,10 +43,8 @@ export async function runSmscSimCommand(argv: string[]): Promise<void> {
   const listen = values.listen ?? '127.0.0.1:0';
   const match = /^([^\s:]+):(\d{1,5})$/.exec(listen);
   if (match === null || Number(match[2]) > 65535) throw new CliError(`--listen must be HOST:PORT, e.g. 127.0.0.1:2775, got "${listen}"`);
-  const delay = values['receipt-delay-ms'];
-  if (delay !== undefined && (delay.trim() === '' || !(Number(delay) >= 0) || !Number.isFinite(Number(delay)))) {
-    throw new CliError(`--receipt-delay-ms must be a number of milliseconds >= 0, got "${delay}"`);
-  }
+  const answerDelayMs = parseDelay('--answer-delay-ms', values['answer-delay-ms']);
+  const receiptDelayMs = parseDelay('--receipt-delay-ms', values['receipt-delay-ms']);
   if (values.ledger === '') throw new CliError('--ledger must not be empty');
 
   const sim = await startSmscSim({
@@ -52,7 +52,8 @@ export async function runSmscSimCommand(argv: string[]): Promise<void> {
     port: Number(match[2]),
     systemId: values['system-id'],
     password: values.password,
-    receiptDelayMs: delay === undefined ? undefined : Number(delay),
+    answerDelayMs,
+    receiptDelayMs,
     ledgerPath: values.ledger,
   });
   // Listen for the signal before saying "listening": whoever reads the line may signal at once.
@@ -60,4 +61,12 @@ export async function runSmscSimCommand(argv: string[]): Promise<void> {
   process.stdout.write(`smsc-sim listening on ${sim.address}\n`);
   await shutdown;
   await sim.close();
+}
+
+/** `Number()` alone would take '' as 0 and 'Infinity' as a number, so both are refused. */
+function parseDelay(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new CliError(`${flag} must be a number of milliseconds >= 0, got "${raw}"`);
+  return n;
 }
