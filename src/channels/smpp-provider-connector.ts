@@ -21,6 +21,8 @@ interface IncomingBatch {
 
 /** Report batches buffered before the SMSC's socket is paused (back-pressure). */
 const REPORT_QUEUE_HIGH_WATER = 64;
+/** Most receipts held while waiting for the submit_sm_resp they refer to. */
+const EARLY_RECEIPTS_HELD = 1000;
 /** registered_delivery: an SMSC delivery receipt on final success or failure (5.2.17). */
 const REGISTERED_DELIVERY_FINAL = 0x01;
 
@@ -51,6 +53,12 @@ export class SmppProviderConnector implements ProviderConnector {
   private readonly tracker: SmppReceiptTracker;
   private readonly reportQueue: ReportQueue<ProviderReportBatch>;
   private incoming: IncomingBatch | null = null;
+  /**
+   * Receipts for SMSC ids not known yet, read while submit_sm were unanswered: some SMSCs send a
+   * receipt before the submit_sm_resp it refers to. Held unanswered until that answer arrives, or
+   * until nothing is in flight any more (then they are reported as unknown). Bounded.
+   */
+  private readonly earlyReceipts = new Map<string, { session: SmppSession; pdu: ShortMessagePdu }>();
   private concatenationReference = 0;
   private readonly host: string;
   private readonly port: number;
@@ -175,7 +183,6 @@ export class SmppProviderConnector implements ProviderConnector {
           tlvs: [],
         },
         (response, failure) => {
-          this.releaseWindowSlot();
           if (response === null) {
             rejection ??= { kind: 'rejected', code: 'CONNECTION_LOST', reason: `no submit_sm_resp from SMSC "${this.id}": ${failure}`, retryable: true };
           } else if (response.commandStatus !== ESME_ROK) {
@@ -188,8 +195,11 @@ export class SmppProviderConnector implements ProviderConnector {
             if (i === 0) firstRef = ref;
             // A successful first answer after a reconnect: the link is good again.
             this.reconnectAttempt = 0;
+            this.replayEarlyReceipt(ref);
           }
           settle();
+          // Last: with the window empty, receipts still held as early are settled (see holdEarlyReceipt).
+          this.releaseWindowSlot();
         },
       );
     }
@@ -224,6 +234,7 @@ export class SmppProviderConnector implements ProviderConnector {
 
   private releaseWindowSlot(): void {
     this.inFlight--;
+    if (this.inFlight === 0 && this.earlyReceipts.size > 0) this.settleEarlyReceipts();
     // Every waiter re-checks: one woken alone might have been cancelled and leave the slot unused.
     this.wake(this.windowWaiters.splice(0));
   }
@@ -305,7 +316,8 @@ export class SmppProviderConnector implements ProviderConnector {
     }, delayMs);
   }
 
-  private onDeliverSm(session: SmppSession, pdu: ShortMessagePdu): void {
+  private onDeliverSm(session: SmppSession, pdu: ShortMessagePdu, mayHold = true): void {
+    if (mayHold && this.holdEarlyReceipt(session, pdu)) return;
     const report = this.toReport(pdu);
     if (report === null) {
       // Nothing to store (an intermediate receipt, or one segment of several delivered): answer now.
@@ -320,6 +332,29 @@ export class SmppProviderConnector implements ProviderConnector {
     }
     this.incoming.reports.push(report);
     this.incoming.answers.push({ session, sequenceNumber: pdu.sequenceNumber });
+  }
+
+  /** Holds a receipt for an id the tracker does not know while submits are unanswered; true when held. */
+  private holdEarlyReceipt(session: SmppSession, pdu: ShortMessagePdu): boolean {
+    if (this.inFlight === 0 || !isDeliveryReceipt(pdu.esmClass) || this.earlyReceipts.size >= EARLY_RECEIPTS_HELD) return false;
+    const receipt = parseDeliveryReceipt(pdu);
+    if (receipt === null || this.tracker.knows(receipt.providerRef)) return false;
+    this.earlyReceipts.set(receipt.providerRef, { session, pdu });
+    return true;
+  }
+
+  private replayEarlyReceipt(providerRef: string): void {
+    const early = this.earlyReceipts.get(providerRef);
+    if (early === undefined) return;
+    this.earlyReceipts.delete(providerRef);
+    this.onDeliverSm(early.session, early.pdu, false);
+  }
+
+  private settleEarlyReceipts(): void {
+    const held = [...this.earlyReceipts.values()];
+    this.earlyReceipts.clear();
+    // A receipt whose session has ended is left to the SMSC to resend.
+    for (const { session, pdu } of held) if (session.isOpen) this.onDeliverSm(session, pdu, false);
   }
 
   private flushIncoming(batch: IncomingBatch): void {

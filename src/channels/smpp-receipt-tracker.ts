@@ -66,6 +66,11 @@ export class SmppReceiptTracker {
     return message.undelivered === 0 ? { kind: 'report', messageId: message.messageId } : { kind: 'ignore' };
   }
 
+  /** Whether an SMSC id is tracked. */
+  knows(providerRef: string): boolean {
+    return this.byRef.has(providerRef);
+  }
+
   get size(): number {
     return this.byRef.size;
   }

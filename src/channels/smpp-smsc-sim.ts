@@ -22,6 +22,8 @@ export interface SmscSimOptions {
   readonly password?: string | undefined;
   /** Delay before each submit_sm_resp, so that submits pile up (to see the client's window). Default 0. */
   readonly answerDelayMs?: number | undefined;
+  /** Start the receipt timer when a submit_sm arrives rather than once it is answered, as some SMSCs do: with answerDelayMs, receipts come before their submit_sm_resp. Default false. */
+  readonly earlyReceipts?: boolean | undefined;
   /** Delay between accepting a submit_sm and sending its receipt. Default 0. */
   readonly receiptDelayMs?: number | undefined;
   /**
@@ -129,14 +131,16 @@ export async function startSmscSim(options: SmscSimOptions = {}): Promise<SmscSi
     const part = concatenation === null ? '1/1' : `${concatenation.sequence}/${concatenation.total}`;
     const stat = to.endsWith('0001') ? 'UNDELIV' : 'DELIVRD';
     record({ event: 'submit', id, to, from: pdu.sourceAddr, dataCoding: pdu.dataCoding, part, stat, inFlight: connection.unanswered });
-    // The receipt timer starts once the answer is out: an SMSC never reports on an id it has not given yet.
-    answer(ESME_ROK, id, () => {
+    const scheduleReceipt = (): void => {
       if ((pdu.registeredDelivery & 0x03) === 0) return;
       later(options.receiptDelayMs ?? 0, () => {
         outgoing.set(id, { key: id, fields: receiptFields(id, to, pdu.sourceAddr, stat), sentOn: null });
         flush();
       });
-    });
+    };
+    // Normally the receipt timer starts once the answer is out; some SMSCs report before they answer.
+    if (options.earlyReceipts === true) scheduleReceipt();
+    answer(ESME_ROK, id, options.earlyReceipts === true ? undefined : scheduleReceipt);
     reassemble(pdu, id, concatenation);
   };
 

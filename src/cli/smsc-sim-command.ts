@@ -5,7 +5,7 @@ import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
 
 /** Help text of `switchboard smsc-sim`. */
 export const SMSC_SIM_USAGE = `switchboard smsc-sim [--listen HOST:PORT] [--system-id ID] [--password PASSWORD]
-                     [--answer-delay-ms MS] [--receipt-delay-ms MS] [--ledger FILE]
+                     [--answer-delay-ms MS] [--receipt-delay-ms MS] [--early-receipts] [--ledger FILE]
   Runs a simulated SMS carrier SMSC (SMPP 3.4, transceiver binds) until SIGTERM or SIGINT, for
   trying out and testing providers of kind smpp. Destinations ending in 0000 are refused with
   ESME_RINVDSTADR, in 0002 with ESME_RTHROTTLED; those ending in 0001 get an UNDELIV receipt,
@@ -14,6 +14,8 @@ export const SMSC_SIM_USAGE = `switchboard smsc-sim [--listen HOST:PORT] [--syst
   --system-id, --password   credentials a bind must give (default: any)
   --answer-delay-ms   delay before each submit_sm_resp (default 0)
   --receipt-delay-ms  delay before each delivery receipt (default 0)
+  --early-receipts    start the receipt delay on arrival, not once answered: with --answer-delay-ms,
+                      receipts come before their submit_sm_resp, as some SMSCs do
   --ledger            append one JSON line per event (bind, submit, message, receipt_acked, ...);
                       on start, receipts the ledger shows unanswered are sent again`;
 
@@ -32,6 +34,7 @@ export async function runSmscSimCommand(argv: string[]): Promise<void> {
       password: { type: 'string' },
       'answer-delay-ms': { type: 'string' },
       'receipt-delay-ms': { type: 'string' },
+      'early-receipts': { type: 'boolean' },
       ledger: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -54,6 +57,7 @@ export async function runSmscSimCommand(argv: string[]): Promise<void> {
     password: values.password,
     answerDelayMs,
     receiptDelayMs,
+    earlyReceipts: values['early-receipts'],
     ledgerPath: values.ledger,
   });
   // Listen for the signal before saying "listening": whoever reads the line may signal at once.

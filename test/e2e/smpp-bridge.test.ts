@@ -116,6 +116,15 @@ test('no more submit_sm are unanswered than the window allows, and all are deliv
   assert.equal(Math.max(...inFlight), 3, 'the window was filled and never exceeded');
 });
 
+test('receipts that come before their submit_sm_resp are held until it arrives, not quarantined', async (t) => {
+  const ledger = await ledgerFile(t);
+  const smsc = await startSmscSimProcess(t, ledger, '127.0.0.1:0', ['--answer-delay-ms', '150', '--early-receipts']);
+  const gw = await startSmppGateway(t, smsc.address, { window: 3 });
+  const accepted = await Promise.all(Array.from({ length: 6 }, (_, i) => gw.client.send({ recipient: `010-6666-${1000 + i}`, content: { body: `이른 수신확인 ${i}`, subject: '' } })));
+  for (const { messageId } of accepted) await waitForState(gw, messageId, MessageState.MESSAGE_STATE_DELIVERED);
+  assert.equal(gw.node.ingestStats.unknownDeliveries, 0);
+});
+
 test('through the gateway, an invalid address fails for good with the SMSC status as code', async (t) => {
   const ledger = await ledgerFile(t);
   const smsc = await startSmscSimProcess(t, ledger);
