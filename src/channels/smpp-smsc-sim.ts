@@ -138,10 +138,12 @@ export async function startSmscSim(options: SmscSimOptions = {}): Promise<SmscSi
         flush();
       });
     };
+    // The ledger is written before the answer: a sim killed in between must not have answered
+    // for a message its ledger does not show.
+    reassemble(pdu, id, concatenation);
     // Normally the receipt timer starts once the answer is out; some SMSCs report before they answer.
     if (options.earlyReceipts === true) scheduleReceipt();
     answer(ESME_ROK, id, options.earlyReceipts === true ? undefined : scheduleReceipt);
-    reassemble(pdu, id, concatenation);
   };
 
   const reassemble = (pdu: ShortMessagePdu, id: string, concatenation: ReturnType<typeof readConcatenation>): void => {

@@ -1,49 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { SmppProviderConnector } from '../../src/channels/smpp-provider-connector.js';
-import type { OutboundMessage } from '../../src/channels/provider-connector.js';
-import { parseConfig } from '../../src/config/parse-config.js';
 import type { SmscLedgerEvent } from '../../src/channels/smpp-smsc-sim.js';
 import { Channel, MessageState } from '../../src/gen/switchboard/v1/gateway.js';
 import { freePort } from '../helpers/free-port.js';
 import { stateName } from '../helpers/gateway-calls.js';
-import { readSmscLedger, startSmscSimProcess } from '../helpers/smsc-sim-process.js';
+import { rawSmppProvider, readSmscLedger, smscLedgerPath, startSmscSimProcess } from '../helpers/smsc-sim-process.js';
 import { startGatewayForProviders, type BareTestGateway } from '../helpers/test-gateway.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // A provider of kind smpp is only config: the gateway, router and dispatcher are the same as for gRPC suppliers.
 
-async function ledgerFile(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'smsc-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return join(dir, 'ledger.jsonl');
-}
-
-/** The raw config entry of an SMSC provider with test-speed timings. */
-function smppProvider(address: string, settings: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: 'sms-0',
-    kind: 'smpp',
-    address,
-    channels: ['sms', 'lms'],
-    systemId: 'switchboard',
-    password: 'secret',
-    window: 4,
-    connectTimeout: '300ms',
-    reconnectBackoff: '50ms',
-    maxReconnectBackoff: '300ms',
-    responseTimeout: '2s',
-    ...settings,
-  };
-}
-
 /** A gateway whose only SMS/LMS supplier is the SMSC at `address`. */
 async function startSmppGateway(t: TestContext, address: string, settings: Record<string, unknown> = {}): Promise<BareTestGateway> {
   const gw = await startGatewayForProviders([address], (raw) => {
-    raw['providers'] = [smppProvider(address, settings)];
+    raw['providers'] = [rawSmppProvider(address, settings)];
   });
   t.after(() => gw.stop());
   return gw;
@@ -58,7 +28,7 @@ function messagesOf(events: readonly SmscLedgerEvent[]): Extract<SmscLedgerEvent
 }
 
 test('a message sent through the gateway reaches the SMSC and its delivery receipt makes it DELIVERED', async (t) => {
-  const ledger = await ledgerFile(t);
+  const ledger = await smscLedgerPath(t);
   const smsc = await startSmscSimProcess(t, ledger, '127.0.0.1:0', ['--system-id', 'switchboard', '--password', 'secret']);
   const gw = await startSmppGateway(t, smsc.address);
 
@@ -84,7 +54,7 @@ for (const [dataCoding, wire] of [
   ['ksc5601', 0x0e],
 ] as const) {
   test(`a long Korean LMS text goes as UDH segments in ${dataCoding} and the SMSC reassembles it exactly`, async (t) => {
-    const ledger = await ledgerFile(t);
+    const ledger = await smscLedgerPath(t);
     const smsc = await startSmscSimProcess(t, ledger);
     const gw = await startSmppGateway(t, smsc.address, { dataCoding });
     // 1,000 EUC-KR bytes: past SMS (90), so the router sends it as LMS.
@@ -106,7 +76,7 @@ for (const [dataCoding, wire] of [
 }
 
 test('no more submit_sm are unanswered than the window allows, and all are delivered', async (t) => {
-  const ledger = await ledgerFile(t);
+  const ledger = await smscLedgerPath(t);
   const smsc = await startSmscSimProcess(t, ledger, '127.0.0.1:0', ['--answer-delay-ms', '100']);
   const gw = await startSmppGateway(t, smsc.address, { window: 3 });
   const accepted = await Promise.all(Array.from({ length: 12 }, (_, i) => gw.client.send({ recipient: `010-4444-${1000 + i}`, content: { body: `창 ${i}`, subject: '' } })));
@@ -117,7 +87,7 @@ test('no more submit_sm are unanswered than the window allows, and all are deliv
 });
 
 test('receipts that come before their submit_sm_resp are held until it arrives, not quarantined', async (t) => {
-  const ledger = await ledgerFile(t);
+  const ledger = await smscLedgerPath(t);
   const smsc = await startSmscSimProcess(t, ledger, '127.0.0.1:0', ['--answer-delay-ms', '150', '--early-receipts']);
   const gw = await startSmppGateway(t, smsc.address, { window: 3 });
   const accepted = await Promise.all(Array.from({ length: 6 }, (_, i) => gw.client.send({ recipient: `010-6666-${1000 + i}`, content: { body: `이른 수신확인 ${i}`, subject: '' } })));
@@ -126,7 +96,7 @@ test('receipts that come before their submit_sm_resp are held until it arrives, 
 });
 
 test('through the gateway, an invalid address fails for good with the SMSC status as code', async (t) => {
-  const ledger = await ledgerFile(t);
+  const ledger = await smscLedgerPath(t);
   const smsc = await startSmscSimProcess(t, ledger);
   const gw = await startSmppGateway(t, smsc.address);
   const { messageId } = await gw.client.send({ recipient: '010-1234-0000', content: { body: '안내', subject: '' } });
@@ -137,46 +107,8 @@ test('through the gateway, an invalid address fails for good with the SMSC statu
   assert.equal((await readSmscLedger(ledger)).filter((e) => e.event === 'rejected').length, 1);
 });
 
-test('the connector: a throttled answer is retryable, an invalid address permanent, an expired message never sent', async (t) => {
-  const ledger = await ledgerFile(t);
-  const smsc = await startSmscSimProcess(t, ledger);
-  const parsed = parseConfig({
-    tenants: [{ id: 'bank', apiKeys: ['bank-api-key-0000001'], senderNumbers: ['15880000'] }],
-    providers: [smppProvider(smsc.address)],
-    routing: { channels: { sms: ['sms-0'] } },
-  });
-  assert.ok(parsed.ok);
-  const settings = parsed.config.providers[0];
-  assert.equal(settings?.kind, 'smpp');
-  if (settings?.kind !== 'smpp') return;
-  const connector = new SmppProviderConnector(settings);
-  t.after(() => connector.close());
-  const message = (messageId: string, recipient: string, expiresAtMs = 0): OutboundMessage => ({
-    messageId,
-    channel: 'sms',
-    recipient,
-    sender: '15880000',
-    subject: '',
-    body: '안내',
-    attributes: {},
-    expiresAtMs,
-  });
-  const outcomes = await connector.submit(
-    [message('m-throttled', '+821012340002'), message('m-invalid', '+821012340000'), message('m-expired', '+821012345678', Date.now() - 1), message('m-ok', '+821012345678')],
-    new AbortController().signal,
-  );
-  assert.deepEqual(outcomes.slice(0, 3), [
-    { kind: 'rejected', code: 'ESME_RTHROTTLED', reason: 'SMSC "sms-0" refused the message: throttled: the SMSC allows fewer messages per second', retryable: true },
-    { kind: 'rejected', code: 'ESME_RINVDSTADR', reason: 'SMSC "sms-0" refused the message: invalid destination address', retryable: false },
-    { kind: 'rejected', code: 'TTL_EXPIRED', reason: 'the message TTL passed while it waited for the SMSC', retryable: false },
-  ]);
-  assert.equal(outcomes[3]?.kind, 'accepted');
-  const submits = (await readSmscLedger(ledger)).filter((e) => e.event === 'submit');
-  assert.deepEqual(submits.map((e) => e.to), ['821012345678'], 'the expired message never reached the SMSC');
-});
-
 test('the SMSC killed and restarted: the connector binds again by itself and every accepted message is delivered', async (t) => {
-  const ledger = await ledgerFile(t);
+  const ledger = await smscLedgerPath(t);
   const listen = `127.0.0.1:${await freePort()}`;
   // Receipts come late, so some are still owed when the SMSC dies; the restarted one sends them from its ledger.
   const first = await startSmscSimProcess(t, ledger, listen, ['--receipt-delay-ms', '400']);
@@ -203,7 +135,7 @@ test('the SMSC killed and restarted: the connector binds again by itself and eve
 });
 
 test('an idle connection sends enquire_link at the configured interval', async (t) => {
-  const ledger = await ledgerFile(t);
+  const ledger = await smscLedgerPath(t);
   const smsc = await startSmscSimProcess(t, ledger);
   await startSmppGateway(t, smsc.address, { enquireLinkInterval: '150ms' });
   await waitFor(async () => (await readSmscLedger(ledger)).filter((e) => e.event === 'enquire_link').length >= 3, 10_000, 'three enquire_link while idle');
@@ -212,7 +144,7 @@ test('an idle connection sends enquire_link at the configured interval', async (
 });
 
 test('a mobile-originated deliver_sm becomes an inbound message for the tenant whose number was texted', async (t) => {
-  const ledger = await ledgerFile(t);
+  const ledger = await smscLedgerPath(t);
   const smsc = await startSmscSimProcess(t, ledger);
   const gw = await startSmppGateway(t, smsc.address);
   const watching = gw.client.watchReports('', true, (reports) => reports.some((r) => r.event?.$case === 'inbound'));

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { SmscLedgerEvent } from '../../src/channels/smpp-smsc-sim.js';
 import { startCli, type CliProcess } from './cli-process.js';
@@ -31,4 +33,29 @@ export async function readSmscLedger(path: string): Promise<SmscLedgerEvent[]> {
   const lines = text.split('\n');
   lines.pop();
   return lines.map((line) => JSON.parse(line) as SmscLedgerEvent);
+}
+
+/** A ledger path in a fresh temporary directory, removed after the test. */
+export async function smscLedgerPath(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'smsc-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return join(dir, 'ledger.jsonl');
+}
+
+/** The raw config entry (as in a YAML file) of an SMSC provider "sms-0" with test-speed timings. */
+export function rawSmppProvider(address: string, settings: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'sms-0',
+    kind: 'smpp',
+    address,
+    channels: ['sms', 'lms'],
+    systemId: 'switchboard',
+    password: 'secret',
+    window: 4,
+    connectTimeout: '300ms',
+    reconnectBackoff: '50ms',
+    maxReconnectBackoff: '300ms',
+    responseTimeout: '2s',
+    ...settings,
+  };
 }
