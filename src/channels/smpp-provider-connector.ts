@@ -1,15 +1,15 @@
-import { createHash } from 'node:crypto';
 import type { SmppProviderSettings } from '../config/config.js';
 import { log } from '../log.js';
 import type { OutboundMessage, ProviderCapabilities, ProviderConnector, ProviderReport, ProviderReportBatch, SubmitOutcome } from './provider-connector.js';
 import { ReportQueue } from './report-queue.js';
 import { describeCommandStatus, ESME_ROK } from './smpp-command-status.js';
-import { ESM_CLASS_UDHI, findTlv, TLV_TAGS, type ShortMessagePdu } from './smpp-pdu.js';
+import { toProviderReport } from './smpp-deliver-sm-report.js';
+import { ESM_CLASS_UDHI, type ShortMessagePdu } from './smpp-pdu.js';
 import { isDeliveryReceipt, parseDeliveryReceipt } from './smpp-receipt.js';
 import { SmppReceiptTracker } from './smpp-receipt-tracker.js';
-import { MessageTooLongError, readConcatenation, splitIntoSegments, type Segment } from './smpp-segments.js';
-import { SmppSession } from './smpp-session.js';
-import { dataCodingOf, decodeText, encodeText } from './smpp-text.js';
+import { MessageTooLongError, splitIntoSegments, type Segment } from './smpp-segments.js';
+import { SmppSession, type SmppRequest } from './smpp-session.js';
+import { dataCodingOf, encodeText } from './smpp-text.js';
 import { formatValidityPeriod } from './smpp-validity-period.js';
 
 /** deliver_sm PDUs read in one turn of the event loop, handed to the ingestor as one batch. */
@@ -160,29 +160,9 @@ export class SmppProviderConnector implements ProviderConnector {
         this.releaseWindowSlot();
         return { outcome: Promise.resolve({ kind: 'rejected', code: 'TTL_EXPIRED', reason: 'the message TTL passed while it waited for the SMSC', retryable: false }) };
       }
-      session.request(
-        {
-          command: 'submit_sm',
-          serviceType: '',
-          sourceAddrTon: this.settings.sourceTon,
-          sourceAddrNpi: this.settings.sourceNpi,
-          sourceAddr: message.sender,
-          destAddrTon: this.settings.destTon,
-          destAddrNpi: this.settings.destNpi,
-          destinationAddr: message.recipient.replace(/^\+/, ''),
-          esmClass: segment.udhi ? ESM_CLASS_UDHI : 0,
-          protocolId: 0,
-          priorityFlag: 0,
-          scheduleDeliveryTime: '',
-          validityPeriod,
-          registeredDelivery: REGISTERED_DELIVERY_FINAL,
-          replaceIfPresentFlag: 0,
-          dataCoding: this.dataCoding,
-          smDefaultMsgId: 0,
-          shortMessage: segment.shortMessage,
-          tlvs: [],
-        },
-        (response, failure) => {
+      const submitSm = this.toSubmitSm(message, segment, validityPeriod);
+      try {
+        session.request(submitSm, (response, failure) => {
           if (response === null) {
             rejection ??= { kind: 'rejected', code: 'CONNECTION_LOST', reason: `no submit_sm_resp from SMSC "${this.id}": ${failure}`, retryable: true };
           } else if (response.commandStatus !== ESME_ROK) {
@@ -200,11 +180,42 @@ export class SmppProviderConnector implements ProviderConnector {
           settle();
           // Last: with the window empty, receipts still held as early are settled (see holdEarlyReceipt).
           this.releaseWindowSlot();
-        },
-      );
+        });
+      } catch (error) {
+        // A field the PDU cannot hold (e.g. a sender longer than 20 characters) fails the same anywhere.
+        this.releaseWindowSlot();
+        rejection ??= { kind: 'rejected', code: 'SMPP_INVALID_FIELD', reason: `cannot be sent over SMPP: ${(error as Error).message}`, retryable: false };
+        remaining -= segments.length - i - 1;
+        settle();
+        break;
+      }
     }
     // Wrapped: an async function returning the promise itself would wait for it, and nothing would be pipelined.
     return { outcome };
+  }
+
+  private toSubmitSm(message: OutboundMessage, segment: Segment, validityPeriod: string): SmppRequest {
+    return {
+      command: 'submit_sm',
+      serviceType: '',
+      sourceAddrTon: this.settings.sourceTon,
+      sourceAddrNpi: this.settings.sourceNpi,
+      sourceAddr: message.sender,
+      destAddrTon: this.settings.destTon,
+      destAddrNpi: this.settings.destNpi,
+      destinationAddr: message.recipient.replace(/^\+/, ''),
+      esmClass: segment.udhi ? ESM_CLASS_UDHI : 0,
+      protocolId: 0,
+      priorityFlag: 0,
+      scheduleDeliveryTime: '',
+      validityPeriod,
+      registeredDelivery: REGISTERED_DELIVERY_FINAL,
+      replaceIfPresentFlag: 0,
+      dataCoding: this.dataCoding,
+      smDefaultMsgId: 0,
+      shortMessage: segment.shortMessage,
+      tlvs: [],
+    };
   }
 
   private nextConcatenationReference(): number {
@@ -318,7 +329,7 @@ export class SmppProviderConnector implements ProviderConnector {
 
   private onDeliverSm(session: SmppSession, pdu: ShortMessagePdu, mayHold = true): void {
     if (mayHold && this.holdEarlyReceipt(session, pdu)) return;
-    const report = this.toReport(pdu);
+    const report = toProviderReport(pdu, this.tracker, this.id);
     if (report === null) {
       // Nothing to store (an intermediate receipt, or one segment of several delivered): answer now.
       session.respond({ command: 'deliver_sm_resp', commandStatus: ESME_ROK, sequenceNumber: pdu.sequenceNumber, messageId: '' });
@@ -364,47 +375,6 @@ export class SmppProviderConnector implements ProviderConnector {
       for (const { session, sequenceNumber } of batch.answers) session.respond({ command: 'deliver_sm_resp', commandStatus: ESME_ROK, sequenceNumber, messageId: '' });
     };
     if (!this.reportQueue.push({ reports: batch.reports, ack })) this.session?.pause();
-  }
-
-  /** The report a deliver_sm carries, or null when there is nothing to record. */
-  private toReport(pdu: ShortMessagePdu): ProviderReport | null {
-    if (isDeliveryReceipt(pdu.esmClass)) {
-      const receipt = parseDeliveryReceipt(pdu);
-      if (receipt === null) {
-        log('warn', 'smpp receipt without id or known stat ignored', { provider: this.id });
-        return null;
-      }
-      const verdict = this.tracker.onReceipt(receipt);
-      if (verdict.kind === 'ignore' || receipt.state === null) return null;
-      return {
-        reportId: `dlr:${receipt.providerRef}:${receipt.stat}`,
-        delivery: {
-          messageId: verdict.messageId,
-          providerRef: receipt.providerRef,
-          state: receipt.state,
-          code: receipt.stat,
-          description: receipt.error === '' ? `stat:${receipt.stat}` : `stat:${receipt.stat} err:${receipt.error}`,
-          doneAtMs: 0,
-        },
-        inbound: null,
-      };
-    }
-    const payload = findTlv(pdu.tlvs, TLV_TAGS.message_payload) ?? pdu.shortMessage;
-    const text = (pdu.esmClass & ESM_CLASS_UDHI) !== 0 ? (readConcatenation(payload)?.payload ?? payload) : payload;
-    // An SMSC resends an unanswered deliver_sm with a new sequence number: the id comes from the content.
-    const reportId = `mo:${createHash('sha256').update(pdu.sourceAddr).update('\0').update(pdu.destinationAddr).update('\0').update(payload).digest('base64url').slice(0, 22)}`;
-    return {
-      reportId,
-      delivery: null,
-      inbound: {
-        channel: 'sms',
-        from: pdu.sourceAddrTon === 1 ? `+${pdu.sourceAddr}` : pdu.sourceAddr,
-        to: pdu.destinationAddr,
-        body: decodeText(text, pdu.dataCoding),
-        inReplyToMessageId: '',
-        receivedAtMs: Date.now(),
-      },
-    };
   }
 
   private wake(waiters: (() => void)[]): void {

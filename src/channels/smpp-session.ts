@@ -128,7 +128,7 @@ export class SmppSession {
   /**
    * Sends a request; `answer` is called synchronously when its response is read (so that what it
    * records is in place before any later PDU of the same chunk is handled), or with null when the
-   * session ends first.
+   * session ends first. Throws when a field does not fit the PDU (nothing is sent then).
    */
   request(pdu: SmppRequest, answer: AnswerCallback): void {
     if (this.ended) {
@@ -136,9 +136,11 @@ export class SmppSession {
       return;
     }
     const sequenceNumber = this.nextSequence;
+    // Encoded first: a field too long for its PDU throws here, before anything waits for an answer.
+    const bytes = encodePdu({ ...pdu, commandStatus: 0, sequenceNumber } as SmppPdu);
     this.nextSequence = this.nextSequence >= 0x7fffffff ? 1 : this.nextSequence + 1;
     this.pending.set(sequenceNumber, { answer, sentAtMs: Date.now() });
-    this.socket.write(encodePdu({ ...pdu, commandStatus: 0, sequenceNumber } as SmppPdu));
+    this.socket.write(bytes);
   }
 
   /** Answers a request from the SMSC (deliver_sm_resp and the like). Does nothing once the session has ended. */

@@ -65,3 +65,12 @@ test('a refused bind (wrong password) leaves messages retryable, never failed', 
   assert.deepEqual(outcome, { kind: 'rejected', code: 'UNAVAILABLE', reason: 'SMSC "sms-0" is not bound', retryable: true });
   assert.deepEqual(await readSmscLedger(ledger), [], 'nothing bound, nothing submitted');
 });
+
+test('a sender the PDU cannot hold fails that message for good; the session goes on', async (t) => {
+  const ledger = await smscLedgerPath(t);
+  const smsc = await startSmscSimProcess(t, ledger);
+  const connector = connectorFor(t, smsc.address);
+  const outcomes = await connector.submit([{ ...outbound('m-bad', '+821012345678'), sender: 'A'.repeat(21) }, outbound('m-ok', '+821012345678')], new AbortController().signal);
+  assert.deepEqual(outcomes[0], { kind: 'rejected', code: 'SMPP_INVALID_FIELD', reason: `cannot be sent over SMPP: "${'A'.repeat(21)}" is longer than 20 characters`, retryable: false });
+  assert.equal(outcomes[1]?.kind, 'accepted');
+});
