@@ -1,5 +1,5 @@
 import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
-import type { ProviderSettings } from '../config/config.js';
+import type { GrpcProviderSettings } from '../config/config.js';
 import {
   ChannelProviderClient,
   DeliveryState as WireDeliveryState,
@@ -70,7 +70,7 @@ export class GrpcProviderConnector implements ProviderConnector {
   private lastAnswerAtMs = 0;
   private readonly stallTimer: NodeJS.Timeout;
 
-  constructor(private readonly settings: ProviderSettings) {
+  constructor(private readonly settings: GrpcProviderSettings) {
     this.id = settings.id;
     this.providerCapabilities = { channels: settings.channels, maxTps: 0, maxBodyBytes: 0, maxInFlight: settings.window };
     this.client = new ChannelProviderClient(settings.address, credentials.createInsecure(), {

@@ -57,7 +57,7 @@ export interface ProviderCapabilities {
   readonly maxInFlight: number;
 }
 
-export type ConnectorKind = 'grpc';
+export type ConnectorKind = 'grpc' | 'smpp';
 
 /** A connector's connection state as the selector and the operator's list see it. */
 export interface ProviderLiveState {

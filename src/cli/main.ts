@@ -8,6 +8,7 @@ import { PROVIDERS_USAGE, runProvidersCommand } from './providers-command.js';
 import { runSendCommand, SEND_USAGE } from './send-command.js';
 import { runServeCommand, SERVE_USAGE } from './serve-command.js';
 import { runSimProviderCommand, SIM_PROVIDER_USAGE } from './sim-provider-command.js';
+import { runSmscSimCommand, SMSC_SIM_USAGE } from './smsc-sim-command.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   serve: runServeCommand,
@@ -18,11 +19,12 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   providers: runProvidersCommand,
   'sim-provider': runSimProviderCommand,
   'provider-check': runProviderCheckCommand,
+  'smsc-sim': runSmscSimCommand,
 };
 
 const USAGE = `usage: switchboard <command> [options]
 
-${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, OPT_OUT_USAGE, PROVIDERS_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE, PROVIDER_CHECK_USAGE].join('\n\n')}
+${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, OPT_OUT_USAGE, PROVIDERS_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE, PROVIDER_CHECK_USAGE, SMSC_SIM_USAGE].join('\n\n')}
 `;
 
 async function main(argv: string[]): Promise<void> {

@@ -129,7 +129,10 @@ export interface Tenant {
   readonly allowInternational: boolean;
 }
 
-export interface ProviderSettings {
+/** One supplier's connection settings; `kind` picks the connector (src/channels/registry.ts). */
+export type ProviderSettings = GrpcProviderSettings | SmppProviderSettings;
+
+export interface GrpcProviderSettings {
   readonly id: string;
   readonly kind: 'grpc';
   readonly address: string;
@@ -138,6 +141,38 @@ export interface ProviderSettings {
   readonly connectTimeoutMs: number;
   readonly reconnectBackoffMs: number;
   readonly maxReconnectBackoffMs: number;
+}
+
+/** Data codings the SMPP connector can send Korean text in: UCS2 (data_coding 8) or KS C 5601 / EUC-KR (data_coding 0x0E). */
+export type SmppDataCoding = 'ucs2' | 'ksc5601';
+
+/** An SMS carrier's SMSC, spoken to over SMPP 3.4 as a transceiver. */
+export interface SmppProviderSettings {
+  readonly id: string;
+  readonly kind: 'smpp';
+  /** host:port of the SMSC. */
+  readonly address: string;
+  readonly channels: readonly ChannelName[];
+  /** Most submit_sm PDUs (segments) sent and not yet answered. */
+  readonly window: number;
+  readonly connectTimeoutMs: number;
+  readonly reconnectBackoffMs: number;
+  readonly maxReconnectBackoffMs: number;
+  readonly systemId: string;
+  /** Resolved: from the file, or from the environment variable named by passwordEnv. */
+  readonly password: string;
+  readonly systemType: string;
+  /** An enquire_link is sent after this long without any PDU from the SMSC. */
+  readonly enquireLinkIntervalMs: number;
+  /** How long a request (bind, submit_sm, enquire_link) waits for its response before the connection is treated as dead. */
+  readonly responseTimeoutMs: number;
+  readonly sourceTon: number;
+  readonly sourceNpi: number;
+  readonly destTon: number;
+  readonly destNpi: number;
+  readonly dataCoding: SmppDataCoding;
+  /** Most SMSC message ids remembered for mapping delivery receipts back to messages; the oldest are forgotten first. */
+  readonly maxTrackedReceipts: number;
 }
 
 /** One channel's text of a template. */

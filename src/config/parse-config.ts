@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { ChannelName } from '../domain/channel.js';
 import type { AdvertisingIdentity, ChannelProvider, Config, ProviderHealthSettings, ProviderSettings, StoreSettings, RoutingTable, Tenant, TemplateDefinition, TemplateVariant } from './config.js';
-import { configSchema, type ConfigInput, type TemplateConfig } from './schema.js';
+import { configSchema, type ConfigInput, type ProviderConfig, type TemplateConfig } from './schema.js';
 import { listPlaceholders } from './template-placeholders.js';
 
 /** One problem in a config file, with the path of the value it is about. */
@@ -67,7 +67,7 @@ function checkReferences(input: ConfigInput): ConfigIssue[] {
       if (seen.has(providerId)) report(path, `provider "${providerId}" is listed twice for channel "${channel}"`);
       seen.add(providerId);
       if (provider === undefined) report(path, `unknown provider "${providerId}"`);
-      else if (!provider.channels.includes(channel as ChannelName)) {
+      else if (!(provider.channels as readonly ChannelName[]).includes(channel as ChannelName)) {
         report(path, `provider "${providerId}" does not carry channel "${channel}" (it carries ${provider.channels.join(', ')})`);
       }
     });
@@ -139,6 +139,35 @@ function compileStore(store: ConfigInput['store']): StoreSettings {
   };
 }
 
+function compileProvider(p: ProviderConfig): ProviderSettings {
+  const connection = {
+    id: p.id,
+    address: p.address,
+    channels: p.channels,
+    window: p.window,
+    connectTimeoutMs: p.connectTimeout,
+    reconnectBackoffMs: p.reconnectBackoff,
+    maxReconnectBackoffMs: p.maxReconnectBackoff,
+  };
+  if (p.kind === 'grpc') return { ...connection, kind: 'grpc' };
+  return {
+    ...connection,
+    kind: 'smpp',
+    systemId: p.systemId,
+    // The schema refuses a provider whose password is neither in the file nor in its environment variable.
+    password: p.password ?? '',
+    systemType: p.systemType,
+    enquireLinkIntervalMs: p.enquireLinkInterval,
+    responseTimeoutMs: p.responseTimeout,
+    sourceTon: p.sourceTon,
+    sourceNpi: p.sourceNpi,
+    destTon: p.destTon,
+    destNpi: p.destNpi,
+    dataCoding: p.dataCoding,
+    maxTrackedReceipts: p.maxTrackedReceipts,
+  };
+}
+
 function compileConfig(input: ConfigInput): Config {
   const tenants = new Map<string, Tenant>();
   const tenantsByApiKey = new Map<string, Tenant>();
@@ -147,16 +176,7 @@ function compileConfig(input: ConfigInput): Config {
     tenants.set(t.id, tenant);
     for (const key of t.apiKeys) tenantsByApiKey.set(key, tenant);
   }
-  const providers: ProviderSettings[] = input.providers.map((p) => ({
-    id: p.id,
-    kind: p.kind,
-    address: p.address,
-    channels: p.channels,
-    window: p.window,
-    connectTimeoutMs: p.connectTimeout,
-    reconnectBackoffMs: p.reconnectBackoff,
-    maxReconnectBackoffMs: p.maxReconnectBackoff,
-  }));
+  const providers: ProviderSettings[] = input.providers.map(compileProvider);
   const templates: Record<string, TemplateDefinition> = {};
   for (const t of input.templates) {
     const defaultVariant: TemplateVariant = { subject: t.subject ?? '', body: t.body, templateCode: '' };

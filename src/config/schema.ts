@@ -239,6 +239,56 @@ const grpcProviderSchema = z
   })
   .strict();
 
+/** A TON or NPI value of SMPP 3.4 (5.2.5, 5.2.6). */
+const smppAddressByte = z.number().int().min(0).max(255);
+
+const smppProviderSchema = z
+  .object({
+    id,
+    kind: z.literal('smpp'),
+    /** The SMSC. */
+    address: hostPort,
+    /** SMPP carries text only. */
+    channels: z.array(z.enum(['sms', 'lms'], { error: 'must be "sms" or "lms": SMPP carries text messages only' })).min(1),
+    /** Most submit_sm PDUs (segments) sent and not yet answered; carriers usually allow 1 to 50. */
+    window: z.number().int().min(1).max(1000).default(10),
+    /** bind_transceiver credentials (SMPP 3.4 limits: system_id 15, password 8, system_type 12 characters). */
+    systemId: z.string().min(1).max(15),
+    password: z.string().max(8).optional(),
+    /** The name of an environment variable holding the password, to keep it out of the file; it wins over password. */
+    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name, e.g. "KT_SMPP_PASSWORD"').optional(),
+    systemType: z.string().max(12).default(''),
+    /** An enquire_link is sent after this long without traffic from the SMSC. */
+    enquireLinkInterval: duration.refine((ms) => ms > 0, 'must be longer than 0, e.g. "30s"').default(30_000),
+    /** How long bind, submit_sm and enquire_link wait for their response before the connection counts as dead. */
+    responseTimeout: duration.refine((ms) => ms > 0, 'must be longer than 0, e.g. "10s"').default(10_000),
+    /** How long submit waits for a bound connection before handing messages back for a later try. */
+    connectTimeout: duration.default(2000),
+    /** First and longest wait between reconnect attempts (exponential with jitter). */
+    reconnectBackoff: duration.default(200),
+    maxReconnectBackoff: duration.default(10_000),
+    /** source_addr_ton/npi of submit_sm: 5/0 alphanumeric, 0/1 or 2/1 for a domestic number such as 15880000. */
+    sourceTon: smppAddressByte.default(0),
+    sourceNpi: smppAddressByte.default(1),
+    /** dest_addr_ton/npi: 1/1 international E.164 (the gateway normalises recipients to E.164). */
+    destTon: smppAddressByte.default(1),
+    destNpi: smppAddressByte.default(1),
+    /** How Korean text goes on the wire: "ucs2" (data_coding 8, 70 characters per SMS) or "ksc5601" (EUC-KR, data_coding 0x0E, 140 bytes). */
+    dataCoding: z.enum(['ucs2', 'ksc5601'], { error: 'must be "ucs2" or "ksc5601"' }).default('ucs2'),
+    /** Most SMSC message ids remembered to map delivery receipts back to messages. */
+    maxTrackedReceipts: z.number().int().min(1).default(200_000),
+    /** Overrides of providerHealth for this supplier (breaker and adaptive-weight thresholds). */
+    health: providerHealthOverrideSchema.optional(),
+  })
+  .strict()
+  .refine((p) => p.password !== undefined || p.passwordEnv !== undefined, { message: 'give password or passwordEnv', path: ['password'] })
+  // The environment is applied before validation (apply-environment.ts): a passwordEnv left here was not set.
+  .refine((p) => p.passwordEnv === undefined, {
+    message: 'the environment variable it names is not set',
+    path: ['passwordEnv'],
+    when: (payload) => payload.issues.length === 0,
+  });
+
 const templateVariantSchema = z
   .object({
     subject: z.string().optional(),
@@ -356,7 +406,7 @@ export const configSchema = z
     router: routerSchema.default(routerSchema.parse({})),
     dispatcher: dispatcherSchema.default(dispatcherSchema.parse({})),
     tenants: z.array(tenantSchema).min(1),
-    providers: z.array(z.discriminatedUnion('kind', [grpcProviderSchema])).min(1),
+    providers: z.array(z.discriminatedUnion('kind', [grpcProviderSchema, smppProviderSchema])).min(1),
     routing: routingSchema,
     /** Breaker and adaptive-weight thresholds for every provider; providers[i].health overrides them. */
     providerHealth: providerHealthSchema.default(providerHealthSchema.parse({})),
@@ -367,6 +417,7 @@ export const configSchema = z
 /** The config file as the schema reads it (durations already in milliseconds). */
 export type ConfigInput = z.output<typeof configSchema>;
 export type GrpcProviderConfig = z.output<typeof grpcProviderSchema>;
+export type SmppProviderConfig = z.output<typeof smppProviderSchema>;
 export type ProviderConfig = ConfigInput['providers'][number];
 export type MemoryStoreConfig = z.output<typeof memoryStoreSchema>;
 export type RedisStoreConfig = z.output<typeof redisStoreSchema>;
