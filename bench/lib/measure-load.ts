@@ -70,7 +70,6 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
     const rate = Math.round((count - lastDelivered) / ((now - lastSampleAt) / 1000));
     lastDelivered = count;
     lastSampleAt = now;
-    if (options.gatewayPid !== undefined) peakRssMb = Math.max(peakRssMb, processRssMb(options.gatewayPid));
     return rate;
   };
   const takeE2eP99 = (): number | undefined => {
@@ -88,6 +87,7 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
       for (const ack of acks) if (ack.accepted) tracker.acked(ack.messageId, scheduledAt);
     },
     onSample: (sample, totals) => {
+      if (options.gatewayPid !== undefined) peakRssMb = Math.max(peakRssMb, processRssMb(options.gatewayPid));
       const deliveredPerSec = providers.length > 0 ? sampleDelivered() : undefined;
       const point: SeriesPoint = { t: sample.t, acceptedPerSec: sample.acceptedPerSec, ackP50Ms: sample.ackP50Ms, ackP99Ms: sample.ackP99Ms, errors: sample.errors };
       if (deliveredPerSec !== undefined) point.deliveredPerSec = deliveredPerSec;

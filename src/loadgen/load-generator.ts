@@ -77,6 +77,17 @@ export function emptyMessage(fields: Partial<Message>): Message {
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  // One connection per stream: grpc-js would otherwise share one HTTP/2 connection between clients.
+  const clients = Array.from({ length: options.concurrency }, () =>
+    new MessageGatewayClient(options.target, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': 64 * 1024 * 1024 }),
+  );
+  // Connect before the clock starts, so connection setup is not counted as latency.
+  await Promise.all(clients.map((client) => new Promise<void>((resolve, reject) =>
+    client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(new Error(`cannot connect to ${options.target}: ${error.message}`)) : resolve())),
+  ))).catch((error: unknown) => {
+    for (const client of clients) client.close();
+    throw error;
+  });
   const start = performance.now();
   const totals: LoadTotals = { sent: 0, accepted: 0, rejected: 0, errors: 0, elapsedMs: 0 };
   const ack = new LatencyHistogram();
@@ -138,10 +149,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const metadata = new Metadata();
   metadata.set('x-api-key', options.apiKey);
-  // One connection per stream: grpc-js would otherwise share one HTTP/2 connection between clients.
-  const clients = Array.from({ length: options.concurrency }, () =>
-    new MessageGatewayClient(options.target, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': 64 * 1024 * 1024 }),
-  );
   const context: WorkerContext = { options, metadata, start, stopSending, noteAcks, noteError, totals };
   try {
     await Promise.all(
