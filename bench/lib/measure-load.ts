@@ -4,7 +4,7 @@ import { LatencyHistogram } from '../../src/loadgen/latency-histogram.js';
 import { runLoad, type LoadOptions } from '../../src/loadgen/load-generator.js';
 import type { BenchContext } from './bench-context.js';
 import type { CountingProvider } from './counting-provider.js';
-import { processRssMb } from './processes.js';
+import { processCpuMs, processRssMb } from './processes.js';
 import type { ScenarioResult, SeriesPoint } from './results.js';
 
 export interface MeasureOptions {
@@ -80,6 +80,7 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
   };
 
   ctx.progress.phase(`${options.scenario} ${options.label}`);
+  const cpuAtStart = options.gatewayPid === undefined ? 0 : processCpuMs(options.gatewayPid);
   const start = performance.now();
   const result = await runLoad({
     ...options.load,
@@ -155,7 +156,11 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
     scenario.e2e = tracker.histogram.summary();
     scenario.e2eHistogram = tracker.histogram.toJSON();
   }
-  if (options.gatewayPid !== undefined) scenario.extra = { peakRssMb };
+  if (options.gatewayPid !== undefined) {
+    // Gateway CPU (user + system) per accepted message: what an optimisation should move.
+    const cpuUs = (processCpuMs(options.gatewayPid) - cpuAtStart) * 1000;
+    scenario.extra = { peakRssMb, gatewayCpuUsPerMsg: result.accepted > 0 ? Math.round(cpuUs / result.accepted) : null };
+  }
   if (result.errorMessages.length > 0 || Object.keys(result.rejectReasons).length > 0) {
     scenario.errorMessages = [...result.errorMessages, ...Object.entries(result.rejectReasons).map(([reason, n]) => `rejected ${reason}: ${n}`)];
   }

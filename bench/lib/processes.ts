@@ -90,6 +90,8 @@ export async function startRedisServer(dir: string): Promise<RedisServer> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('error', () => {});
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // Refused connects while the server starts are expected; the loop below retries them.
+  client.on('error', () => {});
   for (let attempt = 0; ; attempt++) {
     try {
       await client.connect();

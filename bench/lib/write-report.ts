@@ -4,7 +4,7 @@ import type { BenchResults, ScenarioResult } from './results.js';
 import { lineChart, PERCENTILE_AXIS, type ChartSeries } from './svg-chart.js';
 
 function n(value: number | undefined | null): string {
-  return value === undefined || value === null ? '' : value.toLocaleString('en-US');
+  return value === undefined || value === null ? '' : value.toLocaleString('en-US', { maximumFractionDigits: 1 });
 }
 
 export function summaryMarkdown(results: BenchResults): string {
