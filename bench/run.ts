@@ -16,7 +16,7 @@ import { createProgress } from './lib/progress.js';
 import type { BenchResults, ScenarioResult } from './lib/results.js';
 import { reportHtml, summaryMarkdown } from './lib/write-report.js';
 import { runBaselines } from './scenarios/baselines.js';
-import { runBulk } from './scenarios/bulk.js';
+import { MEMORY_RUN_MESSAGES, runBulk } from './scenarios/bulk.js';
 import { runFailover } from './scenarios/failover.js';
 import { runLatency } from './scenarios/latency.js';
 import { runRouter } from './scenarios/router.js';
@@ -42,10 +42,11 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'profile-dir': { type: 'string' },
     'phase-seconds': { type: 'string' },
+    'memory-run-messages': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
-const USAGE = `npm run bench -- [--quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--phase-seconds N] [--profile-dir DIR]
+const USAGE = `npm run bench -- [--quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--phase-seconds N] [--memory-run-messages N] [--profile-dir DIR]
   scenarios: ${[...Object.keys(SCENARIOS), 'soak'].join(', ')} (soak runs only with --soak)`;
 if (values.help === true) {
   process.stdout.write(`${USAGE}\n`);
@@ -68,6 +69,14 @@ if (chosen.includes('soak') && soakMinutes === undefined) {
   process.exit(2);
 }
 
+for (const flag of ['phase-seconds', 'memory-run-messages'] as const) {
+  const raw = values[flag];
+  if (raw !== undefined && !(Number(raw) > 0)) {
+    process.stderr.write(`--${flag} must be a number > 0, got "${raw}"\n`);
+    process.exit(2);
+  }
+}
+
 const startedAt = new Date();
 const quick = values.quick === true;
 const phaseSeconds = values['phase-seconds'] === undefined ? (quick ? 3 : 15) : Number(values['phase-seconds']);
@@ -80,6 +89,7 @@ let peak: Promise<number> | undefined;
 
 const ctx: BenchContext = {
   quick,
+  memoryRunMessages: values['memory-run-messages'] === undefined ? MEMORY_RUN_MESSAGES : Number(values['memory-run-messages']),
   phaseSeconds,
   dir,
   redis: () => (redis ??= startRedisServer(dir)),

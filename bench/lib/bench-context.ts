@@ -6,6 +6,8 @@ import type { ScenarioResult } from './results.js';
 
 export interface BenchContext {
   readonly quick: boolean;
+  /** Messages of the memory-bound bulk run (2,000,000 unless --memory-run-messages; full runs only). */
+  readonly memoryRunMessages: number;
   /** Seconds of each measured phase. */
   readonly phaseSeconds: number;
   /** Scratch folder for configs, ledgers, redis data. */

@@ -2,6 +2,7 @@
 import type { BenchContext } from './bench-context.js';
 import { writeGatewayConfig } from './bench-config.js';
 import { startCountingProvider, type CountingProvider } from './counting-provider.js';
+import { warmUp } from './measure-load.js';
 import { freePort, startGatewayProcess } from './processes.js';
 
 export interface GatewayUnderTest {
@@ -34,6 +35,12 @@ export async function startGatewayUnderTest(
   });
   try {
     const gateway = await startGatewayProcess(config, ctx.gatewayNodeArgs);
+    try {
+      await warmUp(ctx, gateway.address, provider);
+    } catch (error) {
+      await gateway.stop();
+      throw error;
+    }
     return {
       address: gateway.address,
       pid: gateway.pid,

@@ -3,6 +3,7 @@
 import { LatencyHistogram } from '../../src/loadgen/latency-histogram.js';
 import { runLoad, type LoadOptions } from '../../src/loadgen/load-generator.js';
 import type { BenchContext } from './bench-context.js';
+import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from './bench-config.js';
 import type { CountingProvider } from './counting-provider.js';
 import { processCpuMs, processRssMb } from './processes.js';
 import type { ScenarioResult, SeriesPoint } from './results.js';
@@ -168,4 +169,22 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
   ctx.progress.done(`${rate.toLocaleString('en-US')} msgs/s, ack p99 ${scenario.ack?.p99} ms${scenario.e2e ? `, e2e p99 ${scenario.e2e.p99} ms` : ''}${scenario.errors > 0 ? `, ${scenario.errors} errors` : ''}`);
   ctx.results.push(scenario);
   return scenario;
+}
+
+/**
+ * Sends unmeasured load for a moment (1 s quick, 3 s full) so the first measured phase does not
+ * pay for JIT compilation, connection set-up and first allocations; then lets deliveries catch up.
+ */
+export async function warmUp(ctx: BenchContext, target: string, provider?: CountingProvider): Promise<void> {
+  ctx.progress.phase(`warm-up ${target}`);
+  const before = provider?.received() ?? 0;
+  const result = await runLoad({
+    target, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: 2, batchSize: BATCH_SIZE, ratePerSec: 0,
+    durationMs: ctx.quick ? 1000 : 3000, message: benchMessage(),
+  });
+  const deadline = performance.now() + 10_000;
+  while (provider !== undefined && provider.received() - before < result.accepted && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  ctx.progress.done(`${result.accepted.toLocaleString('en-US')} messages, not measured`);
 }

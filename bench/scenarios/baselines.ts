@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import type { BenchContext } from '../lib/bench-context.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from '../lib/bench-config.js';
-import { measureLoad } from '../lib/measure-load.js';
+import { measureLoad, warmUp } from '../lib/measure-load.js';
 import { startEchoServer } from '../lib/processes.js';
 import type { SeriesPoint } from '../lib/results.js';
 
@@ -15,6 +15,7 @@ export const SINGLE_WINDOW = 64;
 export async function runBaselines(ctx: BenchContext): Promise<void> {
   const echo = await startEchoServer();
   try {
+    await warmUp(ctx, echo.address);
     let best = 0;
     for (const streams of [1, 4]) {
       const result = await measureLoad(ctx, {
