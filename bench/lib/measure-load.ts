@@ -20,6 +20,8 @@ export interface MeasureOptions {
   gatewayPid?: number;
   /** Extra parameters recorded with the result. */
   params?: Record<string, string | number>;
+  /** Record the gateway's CPU per accepted message (off when another load shares the gateway). Default true. */
+  reportCpu?: boolean;
   /** Called once a second with the totals so far and the deliveries counted (the soak samples here). */
   onSecond?: (accepted: number, delivered: number) => void;
 }
@@ -160,7 +162,8 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
   if (options.gatewayPid !== undefined) {
     // Gateway CPU (user + system) per accepted message: what an optimisation should move.
     const cpuUs = (processCpuMs(options.gatewayPid) - cpuAtStart) * 1000;
-    scenario.extra = { peakRssMb, gatewayCpuUsPerMsg: result.accepted > 0 ? Math.round(cpuUs / result.accepted) : null };
+    scenario.extra = { peakRssMb };
+    if (options.reportCpu !== false) scenario.extra['gatewayCpuUsPerMsg'] = result.accepted > 0 ? Math.round(cpuUs / result.accepted) : null;
   }
   if (result.errorMessages.length > 0 || Object.keys(result.rejectReasons).length > 0) {
     scenario.errorMessages = [...result.errorMessages, ...Object.entries(result.rejectReasons).map(([reason, n]) => `rejected ${reason}: ${n}`)];
@@ -172,7 +175,7 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
 }
 
 /**
- * Sends unmeasured load for a moment (1 s quick, 3 s full) so the first measured phase does not
+ * Sends unmeasured load for a moment (0.5 s quick, 3 s full) so the first measured phase does not
  * pay for JIT compilation, connection set-up and first allocations; then lets deliveries catch up.
  */
 export async function warmUp(ctx: BenchContext, target: string, provider?: CountingProvider): Promise<void> {
@@ -180,7 +183,7 @@ export async function warmUp(ctx: BenchContext, target: string, provider?: Count
   const before = provider?.received() ?? 0;
   const result = await runLoad({
     target, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: 2, batchSize: BATCH_SIZE, ratePerSec: 0,
-    durationMs: ctx.quick ? 1000 : 3000, message: benchMessage(),
+    durationMs: ctx.quick ? 500 : 3000, message: benchMessage(),
   });
   const deadline = performance.now() + 10_000;
   while (provider !== undefined && provider.received() - before < result.accepted && performance.now() < deadline) {

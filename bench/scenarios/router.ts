@@ -16,6 +16,8 @@ export async function runRouter(ctx: BenchContext): Promise<void> {
     messageId: `bench-${i}`, tenant: 'bench', templateId: 'alert', variables: { name: '김철수', amount: `${i},000` },
     body: '', subject: '', kind: 'informational', nightConsent: false, channel: null,
   }));
+  // In-process and steady within a second or two; --quick keeps it short.
+  const seconds = ctx.quick ? Math.min(2, ctx.phaseSeconds) : ctx.phaseSeconds;
   for (const workers of [0, 1, 2, 4]) {
     const label = workers === 0 ? 'inline' : `${workers} worker${workers > 1 ? 's' : ''}`;
     ctx.progress.phase(`router ${label}`);
@@ -23,7 +25,7 @@ export async function runRouter(ctx: BenchContext): Promise<void> {
     try {
       await router.route(requests, Date.now()); // warm up: threads started, code compiled
       const start = performance.now();
-      const endAt = start + ctx.phaseSeconds * 1000;
+      const endAt = start + seconds * 1000;
       let routed = 0;
       let intervalRouted = 0;
       let lastAt = start;
@@ -50,7 +52,7 @@ export async function runRouter(ctx: BenchContext): Promise<void> {
       const perSec = Math.round(routed / ((performance.now() - start) / 1000));
       ctx.metrics[`router.${workers === 0 ? 'inline' : `workers${workers}`}.msgsPerSec`] = perSec;
       ctx.progress.done(`${perSec.toLocaleString('en-US')} msgs/s`);
-      ctx.results.push({ scenario: 'router', label, params: { workers, batchSize: ROUTE_BATCH, durationMs: ctx.phaseSeconds * 1000 }, sent: routed, accepted: routed, rejected: 0, errors: 0, acceptedPerSec: perSec, series });
+      ctx.results.push({ scenario: 'router', label, params: { workers, batchSize: ROUTE_BATCH, durationMs: seconds * 1000 }, sent: routed, accepted: routed, rejected: 0, errors: 0, acceptedPerSec: perSec, series });
     } finally {
       await router.close();
     }

@@ -16,7 +16,7 @@ export async function runUrgentUnderBulk(ctx: BenchContext): Promise<void> {
     ratePerSec: URGENT_RATE, durationMs: ctx.phaseSeconds * 1000, message: benchMessage('urgent'),
   };
   try {
-    const alone = await measureLoad(ctx, { scenario: 'urgent-under-bulk', label: `urgent ${URGENT_RATE}/s alone`, load: urgentLoad, gatewayPid: gateway.pid });
+    const alone = await measureLoad(ctx, { scenario: 'urgent-under-bulk', label: `urgent ${URGENT_RATE}/s alone`, load: urgentLoad, gatewayPid: gateway.pid, reportCpu: false });
     const bulkRate = Math.round(peak / 2);
     const bulk = runLoad({
       target: gateway.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: 4, batchSize: BATCH_SIZE,
@@ -24,7 +24,7 @@ export async function runUrgentUnderBulk(ctx: BenchContext): Promise<void> {
     });
     // Let the bulk load settle before the urgent clock starts.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const under = await measureLoad(ctx, { scenario: 'urgent-under-bulk', label: `urgent ${URGENT_RATE}/s under bulk ${bulkRate.toLocaleString('en-US')}/s`, load: urgentLoad, gatewayPid: gateway.pid, params: { bulkRatePerSec: bulkRate } });
+    const under = await measureLoad(ctx, { scenario: 'urgent-under-bulk', label: `urgent ${URGENT_RATE}/s under bulk ${bulkRate.toLocaleString('en-US')}/s`, load: urgentLoad, gatewayPid: gateway.pid, reportCpu: false, params: { bulkRatePerSec: bulkRate } });
     const bulkResult = await bulk;
     under.extra = { ...under.extra, bulkAcceptedPerSec: bulkResult.acceptedPerSec, bulkAckP99Ms: bulkResult.ack.percentileMs(99), bulkErrors: bulkResult.errors };
     ctx.metrics['urgent.aloneP99Ms'] = alone.ack?.p99 ?? null;
