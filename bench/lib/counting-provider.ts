@@ -1,43 +1,63 @@
-// A simulated SMS supplier inside the bench process that accepts everything at once, reports
-// delivery at once, and counts what it receives; `onReceive` lets a scenario time each message.
-import { createProviderServer, type SubmitOutcome } from '../../src/channels/provider-sdk.js';
-import { Channel, DeliveryState } from '../../src/gen/switchboard/provider/v1/provider.js';
+// A simulated SMS supplier that accepts everything at once, reports delivery at once and counts
+// what it receives. It runs on a worker thread (counting-provider-worker.ts) so the load
+// generator's event loop cannot hold it up; the count is shared memory, read without messages.
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './counting-provider-worker.js';
 
 export interface CountingProvider {
   readonly address: string;
   /** Messages received on Submit, duplicates included. */
   received(): number;
-  /** Set by a scenario to see each message id as it arrives (performance.now() ms). */
-  onReceive: ((messageId: string, atMs: number) => void) | undefined;
+  /**
+   * Calls `callback` with each message id and its arrival time (on this thread's performance.now()
+   * clock), a little after the arrival.
+   */
+  startTracking(callback: (messageId: string, atMs: number) => void): void;
+  /** Resolves once every arrival recorded until now has been passed to the callback. */
+  stopTracking(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startCountingProvider(id: string): Promise<CountingProvider> {
-  let refCounter = 0;
-  const refPrefix = `${id}-${Date.now().toString(36)}`;
-  const provider: CountingProvider = {
-    address: '',
-    received: () => server.stats().received,
-    onReceive: undefined,
-    close: () => server.close(1000),
-  };
-  const server = createProviderServer(
-    {
-      capabilities: { channels: [Channel.CHANNEL_SMS, Channel.CHANNEL_LMS], maxTps: 0, maxBodyBytes: 0, maxInFlight: 0 },
-      onReceive: (message) => provider.onReceive?.(message.messageId, performance.now()),
-      submit: async (messages) => {
-        const outcomes: SubmitOutcome[] = new Array(messages.length);
-        const now = Date.now();
-        for (let i = 0; i < messages.length; i++) {
-          const providerRef = `${refPrefix}-${++refCounter}`;
-          outcomes[i] = { accepted: { providerRef } };
-          server.report({ delivery: { messageId: messages[i]!.messageId, providerRef, state: DeliveryState.DELIVERY_STATE_DELIVERED, code: '', description: 'delivered', doneAtMs: now } });
-        }
-        return outcomes;
-      },
+  const counter = new SharedArrayBuffer(4);
+  const received = new Int32Array(counter);
+  const worker = new Worker(new URL('./counting-provider-worker.js', import.meta.url), { workerData: { id, counter } });
+  let onArrival: ((messageId: string, atMs: number) => void) | undefined;
+  let onStopped: (() => void) | undefined;
+  const address = await new Promise<string>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (message: FromWorker) => {
+      if ('address' in message) resolve(message.address);
+      else if ('stopped' in message) {
+        onArrival = undefined;
+        onStopped?.();
+      }
+      else if ('arrivals' in message && onArrival !== undefined) {
+        // The worker stamps epoch-based high-resolution time; bring it onto this thread's clock.
+        for (const [messageId, atEpochMs] of message.arrivals) onArrival(messageId, atEpochMs - performance.timeOrigin);
+      }
+    });
+  });
+  const send = (message: ToWorker): void => worker.postMessage(message);
+  return {
+    address,
+    received: () => Atomics.load(received, 0),
+    startTracking: (callback) => {
+      onArrival = callback;
+      send({ track: true });
     },
-    { reportIdPrefix: refPrefix },
-  );
-  const port = await server.listen('127.0.0.1', 0);
-  return Object.assign(provider, { address: `127.0.0.1:${port}` });
+    stopTracking: () =>
+      new Promise<void>((resolve) => {
+        onStopped = resolve;
+        send({ track: false });
+      }),
+    close: async () => {
+      const exited = once(worker, 'exit');
+      send({ close: true });
+      const timer = setTimeout(() => void worker.terminate(), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }

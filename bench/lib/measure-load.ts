@@ -62,7 +62,7 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
   const delivered = (): number => providers.reduce((sum, p) => sum + p.received(), 0);
   const deliveredAtStart = delivered();
   const tracker = options.trackEndToEnd === true ? new EndToEndTracker() : undefined;
-  if (tracker !== undefined) for (const p of providers) p.onReceive = (id, at) => tracker.received(id, at);
+  if (tracker !== undefined) for (const p of providers) p.startTracking((id, at) => tracker.received(id, at));
   const series: SeriesPoint[] = [];
   let lastDelivered = deliveredAtStart;
   let lastSampleAt = performance.now();
@@ -129,7 +129,7 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
     deliveredCount = seen - deliveredAtStart;
     deliveredPerSec = Math.round(deliveredCount / ((lastChangeAt - start) / 1000));
   }
-  for (const p of providers) p.onReceive = undefined;
+  if (tracker !== undefined) await Promise.all(providers.map((p) => p.stopTracking()));
 
   const scenario: ScenarioResult = {
     scenario: options.scenario,
