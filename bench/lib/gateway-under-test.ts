@@ -2,7 +2,7 @@
 import type { BenchContext } from './bench-context.js';
 import { writeGatewayConfig } from './bench-config.js';
 import { startCountingProvider, type CountingProvider } from './counting-provider.js';
-import { warmUp } from './measure-load.js';
+import { warmUp } from './warm-up.js';
 import { freePort, startGatewayProcess } from './processes.js';
 
 export interface GatewayUnderTest {

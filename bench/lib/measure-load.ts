@@ -3,8 +3,8 @@
 import { LatencyHistogram } from '../../src/loadgen/latency-histogram.js';
 import { runLoad, type LoadOptions } from '../../src/loadgen/load-generator.js';
 import type { BenchContext } from './bench-context.js';
-import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from './bench-config.js';
 import type { CountingProvider } from './counting-provider.js';
+import { EndToEndTracker } from './end-to-end-tracker.js';
 import { processCpuMs, processRssMb } from './processes.js';
 import type { ScenarioResult, SeriesPoint } from './results.js';
 
@@ -24,37 +24,6 @@ export interface MeasureOptions {
   reportCpu?: boolean;
   /** Called once a second with the totals so far and the deliveries counted (the soak samples here). */
   onSecond?: (accepted: number, delivered: number) => void;
-}
-
-/** Matches acks (message id, scheduled time) with provider arrivals, whichever comes first. */
-class EndToEndTracker {
-  readonly histogram = new LatencyHistogram();
-  interval = new LatencyHistogram();
-  private readonly scheduled = new Map<string, number>();
-  private readonly arrived = new Map<string, number>();
-
-  acked(messageId: string, scheduledAt: number): void {
-    const arrivedAt = this.arrived.get(messageId);
-    if (arrivedAt === undefined) this.scheduled.set(messageId, scheduledAt);
-    else {
-      this.arrived.delete(messageId);
-      this.record(arrivedAt - scheduledAt);
-    }
-  }
-
-  received(messageId: string, atMs: number): void {
-    const scheduledAt = this.scheduled.get(messageId);
-    if (scheduledAt === undefined) this.arrived.set(messageId, atMs);
-    else {
-      this.scheduled.delete(messageId);
-      this.record(atMs - scheduledAt);
-    }
-  }
-
-  private record(ms: number): void {
-    this.histogram.recordMs(ms);
-    this.interval.recordMs(ms);
-  }
 }
 
 export async function measureLoad(ctx: BenchContext, options: MeasureOptions): Promise<ScenarioResult> {
@@ -174,20 +143,3 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
   return scenario;
 }
 
-/**
- * Sends unmeasured load for a moment (0.5 s quick, 3 s full) so the first measured phase does not
- * pay for JIT compilation, connection set-up and first allocations; then lets deliveries catch up.
- */
-export async function warmUp(ctx: BenchContext, target: string, provider?: CountingProvider): Promise<void> {
-  ctx.progress.phase(`warm-up ${target}`);
-  const before = provider?.received() ?? 0;
-  const result = await runLoad({
-    target, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: 2, batchSize: BATCH_SIZE, ratePerSec: 0,
-    durationMs: ctx.quick ? 500 : 3000, message: benchMessage(),
-  });
-  const deadline = performance.now() + 10_000;
-  while (provider !== undefined && provider.received() - before < result.accepted && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  ctx.progress.done(`${result.accepted.toLocaleString('en-US')} messages, not measured`);
-}

@@ -4,7 +4,8 @@
 import { Redis } from 'ioredis';
 import type { BenchContext } from '../lib/bench-context.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from '../lib/bench-config.js';
-import { measureLoad, warmUp } from '../lib/measure-load.js';
+import { measureLoad } from '../lib/measure-load.js';
+import { warmUp } from '../lib/warm-up.js';
 import { startEchoServer } from '../lib/processes.js';
 import type { SeriesPoint } from '../lib/results.js';
 

@@ -1,5 +1,6 @@
 import { credentials, Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { MessageGatewayClient, RejectReason, type Ack, type AckBatch, type Message, type SendBatch, type SendResponse } from '../gen/switchboard/v1/gateway.js';
+import { API_KEY_HEADER } from '../gateway/authenticate.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
 /**
@@ -148,7 +149,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }, intervalMs);
 
   const metadata = new Metadata();
-  metadata.set('x-api-key', options.apiKey);
+  metadata.set(API_KEY_HEADER, options.apiKey);
   const context: WorkerContext = { options, metadata, start, stopSending, noteAcks, noteError, totals };
   try {
     await Promise.all(
