@@ -3,11 +3,12 @@
 // bench/results/<timestamp>/{results.json,summary.md,report.html}. See bench/README.md.
 //
 //   npm run bench [-- --quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--profile-dir DIR]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchContext } from './lib/bench-context.js';
+import { checkTargets, type Target } from './lib/check-targets.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from './lib/bench-config.js';
 import { startGatewayUnderTest } from './lib/gateway-under-test.js';
 import { measureLoad } from './lib/measure-load.js';
@@ -157,7 +158,10 @@ const output: BenchResults = {
   metrics,
 };
 mkdirSync(outDir, { recursive: true });
-const summary = summaryMarkdown(output);
+// The targets as they stand in this run, for reading at a glance; the gate is `npm run bench:check`.
+const { targets } = JSON.parse(readFileSync(join(ROOT, 'bench/targets.json'), 'utf8')) as { targets: Target[] };
+const targetLines = checkTargets(targets, metrics, quick).map((outcome) => outcome.line);
+const summary = `${summaryMarkdown(output)}\n## Targets (bench/targets.json)\n\n\`\`\`\n${targetLines.join('\n')}\n\`\`\`\n`;
 writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(output, null, 1)}\n`);
 writeFileSync(join(outDir, 'summary.md'), summary);
 writeFileSync(join(outDir, 'report.html'), reportHtml(output, summary));
