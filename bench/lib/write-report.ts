@@ -57,6 +57,21 @@ function scenarioCharts(s: ScenarioResult): string[] {
   return charts;
 }
 
+/** One chart per scenario with the ack latency distribution of each of its cases, to compare them. */
+function overviewCharts(results: BenchResults): string[] {
+  const groups = new Map<string, ScenarioResult[]>();
+  for (const s of results.scenarios) if (s.ackHistogram !== undefined) groups.set(s.scenario, [...(groups.get(s.scenario) ?? []), s]);
+  return [...groups].map(([scenario, cases]) =>
+    lineChart({
+      title: `${scenario}: ack latency by percentile`,
+      xLabel: 'percentile',
+      yLabel: 'ms',
+      xAxis: PERCENTILE_AXIS,
+      series: cases.map((s) => ({ name: s.label, points: LatencyHistogram.fromJSON(s.ackHistogram!).percentileCurve() })),
+    }),
+  );
+}
+
 export function reportHtml(results: BenchResults, summary: string): string {
   const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const sections = results.scenarios.map((s) => `<section><h2>${escape(`${s.scenario}: ${s.label}`)}</h2>${s.errorMessages ? `<p>${escape(s.errorMessages.join('; '))}</p>` : ''}<div class="charts">${scenarioCharts(s).join('')}</div></section>`);
@@ -66,6 +81,7 @@ export function reportHtml(results: BenchResults, summary: string): string {
 </head><body>
 <h1>Switchboard bench ${escape(results.startedAt)}${results.quick ? ' (quick)' : ''}</h1>
 <pre>${escape(summary)}</pre>
+<section><h2>Latency distributions compared</h2><div class="charts">${overviewCharts(results).join('')}</div></section>
 ${sections.join('\n')}
 </body></html>
 `;
