@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { BENCH_USAGE, runBenchCommand } from './bench-command.js';
 import { CliError } from './cli-error.js';
 import { CONFIG_CHECK_USAGE, runConfigCheckCommand } from './config-check-command.js';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.js';
@@ -20,11 +21,12 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   'sim-provider': runSimProviderCommand,
   'provider-check': runProviderCheckCommand,
   'smsc-sim': runSmscSimCommand,
+  bench: runBenchCommand,
 };
 
 const USAGE = `usage: switchboard <command> [options]
 
-${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, OPT_OUT_USAGE, PROVIDERS_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE, PROVIDER_CHECK_USAGE, SMSC_SIM_USAGE].join('\n\n')}
+${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, OPT_OUT_USAGE, PROVIDERS_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE, PROVIDER_CHECK_USAGE, SMSC_SIM_USAGE, BENCH_USAGE].join('\n\n')}
 `;
 
 async function main(argv: string[]): Promise<void> {

@@ -1,0 +1,24 @@
+// What every scenario gets from the runner: options, a scratch folder, redis, the progress line,
+// a place to put results and named metrics.
+import type { RedisServer } from './processes.js';
+import type { Progress } from './progress.js';
+import type { ScenarioResult } from './results.js';
+
+export interface BenchContext {
+  readonly quick: boolean;
+  /** Messages of the memory-bound bulk run (2,000,000 unless --memory-run-messages; full runs only). */
+  readonly memoryRunMessages: number;
+  /** Seconds of each measured phase. */
+  readonly phaseSeconds: number;
+  /** Scratch folder for configs, ledgers, redis data. */
+  readonly dir: string;
+  /** Started on first use. */
+  redis(): Promise<RedisServer>;
+  readonly progress: Progress;
+  readonly results: ScenarioResult[];
+  readonly metrics: Record<string, number | null>;
+  /** Best bulk delivered msgs/s on the memory store, measured (or estimated) once per run. */
+  bulkPeak(): Promise<number>;
+  /** The CPU-profile folder when --profile-dir is given: gateway processes run with --cpu-prof. */
+  readonly gatewayNodeArgs: string[];
+}

@@ -1,0 +1,58 @@
+// One `switchboard serve` process with one in-process counting provider behind it.
+import type { BenchContext } from './bench-context.js';
+import { writeGatewayConfig } from './bench-config.js';
+import { startCountingProvider, type CountingProvider } from './counting-provider.js';
+import { warmUp } from './warm-up.js';
+import { freePort, startGatewayProcess } from './processes.js';
+
+export interface GatewayUnderTest {
+  readonly address: string;
+  readonly pid: number;
+  readonly provider: CountingProvider;
+  /** host:port of GET /metrics when asked for. */
+  readonly metricsAddress: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startGatewayUnderTest(
+  ctx: BenchContext,
+  name: string,
+  options: { store: 'memory' | 'redis'; routerWorkers?: number; metrics?: boolean },
+): Promise<GatewayUnderTest> {
+  const provider = await startCountingProvider(`${name}-sim`);
+  let store = '{ kind: memory }';
+  if (options.store === 'redis') {
+    const redis = await ctx.redis();
+    await redis.flush();
+    store = `{ kind: redis, url: "${redis.url}", shards: 4 }`;
+  }
+  const metricsPort = options.metrics === true ? await freePort() : undefined;
+  const config = writeGatewayConfig(ctx.dir, name, {
+    store,
+    providers: [{ id: 'sim', address: provider.address }],
+    ...(options.routerWorkers === undefined ? {} : { routerWorkers: options.routerWorkers }),
+    ...(metricsPort === undefined ? {} : { metricsPort }),
+  });
+  try {
+    const gateway = await startGatewayProcess(config, ctx.gatewayNodeArgs);
+    try {
+      await warmUp(ctx, gateway.address, provider);
+    } catch (error) {
+      await gateway.stop();
+      throw error;
+    }
+    return {
+      address: gateway.address,
+      pid: gateway.pid,
+      provider,
+      metricsAddress: metricsPort === undefined ? undefined : `127.0.0.1:${metricsPort}`,
+      stop: async () => {
+        await gateway.stop();
+        await provider.close();
+      },
+    };
+  } catch (error) {
+    await provider.close();
+    throw error;
+  }
+}

@@ -1,0 +1,60 @@
+// The shape of bench/results/<timestamp>/results.json, read by bench:check and the report.
+import type { HistogramJson, LatencySummary } from '../../src/loadgen/latency-histogram.js';
+
+/** One point of a scenario's time series (one per second). */
+export interface SeriesPoint {
+  /** Seconds since the scenario started. */
+  t: number;
+  acceptedPerSec: number;
+  deliveredPerSec?: number;
+  ackP50Ms?: number;
+  ackP99Ms?: number;
+  e2eP99Ms?: number;
+  errors?: number;
+}
+
+/** One second of the soak run. */
+export interface SoakPoint {
+  t: number;
+  rssMb: number;
+  heapUsedMb: number;
+  eventLoopDelayP99Ms: number;
+  /** Accepted but not yet delivered. */
+  backlog: number;
+  /** Backlog divided by the delivered rate: how long the newest message waits, roughly. */
+  queueAgeMs: number;
+}
+
+export interface ScenarioResult {
+  /** e.g. 'bulk', 'latency', 'baseline'. */
+  scenario: string;
+  /** e.g. 'memory x4', '50% of peak'. */
+  label: string;
+  params: Record<string, string | number>;
+  sent: number;
+  accepted: number;
+  rejected: number;
+  errors: number;
+  delivered?: number;
+  acceptedPerSec: number;
+  deliveredPerSec?: number;
+  ack?: LatencySummary;
+  ackHistogram?: HistogramJson;
+  e2e?: LatencySummary;
+  e2eHistogram?: HistogramJson;
+  series: SeriesPoint[];
+  soak?: SoakPoint[];
+  /** Scenario-specific figures (lost, duplicates, recovery time, RSS, ...). */
+  extra?: Record<string, number | string | null>;
+  errorMessages?: string[];
+}
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt: string;
+  quick: boolean;
+  machine: { cpus: number; loadAverage: number[]; node: string; platform: string };
+  scenarios: ScenarioResult[];
+  /** Flat named figures the targets refer to (see bench/targets.json). */
+  metrics: Record<string, number | null>;
+}

@@ -1,0 +1,174 @@
+// `npm run bench`: starts what it needs (redis-server, gateway processes, simulated providers,
+// the echo baseline), runs the scenarios, stops everything, and writes
+// bench/results/<timestamp>/{results.json,summary.md,report.html}. See bench/README.md.
+//
+//   npm run bench [-- --quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--profile-dir DIR]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BenchContext } from './lib/bench-context.js';
+import { checkTargets, type Target } from './lib/check-targets.js';
+import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from './lib/bench-config.js';
+import { startGatewayUnderTest } from './lib/gateway-under-test.js';
+import { measureLoad } from './lib/measure-load.js';
+import { ROOT, startRedisServer, type RedisServer } from './lib/processes.js';
+import { createProgress } from './lib/progress.js';
+import type { BenchResults, ScenarioResult } from './lib/results.js';
+import { reportHtml, summaryMarkdown } from './lib/write-report.js';
+import { runBaselines } from './scenarios/baselines.js';
+import { MEMORY_RUN_MESSAGES, runBulk } from './scenarios/bulk.js';
+import { runFailover } from './scenarios/failover.js';
+import { runLatency } from './scenarios/latency.js';
+import { runRouter } from './scenarios/router.js';
+import { runSingle } from './scenarios/single.js';
+import { runSoak } from './scenarios/soak.js';
+import { runUrgentUnderBulk } from './scenarios/urgent-under-bulk.js';
+
+const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
+  baseline: runBaselines,
+  bulk: runBulk,
+  single: runSingle,
+  latency: runLatency,
+  'urgent-under-bulk': runUrgentUnderBulk,
+  failover: runFailover,
+  router: runRouter,
+};
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    scenario: { type: 'string', multiple: true },
+    soak: { type: 'string' },
+    out: { type: 'string' },
+    'profile-dir': { type: 'string' },
+    'phase-seconds': { type: 'string' },
+    'memory-run-messages': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+const USAGE = `npm run bench -- [--quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--phase-seconds N] [--memory-run-messages N] [--profile-dir DIR]
+  scenarios: ${[...Object.keys(SCENARIOS), 'soak'].join(', ')} (soak runs only with --soak)`;
+if (values.help === true) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const chosen = values.scenario ?? Object.keys(SCENARIOS);
+for (const name of chosen) {
+  if (!(name in SCENARIOS) && name !== 'soak') {
+    process.stderr.write(`unknown scenario "${name}"\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+const soakMinutes = values.soak === undefined ? undefined : Number(values.soak);
+if (soakMinutes !== undefined && !(soakMinutes > 0)) {
+  process.stderr.write(`--soak must be a number of minutes > 0, got "${values.soak}"\n`);
+  process.exit(2);
+}
+if (chosen.includes('soak') && soakMinutes === undefined) {
+  process.stderr.write('the soak scenario needs --soak MINUTES\n');
+  process.exit(2);
+}
+
+for (const flag of ['phase-seconds', 'memory-run-messages'] as const) {
+  const raw = values[flag];
+  if (raw !== undefined && !(Number(raw) > 0)) {
+    process.stderr.write(`--${flag} must be a number > 0, got "${raw}"\n`);
+    process.exit(2);
+  }
+}
+
+const startedAt = new Date();
+const quick = values.quick === true;
+const phaseSeconds = values['phase-seconds'] === undefined ? (quick ? 3 : 15) : Number(values['phase-seconds']);
+const outDir = resolve(values.out ?? join(ROOT, 'bench/results', startedAt.toISOString().replace(/[:.]/g, '-')));
+const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+let redis: Promise<RedisServer> | undefined;
+const results: ScenarioResult[] = [];
+const metrics: Record<string, number | null> = {};
+let peak: Promise<number> | undefined;
+
+const ctx: BenchContext = {
+  quick,
+  memoryRunMessages: values['memory-run-messages'] === undefined ? MEMORY_RUN_MESSAGES : Number(values['memory-run-messages']),
+  phaseSeconds,
+  dir,
+  redis: () => (redis ??= startRedisServer(dir)),
+  progress: createProgress(),
+  results,
+  metrics,
+  gatewayNodeArgs: values['profile-dir'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['profile-dir'])}`],
+  // The bulk scenario's figure when it ran; otherwise a short probe, so `--scenario latency` works alone.
+  bulkPeak: () =>
+    (peak ??= (async () => {
+      const measured = metrics['bulk.memory.deliveredPerSec'];
+      if (typeof measured === 'number' && measured > 0) return measured;
+      const gateway = await startGatewayUnderTest(ctx, 'peak-probe', { store: 'memory' });
+      try {
+        const probe = await measureLoad(ctx, {
+          scenario: 'peak-probe', label: 'memory x4',
+          load: { target: gateway.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: 4, batchSize: BATCH_SIZE, ratePerSec: 0, durationMs: Math.min(phaseSeconds, 5) * 1000, message: benchMessage() },
+          providers: [gateway.provider],
+        });
+        metrics['peakProbe.deliveredPerSec'] = probe.deliveredPerSec ?? null;
+        return probe.deliveredPerSec ?? 1000;
+      } finally {
+        await gateway.stop();
+      }
+    })()),
+};
+
+const failures: string[] = [];
+const stopAll = async (): Promise<void> => {
+  if (redis !== undefined) await (await redis.catch(() => undefined))?.stop();
+  rmSync(dir, { recursive: true, force: true });
+};
+process.once('SIGINT', () => {
+  void stopAll().finally(() => process.exit(130));
+});
+try {
+  for (const name of Object.keys(SCENARIOS)) {
+    if (!chosen.includes(name)) continue;
+    try {
+      await SCENARIOS[name]!(ctx);
+    } catch (error) {
+      // One broken scenario must not hide the others' figures.
+      failures.push(`${name}: ${(error as Error).message}`);
+      process.stderr.write(`\nscenario ${name} failed: ${(error as Error).stack ?? String(error)}\n`);
+    }
+  }
+  if (soakMinutes !== undefined) {
+    try {
+      await runSoak(ctx, soakMinutes);
+    } catch (error) {
+      failures.push(`soak: ${(error as Error).message}`);
+      process.stderr.write(`\nscenario soak failed: ${(error as Error).stack ?? String(error)}\n`);
+    }
+  }
+} finally {
+  await stopAll();
+}
+
+const output: BenchResults = {
+  startedAt: startedAt.toISOString(),
+  finishedAt: new Date().toISOString(),
+  quick,
+  machine: { cpus: cpus().length, loadAverage: loadavg(), node: process.version, platform: process.platform },
+  scenarios: results,
+  metrics,
+};
+mkdirSync(outDir, { recursive: true });
+// The targets as they stand in this run, for reading at a glance; the gate is `npm run bench:check`.
+const { targets } = JSON.parse(readFileSync(join(ROOT, 'bench/targets.json'), 'utf8')) as { targets: Target[] };
+const targetLines = checkTargets(targets, metrics, quick).map((outcome) => outcome.line);
+const summary = `${summaryMarkdown(output)}\n## Targets (bench/targets.json)\n\n\`\`\`\n${targetLines.join('\n')}\n\`\`\`\n`;
+writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(output, null, 1)}\n`);
+writeFileSync(join(outDir, 'summary.md'), summary);
+writeFileSync(join(outDir, 'report.html'), reportHtml(output, summary));
+process.stdout.write(`${summary}\nwrote ${outDir}/{results.json,summary.md,report.html}\n`);
+if (failures.length > 0) {
+  process.stderr.write(`scenarios that failed:\n  ${failures.join('\n  ')}\n`);
+  process.exitCode = 1;
+}
+// Exit explicitly: pooled gRPC channels and worker threads would otherwise keep the process up.
+process.exit(process.exitCode ?? 0);

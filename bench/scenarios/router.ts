@@ -1,0 +1,60 @@
+// router: messages per second rendered and routed, inline and on 1, 2 and 4 worker threads,
+// driven only through the public createRouter/route API (the internals change independently).
+import { loadConfigFile } from '../../src/config/load-config-file.js';
+import type { RouteRequest } from '../../src/router/route-types.js';
+import { createRouter } from '../../src/router/router.js';
+import type { BenchContext } from '../lib/bench-context.js';
+import { writeGatewayConfig } from '../lib/bench-config.js';
+import type { SeriesPoint } from '../lib/results.js';
+
+const ROUTE_BATCH = 1000;
+
+export async function runRouter(ctx: BenchContext): Promise<void> {
+  const loaded = await loadConfigFile(writeGatewayConfig(ctx.dir, 'router', { store: '{ kind: memory }', providers: [{ id: 'sim', address: '127.0.0.1:1' }] }));
+  if (!loaded.ok) throw new Error(`bench router config is invalid: ${JSON.stringify(loaded.issues)}`);
+  const requests: RouteRequest[] = Array.from({ length: ROUTE_BATCH }, (_, i) => ({
+    messageId: `bench-${i}`, tenant: 'bench', templateId: 'alert', variables: { name: '김철수', amount: `${i},000` },
+    body: '', subject: '', kind: 'informational', nightConsent: false, channel: null,
+  }));
+  // In-process and steady within a second or two; --quick keeps it short.
+  const seconds = ctx.quick ? Math.min(2, ctx.phaseSeconds) : ctx.phaseSeconds;
+  for (const workers of [0, 1, 2, 4]) {
+    const label = workers === 0 ? 'inline' : `${workers} worker${workers > 1 ? 's' : ''}`;
+    ctx.progress.phase(`router ${label}`);
+    const router = createRouter({ workers, batchSize: ROUTE_BATCH }, loaded.config.routing);
+    try {
+      await router.route(requests, Date.now()); // warm up: threads started, code compiled
+      const start = performance.now();
+      const endAt = start + seconds * 1000;
+      let routed = 0;
+      let intervalRouted = 0;
+      let lastAt = start;
+      const series: SeriesPoint[] = [];
+      const sampler = setInterval(() => {
+        const now = performance.now();
+        const rate = Math.round(intervalRouted / ((now - lastAt) / 1000));
+        lastAt = now;
+        intervalRouted = 0;
+        series.push({ t: Number(((now - start) / 1000).toFixed(2)), acceptedPerSec: rate });
+        ctx.progress.update({ acceptedPerSec: rate });
+      }, 1000);
+      // Two batches per thread in flight keep every worker busy while results travel back.
+      await Promise.all(
+        Array.from({ length: Math.max(1, workers * 2) }, async () => {
+          while (performance.now() < endAt) {
+            const results = await router.route(requests, Date.now());
+            routed += results.length;
+            intervalRouted += results.length;
+          }
+        }),
+      );
+      clearInterval(sampler);
+      const perSec = Math.round(routed / ((performance.now() - start) / 1000));
+      ctx.metrics[`router.${workers === 0 ? 'inline' : `workers${workers}`}.msgsPerSec`] = perSec;
+      ctx.progress.done(`${perSec.toLocaleString('en-US')} msgs/s`);
+      ctx.results.push({ scenario: 'router', label, params: { workers, batchSize: ROUTE_BATCH, durationMs: seconds * 1000 }, sent: routed, accepted: routed, rejected: 0, errors: 0, acceptedPerSec: perSec, series });
+    } finally {
+      await router.close();
+    }
+  }
+}

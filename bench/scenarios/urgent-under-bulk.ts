@@ -1,0 +1,36 @@
+// urgent-under-bulk: unary urgent Send at a fixed rate, alone and while bulk runs open-loop at
+// 50% of the peak; the urgent p99 should barely move.
+import { runLoad } from '../../src/loadgen/load-generator.js';
+import type { BenchContext } from '../lib/bench-context.js';
+import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from '../lib/bench-config.js';
+import { startGatewayUnderTest } from '../lib/gateway-under-test.js';
+import { measureLoad } from '../lib/measure-load.js';
+
+export const URGENT_RATE = 200;
+
+export async function runUrgentUnderBulk(ctx: BenchContext): Promise<void> {
+  const peak = await ctx.bulkPeak();
+  const gateway = await startGatewayUnderTest(ctx, 'urgent', { store: 'memory' });
+  const urgentLoad = {
+    target: gateway.address, apiKey: BENCH_API_KEY, mode: 'unary' as const, concurrency: 4, batchSize: 1,
+    ratePerSec: URGENT_RATE, durationMs: ctx.phaseSeconds * 1000, message: benchMessage('urgent'),
+  };
+  try {
+    const alone = await measureLoad(ctx, { scenario: 'urgent-under-bulk', label: `urgent ${URGENT_RATE}/s alone`, load: urgentLoad, gatewayPid: gateway.pid, reportCpu: false });
+    const bulkRate = Math.round(peak / 2);
+    const bulk = runLoad({
+      target: gateway.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: 4, batchSize: BATCH_SIZE,
+      ratePerSec: bulkRate, durationMs: ctx.phaseSeconds * 1000 + 1000, message: benchMessage('bulk'),
+    });
+    // Let the bulk load settle before the urgent clock starts.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const under = await measureLoad(ctx, { scenario: 'urgent-under-bulk', label: `urgent ${URGENT_RATE}/s under bulk ${bulkRate.toLocaleString('en-US')}/s`, load: urgentLoad, gatewayPid: gateway.pid, reportCpu: false, params: { bulkRatePerSec: bulkRate } });
+    const bulkResult = await bulk;
+    under.extra = { ...under.extra, bulkAcceptedPerSec: bulkResult.acceptedPerSec, bulkAckP99Ms: bulkResult.ack.percentileMs(99), bulkErrors: bulkResult.errors };
+    ctx.metrics['urgent.aloneP99Ms'] = alone.ack?.p99 ?? null;
+    ctx.metrics['urgent.underBulkP99Ms'] = under.ack?.p99 ?? null;
+    ctx.metrics['urgent.underBulk.bulkAcceptedPerSec'] = bulkResult.acceptedPerSec;
+  } finally {
+    await gateway.stop();
+  }
+}

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import type { BenchResults } from '../../bench/lib/results.js';
+import { REPO_ROOT } from '../helpers/cli-process.js';
+
+const RUN = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
+
+// The cheapest scenario end to end (in-process router, 1 s phases): the runner's plumbing and the
+// three output files, not the figures (no performance assertions).
+test('npm run bench -- --scenario router writes results.json, summary.md and a self-contained report.html', async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'bench-suite-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const run = spawnSync(process.execPath, [RUN, '--quick', '--scenario', 'router', '--phase-seconds', '1', '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /\[router inline\]/); // the progress line
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as BenchResults;
+  assert.equal(results.quick, true);
+  assert.deepEqual(results.scenarios.map((s) => s.label), ['inline', '1 worker', '2 workers', '4 workers']);
+  for (const name of ['router.inline.msgsPerSec', 'router.workers1.msgsPerSec', 'router.workers2.msgsPerSec', 'router.workers4.msgsPerSec']) {
+    assert.ok((results.metrics[name] ?? 0) > 0, `${name} = ${results.metrics[name]}`);
+  }
+  const summary = await readFile(join(out, 'summary.md'), 'utf8');
+  assert.match(summary, /\| router \| 2 workers \| [\d,]+ \|/);
+  const html = await readFile(join(out, 'report.html'), 'utf8');
+  assert.equal((html.match(/<svg /g) ?? []).length, 4); // one throughput chart per router case
+  assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/); // nothing fetched from elsewhere
+});
+
+test('an unknown scenario is refused with the list of scenarios', () => {
+  const run = spawnSync(process.execPath, [RUN, '--scenario', 'nope'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /unknown scenario "nope"[\s\S]*bulk, single, latency, urgent-under-bulk, failover, router/);
+});
