@@ -1,4 +1,5 @@
 import type { ChannelName } from '../domain/channel.js';
+import type { MessageKind, MessagePriority } from '../domain/message.js';
 
 /**
  * The validated, compiled configuration. Built once by `parseConfig`, never mutated; a reload
@@ -150,7 +151,27 @@ export interface AdvertisingIdentity {
   readonly optOutLine: string;
 }
 
+/**
+ * One routing rule (config routing.routes). A null condition matches every message; a list
+ * matches any of its values. Plain data: it travels to the router's worker threads.
+ */
+export interface RouteRule {
+  /** From config, or "routes[<index>]". */
+  readonly name: string;
+  readonly tenants: readonly string[] | null;
+  readonly kinds: readonly MessageKind[] | null;
+  readonly priorities: readonly MessagePriority[] | null;
+  /** The message carries at least one of these. */
+  readonly tags: readonly string[] | null;
+  /** E.164 country calling codes with "+", e.g. "+82"; matched as a prefix of the recipient. */
+  readonly countries: readonly string[] | null;
+  /** Channels to try in order (fallback moves to the next). */
+  readonly chain: readonly ChannelName[];
+}
+
 export interface RoutingTable {
+  /** First match wins; empty: every message takes the default route (its own channel or defaultChannel). */
+  readonly routes: readonly RouteRule[];
   readonly defaultChannel: ChannelName;
   /** For each channel, its providers, first choice first. */
   readonly channels: Readonly<Partial<Record<ChannelName, readonly string[]>>>;

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { ChannelName } from '../domain/channel.js';
-import type { AdvertisingIdentity, Config, ProviderSettings, StoreSettings, RoutingTable, Tenant, TemplateDefinition, TemplateVariant } from './config.js';
+import type { AdvertisingIdentity, Config, RouteRule, ProviderSettings, StoreSettings, RoutingTable, Tenant, TemplateDefinition, TemplateVariant } from './config.js';
 import { configSchema, type ConfigInput, type TemplateConfig } from './schema.js';
 import { listPlaceholders } from './template-placeholders.js';
 
@@ -69,8 +69,32 @@ function checkReferences(input: ConfigInput): ConfigIssue[] {
     report('routing.defaultChannel', `channel "${input.routing.defaultChannel}" has no providers in routing.channels`);
   }
 
+  checkRoutes(input, report);
   input.templates.forEach((template, t) => checkTemplate(template, `templates[${t}]`, report));
   return issues;
+}
+
+/** A route may only name tenants that exist and channels that have providers, each once per chain. */
+function checkRoutes(input: ConfigInput, report: (path: string, message: string) => void): void {
+  const tenantIds = new Set(input.tenants.map((t) => t.id));
+  const names = new Map<string, number>();
+  input.routing.routes.forEach((route, r) => {
+    const path = `routing.routes[${r}]`;
+    route.match.tenants?.forEach((tenant, i) => {
+      if (!tenantIds.has(tenant)) report(`${path}.match.tenants[${i}]`, `unknown tenant "${tenant}"`);
+    });
+    const seen = new Set<string>();
+    route.chain.forEach((channel, i) => {
+      if (seen.has(channel)) report(`${path}.chain[${i}]`, `channel "${channel}" is already in the chain`);
+      else if (input.routing.channels[channel] === undefined) report(`${path}.chain[${i}]`, `channel "${channel}" has no providers in routing.channels`);
+      seen.add(channel);
+    });
+    if (route.name !== undefined) {
+      const earlier = names.get(route.name);
+      if (earlier !== undefined) report(`${path}.name`, `duplicate route name "${route.name}" (also routing.routes[${earlier}])`);
+      else names.set(route.name, r);
+    }
+  });
 }
 
 function reportDuplicates(ids: string[], path: string, what: string, report: (path: string, message: string) => void): void {
@@ -162,7 +186,17 @@ function compileConfig(input: ConfigInput): Config {
   const advertising: Record<string, AdvertisingIdentity> = {};
   for (const t of input.tenants) if (t.advertising !== undefined) advertising[t.id] = t.advertising;
   const { nightBan } = input.routing;
+  const routes: RouteRule[] = input.routing.routes.map((r, i) => ({
+    name: r.name ?? `routes[${i}]`,
+    tenants: r.match.tenants ?? null,
+    kinds: r.match.kinds ?? null,
+    priorities: r.match.priorities ?? null,
+    tags: r.match.tags ?? null,
+    countries: r.match.countries ?? null,
+    chain: r.chain,
+  }));
   const routing: RoutingTable = {
+    routes,
     defaultChannel: input.routing.defaultChannel,
     channels: input.routing.channels,
     templates,

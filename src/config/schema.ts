@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS } from '../domain/channel.js';
+import { CHANNELS, isChannelName } from '../domain/channel.js';
 import { parseDurationMs } from './duration.js';
 
 /** A duration in config: "30s", "5m", "24h" or a number of milliseconds. Becomes milliseconds. */
@@ -264,8 +264,42 @@ const nightBanSchema = z
     when: (payload) => payload.issues.length === 0,
   });
 
+/** A channel name in a route's chain, reported with the name as written ("unknown channel \"kakao_alimtak\""). */
+const chainChannel = z.string().transform((value, ctx) => {
+  if (isChannelName(value)) return value;
+  ctx.addIssue({ code: 'custom', message: `unknown channel "${value}" (known: ${CHANNELS.join(', ')})` });
+  return z.NEVER;
+});
+
+/**
+ * One routing rule: the first rule (in file order) whose every given condition holds decides the
+ * message's channel chain. A condition left out matches every message; a list matches any of its values.
+ */
+const routeSchema = z
+  .object({
+    /** Shown in route explanations and GetStatus; default "routes[<index>]". */
+    name: z.string().min(1).max(64).optional(),
+    match: z
+      .object({
+        tenants: z.array(id).min(1).optional(),
+        kinds: z.array(z.enum(['informational', 'advertising'])).min(1).optional(),
+        priorities: z.array(z.enum(['urgent', 'normal', 'bulk'])).min(1).optional(),
+        /** The message carries at least one of these tags. */
+        tags: z.array(z.string().min(1)).min(1).optional(),
+        /** The recipient's E.164 country calling code, e.g. "+82" (Korea), "+1". */
+        countries: z.array(z.string().regex(/^\+[1-9]\d{0,3}$/, 'must be a country calling code, e.g. "+82"')).min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    /** The channels to try in order: the next one is used when the message fails on one (FALLBACK). */
+    chain: z.array(chainChannel).min(1),
+  })
+  .strict();
+
 const routingSchema = z
   .object({
+    /** Ordered routing rules; without any (or when none matches) a message goes on its own channel or defaultChannel. */
+    routes: z.array(routeSchema).default([]),
     /** The channel used when a message names none. */
     defaultChannel: channel.default('sms'),
     /** For each channel, the providers that carry it, first choice first. */
@@ -297,3 +331,4 @@ export type MemoryStoreConfig = z.output<typeof memoryStoreSchema>;
 export type RedisStoreConfig = z.output<typeof redisStoreSchema>;
 export type TenantConfig = z.output<typeof tenantSchema>;
 export type TemplateConfig = z.output<typeof templateSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;

@@ -7,7 +7,9 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { Router } from '../router/router.js';
 import type { RouteRequest, RouteResult } from '../router/route-types.js';
 import type { OptOutList } from '../store/opt-out-list.js';
-import type { ClaimedMessage, EventToRecord, MessageStore } from '../store/store.js';
+import type { ClaimedMessage, EventToRecord, FallbackPlan, MessageStore } from '../store/store.js';
+import type { AcceptedMessage } from '../domain/message.js';
+import { fallBack } from './fall-back.js';
 
 export interface DispatcherDeps {
   readonly store: MessageStore;
@@ -32,6 +34,8 @@ interface Routed {
   readonly outbound: OutboundMessage;
   readonly providerId: string;
   readonly billableUnits: number;
+  /** Set when the message is on a chain (more channels after this one, or a fallback step). */
+  readonly plan: FallbackPlan | null;
 }
 
 /**
@@ -101,6 +105,9 @@ export class Dispatcher {
     const retryNow: ClaimedMessage[] = [];
     /** Held messages by the time they may go; a batch routed at one instant has one or two such times. */
     const deferred = new Map<number, ClaimedMessage[]>();
+    const plans: FallbackPlan[] = [];
+    /** Messages whose channel failed, moving on to the next channel of their chain: queued again once completed. */
+    const fallbacks: AcceptedMessage[] = [];
     for (let i = 0; i < live.length; i++) {
       const claimed = live[i] as ClaimedMessage;
       const result = results[i] ?? NO_ANSWER;
@@ -139,19 +146,25 @@ export class Dispatcher {
       const choice = this.deps.chooseProvider(result.channel, m.recipient, NONE_TRIED);
       if (choice === undefined) {
         const reason = `no provider of channel "${result.channel}" is configured and connected`;
-        events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, billableUnits })));
+        events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, billableUnits, why: `${result.why}; ${reason}` })));
         retryNow.push(claimed);
         log('warn', reason, { messageId: m.messageId });
         continue;
       }
-      events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: choice.providerId, billableUnits })));
+      const why = `${result.why}; provider "${choice.providerId}": ${choice.why}`;
+      events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: choice.providerId, billableUnits, why })));
+      // On a chain, what a failed delivery report needs to move the message on is kept before the submit (a report may beat its answer).
+      const plan: FallbackPlan | null =
+        result.next.length > 0 || result.step > 0 ? { message: m, channel: result.channel, next: result.next, step: result.step, routeName: result.routeName } : null;
+      if (plan !== null) plans.push(plan);
       let group = byProvider.get(choice.providerId);
       if (group === undefined) byProvider.set(choice.providerId, (group = []));
-      group.push({ claimed, outbound, providerId: choice.providerId, billableUnits });
+      group.push({ claimed, outbound, providerId: choice.providerId, billableUnits, plan });
     }
     // ROUTED is recorded before the submit so the history is in order even when a fast provider reports first.
     await store.recordEvents(events);
     events.length = 0;
+    if (plans.length > 0) await store.keepFallbackPlans(plans);
     for (const [deferUntilMs, held] of deferred) await this.deferUntil(held, deferUntilMs, nowMs);
 
     const retry: ClaimedMessage[] = retryNow;
@@ -182,6 +195,13 @@ export class Dispatcher {
             if (outcome.kind === 'accepted') {
               events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef })));
               done.push(routed.claimed.message.messageId);
+            } else if (!outcome.retryable && outcome.code !== 'TTL_EXPIRED' && routed.plan !== null && routed.plan.next.length > 0) {
+              // A permanent refusal ends this channel for the message (see failover: it is not offered to the
+              // channel's other suppliers); its chain goes on with the next channel.
+              const moved = fallBack(routed.plan, { providerId, code: outcome.code, reason: outcome.reason, atMs: submittedAtMs });
+              events.push(record(moved.event));
+              fallbacks.push(moved.message);
+              done.push(routed.claimed.message.messageId);
             } else if (!outcome.retryable) {
               const state = outcome.code === 'TTL_EXPIRED' ? 'expired' : 'failed';
               events.push(record(event(routed.claimed, submittedAtMs, state, { ...base, code: outcome.code, reason: outcome.reason })));
@@ -208,6 +228,8 @@ export class Dispatcher {
 
     if (events.length > 0) await store.recordEvents(events);
     if (done.length > 0) await store.complete(done);
+    // Only after complete: the new entry must not be claimed while the old claim is still open.
+    if (fallbacks.length > 0) await store.requeueFallbacks(fallbacks, 0);
     if (retry.length > 0) {
       const { retryBackoffMs, maxRetryBackoffMs } = this.deps.config().dispatcher;
       const attempts = Math.max(...retry.map((c) => c.deliveryCount));
@@ -271,6 +293,10 @@ function toRouteRequest(claimed: ClaimedMessage): RouteRequest {
     // Strictly true: a message stored before the field existed has none, and no consent is the safe reading.
     nightConsent: m.nightConsent === true,
     channel: m.channel,
+    recipient: m.recipient,
+    priority: m.priority,
+    tags: m.tags,
+    ...(m.fallback === undefined ? {} : { fallback: m.fallback }),
   };
 }
 
@@ -285,6 +311,7 @@ function event(claimed: ClaimedMessage, atMs: number, state: StatusEvent['state'
     code: fields.code ?? '',
     reason: fields.reason ?? '',
     billableUnits: fields.billableUnits ?? 0,
+    ...(fields.why === undefined ? {} : { why: fields.why }),
   };
 }
 

@@ -5,6 +5,7 @@ import { compileTextRules } from './compile-text-rules.js';
 import { countBillableUnits } from './korean/count-billable-units.js';
 import { decideNightWindow } from './korean/decide-night-window.js';
 import { prepareTextMessage } from './korean/prepare-text-message.js';
+import { DEFAULT_ROUTE_NAME, planChannels, type ChannelPlan } from './plan-channels.js';
 import type { RouteRequest, RouteResult } from './route-types.js';
 
 interface CompiledVariant {
@@ -58,9 +59,13 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
   }
 
   function routeContent(request: RouteRequest): RouteResult {
-    const channel = request.channel !== null && routing.channels[request.channel] !== undefined ? request.channel : routing.defaultChannel;
-    if (routing.channels[channel]?.[0] === undefined) return { outcome: 'failed', code: 'NO_ROUTE', reason: `no provider carries channel "${channel}"` };
-    if (request.templateId === '') return applyChannelRules(request, channel, request.subject, request.body, {});
+    const plan = planChannels(routing, request);
+    const channel = plan.channels[0];
+    if (channel === undefined) {
+      const reason = plan.routeName === DEFAULT_ROUTE_NAME ? `no provider carries channel "${request.channel ?? routing.defaultChannel}"` : `no channel of the chain has providers (${plan.why})`;
+      return { outcome: 'failed', code: 'NO_ROUTE', reason };
+    }
+    if (request.templateId === '') return applyChannelRules(request, plan, channel, request.subject, request.body, {});
     const template = routing.templates[request.templateId];
     if (template === undefined) {
       return { outcome: 'failed', code: 'UNKNOWN_TEMPLATE', reason: `template "${request.templateId}" is not configured` };
@@ -73,21 +78,24 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
       return { outcome: 'failed', code: 'MISSING_VARIABLE', reason: `template "${template.id}" needs variable "${missing}"` };
     }
     const attributes: Record<string, string> = variant.templateCode === '' ? {} : { 'alimtalk.template_code': variant.templateCode };
-    return applyChannelRules(request, channel, subject.text, body.text, attributes);
+    return applyChannelRules(request, plan, channel, subject.text, body.text, attributes);
   }
 
   /** SMS, LMS and MMS text follows the Korean carrier rules, which may move an SMS to LMS. */
-  function applyChannelRules(request: RouteRequest, channel: ChannelName, subject: string, body: string, attributes: Record<string, string>): RouteResult {
+  function applyChannelRules(request: RouteRequest, plan: ChannelPlan, channel: ChannelName, subject: string, body: string, attributes: Record<string, string>): RouteResult {
+    const chain = { next: plan.channels.slice(1), step: request.fallback?.step ?? 0, routeName: plan.routeName, why: plan.why };
     if (channel !== 'sms' && channel !== 'lms' && channel !== 'mms') {
-      return { outcome: 'routed', channel, subject, body, attributes, billableUnits: countBillableUnits(channel) };
+      return { outcome: 'routed', channel, subject, body, attributes, billableUnits: countBillableUnits(channel), ...chain };
     }
+    // A route allows an SMS to grow into an LMS when its chain lists LMS; the default route always did.
+    const routeAllowsLms = plan.routeName === DEFAULT_ROUTE_NAME || plan.channels.includes('lms');
     const prepared = prepareTextMessage(
       {
         channel,
         kind: request.kind,
         body,
         subject,
-        lmsAllowed: routing.text.lmsFallback && routing.channels.lms !== undefined,
+        lmsAllowed: routing.text.lmsFallback && routing.channels.lms !== undefined && routeAllowsLms,
         advertising: routing.advertising[request.tenant] ?? null,
       },
       textRules,
@@ -100,6 +108,10 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
       body: prepared.body,
       attributes,
       billableUnits: prepared.billableUnits,
+      ...chain,
+      // Grown into an LMS: the chain's own LMS step would send the same text again.
+      next: prepared.channel === channel ? chain.next : chain.next.filter((c) => c !== prepared.channel),
+      why: prepared.channel === channel ? chain.why : `${chain.why}; ${channel} text too long, sent as ${prepared.channel}`,
     };
   }
 

@@ -134,6 +134,7 @@ for j = 0, n - 1 do
     local forward
     if RANK[current] == 4 then forward = false
     elseif state == 'fallback' or (current == 'fallback' and state == 'routed') then forward = true
+    elseif current == 'fallback' and state == 'submitted' then forward = false
     else forward = RANK[state] > RANK[current] end
     if forward then
       writeRecord(msgKey, state, tenant, ref, tags, history, event)

@@ -294,3 +294,40 @@ test('router.workers that is neither a number nor "auto"', () => {
     { path: 'router.workers', message: 'must be a number of threads from 0 to 64, or "auto"' },
   ]);
 });
+
+test('routing.routes compile in order, with default names and absent conditions as null', () => {
+  const result = parseConfig({
+    ...validRaw(),
+    routing: { ...validRaw()['routing'], routes: [{ name: 'kakao-first', match: { tenants: ['bank'], kinds: ['informational'], countries: ['+82'] }, chain: ['alimtalk', 'lms'] }, { chain: ['sms'] }] },
+  });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+  assert.deepEqual(result.config.routing.routes, [
+    { name: 'kakao-first', tenants: ['bank'], kinds: ['informational'], priorities: null, tags: null, countries: ['+82'], chain: ['alimtalk', 'lms'] },
+    { name: 'routes[1]', tenants: null, kinds: null, priorities: null, tags: null, countries: null, chain: ['sms'] },
+  ]);
+});
+
+test('config check reports bad routes with their path: unknown channel, channel without providers, unknown tenant, repeats', () => {
+  const routes = [
+    { chain: ['sms'] },
+    { match: { tenants: ['bank', 'nobody'] }, chain: ['sms'] },
+    { name: 'kakao', chain: ['alimtalk', 'kakao_alimtak'] },
+  ];
+  assert.deepEqual(
+    issuesAfter((raw) => (raw['routing'].routes = routes)),
+    [{ path: 'routing.routes[2].chain[1]', message: 'unknown channel "kakao_alimtak" (known: sms, lms, mms, alimtalk, friendtalk, push)' }],
+  );
+  assert.deepEqual(
+    issuesAfter((raw) => (raw['routing'].routes = [...routes.slice(0, 2), { name: 'kakao', chain: ['alimtalk', 'push', 'alimtalk'] }, { name: 'kakao', match: { countries: ['82'] }, chain: ['sms'] }])),
+    [{ path: 'routing.routes[3].match.countries[0]', message: 'must be a country calling code, e.g. "+82"' }],
+  );
+  assert.deepEqual(
+    issuesAfter((raw) => (raw['routing'].routes = [...routes.slice(0, 2), { name: 'kakao', chain: ['alimtalk', 'push', 'alimtalk'] }, { name: 'kakao', chain: ['sms'] }])),
+    [
+      { path: 'routing.routes[1].match.tenants[1]', message: 'unknown tenant "nobody"' },
+      { path: 'routing.routes[2].chain[1]', message: 'channel "push" has no providers in routing.channels' },
+      { path: 'routing.routes[2].chain[2]', message: 'channel "alimtalk" is already in the chain' },
+      { path: 'routing.routes[3].name', message: 'duplicate route name "kakao" (also routing.routes[2])' },
+    ],
+  );
+});

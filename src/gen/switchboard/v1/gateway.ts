@@ -280,6 +280,12 @@ export interface StatusEvent {
    * KakaoTalk messages are one unit each), set from ROUTED on; 0 before.
    */
   billableUnits: number;
+  /**
+   * Why the message took this channel and provider, for people: on ROUTED the
+   * route rule that matched (or the fallback step) and the provider choice; on
+   * FALLBACK the route and the channels left. Empty on other states.
+   */
+  why: string;
 }
 
 /** The status of one message. */
@@ -1027,6 +1033,7 @@ function createBaseStatusEvent(): StatusEvent {
     code: "",
     reason: "",
     billableUnits: 0,
+    why: "",
   };
 }
 
@@ -1061,6 +1068,9 @@ export const StatusEvent: MessageFns<StatusEvent> = {
     }
     if (message.billableUnits !== 0) {
       writer.uint32(80).uint32(message.billableUnits);
+    }
+    if (message.why !== "") {
+      writer.uint32(90).string(message.why);
     }
     return writer;
   },
@@ -1156,6 +1166,14 @@ export const StatusEvent: MessageFns<StatusEvent> = {
             }
 
             message.billableUnits = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.why = reader.string();
             continue;
           }
         }
