@@ -25,7 +25,9 @@ import {
  *   (`NO_KAKAOTALK`: the recipient has no KakaoTalk), sent twice under two report ids, as a
  *   supplier that resends reports does; other channels deliver it;
  * - ending in "0003", on FriendTalk only: rejected permanently (`NOT_FRIEND`: FriendTalk only
- *   reaches friends of the business channel); other channels take it.
+ *   reaches friends of the business channel); other channels take it;
+ * - ending in "0004", on AlimTalk only: rejected permanently (`TEMPLATE_MISMATCH`: the text does
+ *   not match the approved template); other channels take it.
  */
 export interface SimProviderOptions {
   /** Names the sim in provider refs, report ids and logs. Default 'sim'. */
@@ -144,6 +146,9 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
     const recipient = message.recipient;
     if (recipient.endsWith('0000')) {
       return { rejected: { code: 'INVALID_NUMBER', reason: `recipient ${recipient} does not exist`, retryable: false } };
+    }
+    if (recipient.endsWith('0004') && message.channel === Channel.CHANNEL_ALIMTALK) {
+      return { rejected: { code: 'TEMPLATE_MISMATCH', reason: `the text does not match AlimTalk template "${message.attributes['alimtalk.template_code'] ?? ''}"`, retryable: false } };
     }
     if (recipient.endsWith('0003') && message.channel === Channel.CHANNEL_FRIENDTALK) {
       return { rejected: { code: 'NOT_FRIEND', reason: `recipient ${recipient} is not a friend of the business channel`, retryable: false } };

@@ -57,6 +57,22 @@ test('AlimTalk reported undeliverable falls back to LMS with the LMS text, once,
   assert.equal((await gw.client.getStatus(messageId)).history.filter((e) => e.state === MessageState.MESSAGE_STATE_FALLBACK).length, 1);
 });
 
+test('RELIABILITY B9: an AlimTalk template rejection falls back to SMS exactly once, with the same message id', async (t) => {
+  const gw = await startTestGateway({}, (raw: Record<string, any>) => {
+    raw['routing'].routes = [{ name: 'kakao-then-sms', chain: ['alimtalk', 'sms'] }];
+  });
+  t.after(() => gw.stop());
+  // "...0004": the AlimTalk sim refuses TEMPLATE_MISMATCH at submit.
+  const { messageId } = await gw.client.send({ recipient: '010-1234-0004', variables: { name: 'Kim' } });
+  const status = await finalStatus(gw.client, messageId);
+  assert.deepEqual(steps(status), ['ACCEPTED unspecified', 'ROUTED alimtalk', 'FALLBACK alimtalk', 'ROUTED sms', 'SUBMITTED sms', 'DELIVERED unspecified']);
+  assert.equal(status.history[2]?.code, 'TEMPLATE_MISMATCH');
+  assert.deepEqual(gw.kakao.received(), [messageId]);
+  assert.deepEqual(gw.sms.received(), [messageId]);
+  // The SMS carries the template's default text, not the AlimTalk variant.
+  assert.deepEqual([gw.sms.receivedMessage(messageId)?.channel, gw.sms.receivedMessage(messageId)?.body], [ProviderChannel.CHANNEL_SMS, 'Kim님, 환영합니다.']);
+});
+
 test('the chain ends FAILED with the reason of its last channel', async (t) => {
   const gw = await startTestGateway({}, kakaoFirst);
   t.after(() => gw.stop());
