@@ -1,5 +1,6 @@
 import type { ChannelName } from '../domain/channel.js';
 import type { MessageKind, MessagePriority } from '../domain/message.js';
+import type { VariableType } from './variable-types.js';
 
 /**
  * The validated, compiled configuration. Built once by `parseConfig`, never mutated; a reload
@@ -102,17 +103,34 @@ export interface ProviderSettings {
   readonly maxReconnectBackoffMs: number;
 }
 
-/** One channel's text of a template. */
+/** One channel's text of a template. Every text may hold {{placeholders}}. */
 export interface TemplateVariant {
+  /** LMS/MMS subject; push title. */
   readonly subject: string;
   readonly body: string;
   /** AlimTalk template code; '' for other channels. */
   readonly templateCode: string;
+  /** AlimTalk/FriendTalk buttons; [] for none. */
+  readonly buttons: readonly KakaoButton[];
+  /** Push data payload; {} for none. */
+  readonly data: Readonly<Record<string, string>>;
+}
+
+export interface KakaoButton {
+  readonly type: string;
+  readonly name: string;
+  readonly linkMobile?: string | undefined;
+  readonly linkPc?: string | undefined;
+  readonly schemeIos?: string | undefined;
+  readonly schemeAndroid?: string | undefined;
 }
 
 export interface TemplateDefinition {
   readonly id: string;
+  /** The variable names, in declared order. */
   readonly variables: readonly string[];
+  /** The declared type of each variable ("string" when none was given). */
+  readonly variableTypes: Readonly<Record<string, VariableType>>;
   /** Used on channels without a variant of their own. */
   readonly defaultVariant: TemplateVariant;
   readonly variants: Readonly<Partial<Record<ChannelName, TemplateVariant>>>;

@@ -107,16 +107,26 @@ function reportDuplicates(ids: string[], path: string, what: string, report: (pa
 
 /** Every placeholder must be a declared variable, so nothing is ever sent with "{{name}}" left in it. */
 function checkTemplate(template: TemplateConfig, path: string, report: (path: string, message: string) => void): void {
-  const declared = new Set(template.variables);
+  const names = template.variables.map((v) => (typeof v === 'string' ? v : v.name));
+  const declared = new Set(names);
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) report(`${path}.variables[${i}]`, `variable "${name}" is declared twice`);
+  });
   const texts: [string, string | undefined][] = [
     [`${path}.subject`, template.subject],
     [`${path}.body`, template.body],
   ];
   for (const [channel, variant] of Object.entries(template.channels)) {
-    texts.push([`${path}.channels.${channel}.subject`, variant?.subject], [`${path}.channels.${channel}.body`, variant?.body]);
-    if (channel === 'alimtalk' && !variant?.templateCode) {
-      report(`${path}.channels.alimtalk.templateCode`, 'an AlimTalk variant needs its approved template code');
-    }
+    if (variant === undefined) continue;
+    const at = `${path}.channels.${channel}`;
+    texts.push([`${at}.subject`, variant.subject], [`${at}.body`, variant.body], [`${at}.title`, variant.title]);
+    variant.buttons?.forEach((button, b) => {
+      for (const field of ['name', 'linkMobile', 'linkPc', 'schemeIos', 'schemeAndroid'] as const) texts.push([`${at}.buttons[${b}].${field}`, button[field]]);
+    });
+    for (const [key, value] of Object.entries(variant.data ?? {})) texts.push([`${at}.data.${key}`, value]);
+    if (channel === 'alimtalk' && !variant.templateCode) report(`${at}.templateCode`, 'an AlimTalk variant needs its approved template code');
+    if (variant.buttons !== undefined && channel !== 'alimtalk' && channel !== 'friendtalk') report(`${at}.buttons`, 'buttons are for AlimTalk and FriendTalk variants only');
+    if ((variant.title !== undefined || variant.data !== undefined) && channel !== 'push') report(`${at}.${variant.title !== undefined ? 'title' : 'data'}`, 'title and data are for push variants only');
   }
   for (const [textPath, text] of texts) {
     for (const name of listPlaceholders(text ?? '')) {
@@ -176,12 +186,27 @@ function compileConfig(input: ConfigInput): Config {
   }));
   const templates: Record<string, TemplateDefinition> = {};
   for (const t of input.templates) {
-    const defaultVariant: TemplateVariant = { subject: t.subject ?? '', body: t.body, templateCode: '' };
+    const defaultVariant: TemplateVariant = { subject: t.subject ?? '', body: t.body, templateCode: '', buttons: [], data: {} };
     const variants: Partial<Record<ChannelName, TemplateVariant>> = {};
     for (const [channel, v] of Object.entries(t.channels)) {
-      if (v) variants[channel as ChannelName] = { subject: v.subject ?? defaultVariant.subject, body: v.body, templateCode: v.templateCode ?? '' };
+      if (v) {
+        variants[channel as ChannelName] = {
+          subject: v.title ?? v.subject ?? defaultVariant.subject,
+          body: v.body,
+          templateCode: v.templateCode ?? '',
+          buttons: v.buttons ?? [],
+          data: v.data ?? {},
+        };
+      }
     }
-    templates[t.id] = { id: t.id, variables: t.variables, defaultVariant, variants };
+    const declared = t.variables.map((v) => (typeof v === 'string' ? { name: v, type: 'string' as const } : v));
+    templates[t.id] = {
+      id: t.id,
+      variables: declared.map((v) => v.name),
+      variableTypes: Object.fromEntries(declared.map((v) => [v.name, v.type])),
+      defaultVariant,
+      variants,
+    };
   }
   const advertising: Record<string, AdvertisingIdentity> = {};
   for (const t of input.tenants) if (t.advertising !== undefined) advertising[t.id] = t.advertising;

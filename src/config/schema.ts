@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHANNELS, isChannelName } from '../domain/channel.js';
 import { parseDurationMs } from './duration.js';
+import { VARIABLE_TYPES } from './variable-types.js';
 
 /** A duration in config: "30s", "5m", "24h" or a number of milliseconds. Becomes milliseconds. */
 const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -187,20 +188,48 @@ const grpcProviderSchema = z
   })
   .strict();
 
+/** A KakaoTalk message button (AlimTalk/FriendTalk); its texts may hold {{placeholders}}. */
+const kakaoButtonSchema = z
+  .object({
+    /** Kakao's button type: WL web link, AL app link, DS delivery search, BK bot keyword, MD message delivery, BC/BT consultation/bot talk, AC add channel. */
+    type: z.enum(['WL', 'AL', 'DS', 'BK', 'MD', 'BC', 'BT', 'AC']),
+    name: z.string().min(1).max(28),
+    linkMobile: z.string().optional(),
+    linkPc: z.string().optional(),
+    schemeIos: z.string().optional(),
+    schemeAndroid: z.string().optional(),
+  })
+  .strict();
+
 const templateVariantSchema = z
   .object({
+    /** LMS/MMS subject line. */
     subject: z.string().optional(),
+    /** The text (push: the notification body). */
     body: z.string().min(1),
     /** AlimTalk: the approved template code. */
     templateCode: z.string().optional(),
+    /** AlimTalk/FriendTalk buttons, in order (Kakao allows up to 5). */
+    buttons: z.array(kakaoButtonSchema).max(5).optional(),
+    /** Push: the notification title. */
+    title: z.string().optional(),
+    /** Push: the data payload handed to the app, values may hold {{placeholders}}. */
+    data: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "-" or "_"'), z.string()).optional(),
   })
   .strict();
+
+const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be an identifier');
 
 const templateSchema = z
   .object({
     id,
-    /** The variables the template takes; a message must give exactly these. */
-    variables: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be an identifier')).default([]),
+    /**
+     * The variables the template takes; a message must give exactly these. A name alone is a
+     * string; `{ name, type }` declares a type the value is checked against (number, amount, date).
+     */
+    variables: z
+      .array(z.union([variableName, z.object({ name: variableName, type: z.enum(VARIABLE_TYPES).default('string') }).strict()]))
+      .default([]),
     subject: z.string().optional(),
     /** The default text, used on any channel without its own variant. */
     body: z.string().min(1),

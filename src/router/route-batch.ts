@@ -2,6 +2,7 @@ import type { RoutingTable, TemplateDefinition } from '../config/config.js';
 import type { ChannelName } from '../domain/channel.js';
 import { compileTemplate, renderTemplate, type CompiledText } from './compile-template.js';
 import { compileTextRules } from './compile-text-rules.js';
+import { checkVariable } from '../config/variable-types.js';
 import { countBillableUnits } from './korean/count-billable-units.js';
 import { decideNightWindow } from './korean/decide-night-window.js';
 import { prepareTextMessage } from './korean/prepare-text-message.js';
@@ -12,6 +13,20 @@ interface CompiledVariant {
   readonly subject: CompiledText;
   readonly body: CompiledText;
   readonly templateCode: string;
+  /** Each button's fields that are set, compiled. */
+  readonly buttons: readonly (readonly [field: string, text: CompiledText])[][];
+  readonly data: readonly (readonly [key: string, text: CompiledText])[];
+}
+
+/** Renders every text, or names the first variable without a value. */
+function renderAll(texts: readonly (readonly [string, CompiledText])[], variables: Record<string, string>): { values: Record<string, string> } | { missing: string } {
+  const values: Record<string, string> = {};
+  for (const [key, text] of texts) {
+    const rendered = renderTemplate(text, variables);
+    if ('missing' in rendered) return rendered;
+    values[key] = rendered.text;
+  }
+  return { values };
 }
 
 /**
@@ -33,7 +48,13 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
     let variant = compiled.get(key);
     if (variant === undefined) {
       const source = template.variants[channel] ?? template.defaultVariant;
-      variant = { subject: compileTemplate(source.subject), body: compileTemplate(source.body), templateCode: source.templateCode };
+      variant = {
+        subject: compileTemplate(source.subject),
+        body: compileTemplate(source.body),
+        templateCode: source.templateCode,
+        buttons: source.buttons.map((button) => Object.entries(button).flatMap(([field, text]) => (typeof text === 'string' ? [[field, compileTemplate(text)] as const] : []))),
+        data: Object.entries(source.data).map(([key, text]) => [key, compileTemplate(text)] as const),
+      };
       compiled.set(key, variant);
     }
     return variant;
@@ -70,15 +91,33 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
     if (template === undefined) {
       return { outcome: 'failed', code: 'UNKNOWN_TEMPLATE', reason: `template "${request.templateId}" is not configured` };
     }
-    const variant = variantFor(template, channel);
-    const subject = renderTemplate(variant.subject, request.variables);
-    const body = renderTemplate(variant.body, request.variables);
-    if ('missing' in subject || 'missing' in body) {
-      const missing = 'missing' in subject ? subject.missing : 'missing' in body ? body.missing : '';
-      return { outcome: 'failed', code: 'MISSING_VARIABLE', reason: `template "${template.id}" needs variable "${missing}"` };
+    // Checked at admission too; here for messages accepted under an earlier config.
+    for (const name of template.variables) {
+      const value = Object.hasOwn(request.variables, name) ? request.variables[name] : undefined;
+      if (value === undefined) return { outcome: 'failed', code: 'MISSING_VARIABLE', reason: `template "${template.id}" needs variable "${name}"` };
+      const bad = checkVariable(template.variableTypes[name] ?? 'string', value);
+      if (bad !== null) return { outcome: 'failed', code: 'INVALID_VARIABLE', reason: `template "${template.id}": variables.${name} ${bad}` };
     }
-    const attributes: Record<string, string> = variant.templateCode === '' ? {} : { 'alimtalk.template_code': variant.templateCode };
-    return applyChannelRules(request, plan, channel, subject.text, body.text, attributes);
+    for (const name of Object.keys(request.variables)) {
+      if (!template.variables.includes(name)) return { outcome: 'failed', code: 'UNKNOWN_VARIABLE', reason: `variable "${name}" is not a variable of template "${template.id}"` };
+    }
+    const variant = variantFor(template, channel);
+    const rendered = renderAll([['subject', variant.subject], ['body', variant.body], ...variant.data.map(([key, text]) => [`data.${key}`, text] as const)], request.variables);
+    const buttons: Record<string, string>[] = [];
+    for (const button of variant.buttons) {
+      const fields = renderAll(button, request.variables);
+      if ('missing' in fields) return { outcome: 'failed', code: 'MISSING_VARIABLE', reason: `template "${template.id}" needs variable "${fields.missing}"` };
+      buttons.push(fields.values);
+    }
+    if ('missing' in rendered) return { outcome: 'failed', code: 'MISSING_VARIABLE', reason: `template "${template.id}" needs variable "${rendered.missing}"` };
+    const { subject = '', body = '' } = rendered.values;
+    const attributes: Record<string, string> = {};
+    if (variant.templateCode !== '') attributes['alimtalk.template_code'] = variant.templateCode;
+    if (buttons.length > 0) attributes['kakao.buttons'] = JSON.stringify(buttons);
+    if (variant.data.length > 0) {
+      attributes['push.data'] = JSON.stringify(Object.fromEntries(variant.data.map(([key]) => [key, rendered.values[`data.${key}`] ?? ''])));
+    }
+    return applyChannelRules(request, plan, channel, subject, body, attributes);
   }
 
   /** SMS, LMS and MMS text follows the Korean carrier rules, which may move an SMS to LMS. */

@@ -66,6 +66,8 @@ export interface RouteDeferral {
 export type RouteFailureCode =
   | 'UNKNOWN_TEMPLATE'
   | 'MISSING_VARIABLE'
+  | 'UNKNOWN_VARIABLE'
+  | 'INVALID_VARIABLE'
   | 'NO_ROUTE'
   | 'UNENCODABLE_CHARACTERS'
   | 'AD_SETTINGS_MISSING'

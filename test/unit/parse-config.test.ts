@@ -42,7 +42,7 @@ test('the minimal config is valid and compiles with defaults in milliseconds', (
   assert.equal(config.tenantsByApiKey.get('card-api-key-0000001')?.id, 'card');
   assert.equal(config.tenants.get('bank')?.allowInternational, false);
   assert.equal(config.routing.defaultChannel, 'sms');
-  assert.deepEqual(config.routing.templates['welcome']?.variants.alimtalk, { subject: 'Hi {{name}}', body: '{{name}}님', templateCode: 'WELCOME_001' });
+  assert.deepEqual(config.routing.templates['welcome']?.variants.alimtalk, { subject: 'Hi {{name}}', body: '{{name}}님', templateCode: 'WELCOME_001', buttons: [], data: {} });
   assert.deepEqual(config.routing.templates['static']?.variables, []);
   // The advertising night window: 21:00 to 08:00 KST, FriendTalk from 20:00, held messages deferred.
   assert.deepEqual(config.routing.nightBan, { startMinuteKst: 1260, endMinuteKst: 480, friendtalkStartMinuteKst: 1200, mode: 'defer' });
@@ -330,4 +330,22 @@ test('config check reports bad routes with their path: unknown channel, channel 
       { path: 'routing.routes[3].name', message: 'duplicate route name "kakao" (also routing.routes[2])' },
     ],
   );
+});
+
+test('template variables may declare a type; variant fields are checked per channel and for placeholders', () => {
+  const result = parseConfig({ ...validRaw(), templates: [{ id: 'pay', variables: ['name', { name: 'amount', type: 'amount' }, { name: 'at' }], body: '{{name}} {{amount}} {{at}}' }] });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+  assert.deepEqual(result.config.routing.templates['pay']?.variables, ['name', 'amount', 'at']);
+  assert.deepEqual(result.config.routing.templates['pay']?.variableTypes, { name: 'string', amount: 'amount', at: 'string' });
+
+  assert.deepEqual(
+    issuesAfter((raw) => (raw['templates'] = [{ id: 'x', variables: ['a', { name: 'a', type: 'date' }], body: '{{a}}', channels: { sms: { body: '{{a}}', buttons: [{ type: 'WL', name: '{{b}}' }] }, alimtalk: { templateCode: 'X', body: 'x', data: { k: 'v' } } } }])),
+    [
+      { path: 'templates[0].variables[1]', message: 'variable "a" is declared twice' },
+      { path: 'templates[0].channels.sms.buttons', message: 'buttons are for AlimTalk and FriendTalk variants only' },
+      { path: 'templates[0].channels.alimtalk.data', message: 'title and data are for push variants only' },
+      { path: 'templates[0].channels.sms.buttons[0].name', message: 'placeholder "{{b}}" is not in variables (a)' },
+    ],
+  );
+  assert.deepEqual(issuesAfter((raw) => (raw['templates'] = [{ id: 'x', variables: [{ name: 'a', type: 'money' }], body: '{{a}}' }])).map((i) => i.path), ['templates[0].variables[0]']);
 });

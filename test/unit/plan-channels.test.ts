@@ -126,3 +126,37 @@ test('an SMS grown into an LMS does not try LMS again as its next step', () => {
   assert.equal(result?.outcome, 'routed');
   if (result?.outcome === 'routed') assert.deepEqual([result.channel, result.next], ['lms', []]);
 });
+
+test('template variants render every text: AlimTalk buttons, push title and data; typed variables are checked', () => {
+  const routing = routingWith([], (raw) => {
+    raw['templates'].push({
+      id: 'order',
+      variables: ['name', { name: 'amount', type: 'amount' }, { name: 'orderId', type: 'string' }],
+      body: '{{name}}님 주문 {{amount}}원',
+      channels: {
+        alimtalk: { templateCode: 'ORDER_01', body: '{{name}}님, 주문({{orderId}}) {{amount}}원 결제 완료', buttons: [{ type: 'WL', name: '주문 보기', linkMobile: 'https://shop.example/o/{{orderId}}' }] },
+        push: { title: '주문 완료', body: '{{amount}}원 결제', data: { orderId: '{{orderId}}', screen: 'orders' } },
+      },
+    });
+    raw['providers'].push({ id: 'fcm', kind: 'grpc', address: '127.0.0.1:3', channels: ['push'] });
+    raw['routing'].channels.push = ['fcm'];
+  });
+  const route = createBatchRouter(routing);
+  const variables = { name: '김', amount: '12,000', orderId: 'A-17' };
+  const [kakao, push, badAmount, extra] = route(
+    [
+      request({ templateId: 'order', variables, channel: 'alimtalk' }),
+      request({ templateId: 'order', variables, channel: 'push' }),
+      request({ templateId: 'order', variables: { ...variables, amount: '12.5' } }),
+      request({ templateId: 'order', variables: { ...variables, coupon: 'X' } }),
+    ],
+    Date.UTC(2026, 0, 5, 3),
+  );
+  assert.deepEqual(kakao?.outcome === 'routed' && [kakao.body, kakao.attributes], [
+    '김님, 주문(A-17) 12,000원 결제 완료',
+    { 'alimtalk.template_code': 'ORDER_01', 'kakao.buttons': JSON.stringify([{ type: 'WL', name: '주문 보기', linkMobile: 'https://shop.example/o/A-17' }]) },
+  ]);
+  assert.deepEqual(push?.outcome === 'routed' && [push.channel, push.subject, push.body, push.attributes], ['push', '주문 완료', '12,000원 결제', { 'push.data': JSON.stringify({ orderId: 'A-17', screen: 'orders' }) }]);
+  assert.deepEqual(badAmount?.outcome === 'failed' && [badAmount.code, badAmount.reason], ['INVALID_VARIABLE', 'template "order": variables.amount must be an amount in whole won, e.g. "12000" or "12,000"; got "12.5"']);
+  assert.deepEqual(extra?.outcome === 'failed' && [extra.code, extra.reason], ['UNKNOWN_VARIABLE', 'variable "coupon" is not a variable of template "order"']);
+});
