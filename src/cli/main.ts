@@ -3,6 +3,7 @@ import { CliError } from './cli-error.js';
 import { CONFIG_CHECK_USAGE, runConfigCheckCommand } from './config-check-command.js';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.js';
 import { OPT_OUT_USAGE, runOptOutCommand } from './opt-out-command.js';
+import { ROUTE_EXPLAIN_USAGE, runRouteCommand } from './route-explain-command.js';
 import { runSendCommand, SEND_USAGE } from './send-command.js';
 import { runServeCommand, SERVE_USAGE } from './serve-command.js';
 import { runSimProviderCommand, SIM_PROVIDER_USAGE } from './sim-provider-command.js';
@@ -13,12 +14,13 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   send: runSendCommand,
   config: runConfigCheckCommand,
   'opt-out': runOptOutCommand,
+  route: runRouteCommand,
   'sim-provider': runSimProviderCommand,
 };
 
 const USAGE = `usage: switchboard <command> [options]
 
-${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, OPT_OUT_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE].join('\n\n')}
+${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, ROUTE_EXPLAIN_USAGE, OPT_OUT_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE].join('\n\n')}
 `;
 
 async function main(argv: string[]): Promise<void> {

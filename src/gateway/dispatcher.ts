@@ -5,11 +5,12 @@ import type { StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Router } from '../router/router.js';
-import type { RouteRequest, RouteResult } from '../router/route-types.js';
+import type { RouteResult } from '../router/route-types.js';
 import type { OptOutList } from '../store/opt-out-list.js';
 import type { ClaimedMessage, EventToRecord, FallbackPlan, MessageStore } from '../store/store.js';
 import type { AcceptedMessage } from '../domain/message.js';
 import { fallBack } from './fall-back.js';
+import { toRouteRequest } from './to-route-request.js';
 
 export interface DispatcherDeps {
   readonly store: MessageStore;
@@ -99,7 +100,7 @@ export class Dispatcher {
       }
     }
 
-    const results = await this.deps.router().route(live.map(toRouteRequest), nowMs);
+    const results = await this.deps.router().route(live.map((c) => toRouteRequest(c.message)), nowMs);
     const byProvider = new Map<string, Routed[]>();
     /** Routed to a channel none of whose suppliers can be used now: put back for a later try. */
     const retryNow: ClaimedMessage[] = [];
@@ -278,26 +279,6 @@ export class Dispatcher {
     log('info', 'advertising held by the night window', { count: held.length, until: new Date(deferUntilMs).toISOString(), nextCheckInMs: delayMs });
     await this.deps.store.retryLater(held, delayMs);
   }
-}
-
-function toRouteRequest(claimed: ClaimedMessage): RouteRequest {
-  const m = claimed.message;
-  return {
-    messageId: m.messageId,
-    tenant: m.tenant,
-    templateId: m.templateId,
-    variables: m.variables,
-    body: m.body,
-    subject: m.subject,
-    kind: m.kind,
-    // Strictly true: a message stored before the field existed has none, and no consent is the safe reading.
-    nightConsent: m.nightConsent === true,
-    channel: m.channel,
-    recipient: m.recipient,
-    priority: m.priority,
-    tags: m.tags,
-    ...(m.fallback === undefined ? {} : { fallback: m.fallback }),
-  };
 }
 
 function event(claimed: ClaimedMessage, atMs: number, state: StatusEvent['state'], fields: Partial<StatusEvent>): StatusEvent {

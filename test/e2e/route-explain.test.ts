@@ -1,0 +1,61 @@
+// "Where would this message go, and why" without sending: MessageGateway.ExplainRoute over gRPC
+// and `switchboard route explain` as a CLI process.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ServiceError } from '@grpc/grpc-js';
+import { Channel, MessageKind, MessageState, type RouteExplanation } from '../../src/gen/switchboard/v1/gateway.js';
+import { runCli } from '../helpers/cli-process.js';
+import { GatewayTestClient, makeMessage } from '../helpers/gateway-calls.js';
+import { OTHER_TENANT_API_KEY, TEST_API_KEY } from '../helpers/test-config.js';
+import { startTestGateway } from '../helpers/test-gateway.js';
+
+function explain(client: GatewayTestClient, fields: Parameters<typeof makeMessage>[0]): Promise<RouteExplanation> {
+  return new Promise((resolve, reject) => {
+    client.client.explainRoute({ message: makeMessage(fields) }, client.metadata, (error: ServiceError | null, response) => (error ? reject(error) : resolve(response)));
+  });
+}
+
+const kakaoFirst = (raw: Record<string, any>): void => {
+  raw['routing'].routes = [{ name: 'kakao-first', match: { tenants: ['tenant-a'], kinds: ['informational'] }, chain: ['alimtalk', 'lms'] }];
+};
+
+test('ExplainRoute answers with the route, chain, provider and text, and sends nothing', async (t) => {
+  const gw = await startTestGateway({}, kakaoFirst);
+  t.after(() => gw.stop());
+  const routed = await explain(gw.client, { variables: { name: '김' } });
+  assert.deepEqual(
+    [routed.outcome, routed.channel, routed.fallbackChannels, routed.routeName, routed.providerId, routed.body, routed.attributes, routed.billableUnits],
+    [MessageState.MESSAGE_STATE_ROUTED, Channel.CHANNEL_ALIMTALK, [Channel.CHANNEL_LMS], 'kakao-first', 'kakao', '김님 (알림톡)', { 'alimtalk.template_code': 'WELCOME_001' }, 1],
+  );
+  assert.equal(routed.why, 'route "kakao-first" matched (tenant tenant-a, kind informational); chain alimtalk > lms');
+  assert.match(routed.providerWhy, /channel "alimtalk"/);
+
+  // Another tenant matches no route: the default, as before routes existed.
+  const other = new GatewayTestClient(gw.node.address, OTHER_TENANT_API_KEY);
+  t.after(() => other.close());
+  const byDefault = await explain(other, { variables: { name: '김' } });
+  assert.deepEqual([byDefault.channel, byDefault.routeName, byDefault.why], [Channel.CHANNEL_SMS, 'default', 'no route matched; routing.defaultChannel "sms"']);
+  // Advertising without the tenant's advertising identity could never go.
+  const failed = await explain(other, { kind: MessageKind.MESSAGE_KIND_ADVERTISING, nightConsent: true, content: { body: '특가', subject: '' } });
+  assert.deepEqual([failed.outcome, failed.code], [MessageState.MESSAGE_STATE_FAILED, 'AD_SETTINGS_MISSING']);
+
+  assert.deepEqual([gw.kakao.received(), gw.sms.received()], [[], []]);
+});
+
+test('switchboard route explain prints where the message would go; a bad message fails like Send', async (t) => {
+  const gw = await startTestGateway({}, kakaoFirst);
+  t.after(() => gw.stop());
+  const target = ['--target', gw.node.address, '--api-key', TEST_API_KEY];
+  const routed = await runCli(t, ['route', 'explain', '--to', '010-1234-5678', '--template', 'welcome', '--var', 'name=Kim', ...target]);
+  assert.equal(routed.code, 0, routed.stderr);
+  const lines = routed.stdout.split('\n');
+  assert.deepEqual(lines.slice(0, 3), ['outcome   ROUTED', 'route     kakao-first', 'channel   alimtalk (then lms)']);
+  assert.ok(lines.includes('provider  kakao'), routed.stdout);
+  assert.ok(lines.includes('body      Kim님 (알림톡)'), routed.stdout);
+  assert.ok(lines.includes('attribute alimtalk.template_code=WELCOME_001'), routed.stdout);
+
+  const bad = await runCli(t, ['route', 'explain', '--to', '010-1234-5678', '--template', 'welcome', ...target]);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr, 'switchboard: INVALID_ARGUMENT: variables.name is required by template "welcome"\n');
+  assert.deepEqual([gw.kakao.received(), gw.sms.received()], [[], []]);
+});
