@@ -59,3 +59,29 @@ test('switchboard route explain prints where the message would go; a bad message
   assert.equal(bad.stderr, 'switchboard: INVALID_ARGUMENT: variables.name is required by template "welcome"\n');
   assert.deepEqual([gw.kakao.received(), gw.sms.received()], [[], []]);
 });
+
+test('switchboard config check names a bad route by its path', async (t) => {
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { stringify } = await import('yaml');
+  const { rawTestConfig } = await import('../helpers/test-config.js');
+  const dir = await mkdtemp(join(tmpdir(), 'sb-routes-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const raw = rawTestConfig({ sms: ['127.0.0.1:1'], alimtalk: '127.0.0.1:2' }) as Record<string, any>;
+  raw['routing'].routes = [{ chain: ['sms'] }, { match: { tenants: ['tenant-z'] }, chain: ['sms'] }, { name: 'kakao', chain: ['alimtalk', 'kakao_alimtak'] }];
+  const path = join(dir, 'gateway.yaml');
+  await writeFile(path, stringify(raw));
+  const checked = await runCli(t, ['config', 'check', path]);
+  assert.equal(checked.code, 1);
+  assert.equal(checked.stdout, `${path}: routing.routes[2].chain[1]: unknown channel "kakao_alimtak" (known: sms, lms, mms, alimtalk, friendtalk, push)\n`);
+
+  raw['routing'].routes[2].chain = ['alimtalk', 'push'];
+  await writeFile(path, stringify(raw));
+  const again = await runCli(t, ['config', 'check', path]);
+  assert.equal(again.code, 1);
+  assert.equal(
+    again.stdout,
+    `${path}: routing.routes[1].match.tenants[0]: unknown tenant "tenant-z"\n${path}: routing.routes[2].chain[1]: channel "push" has no providers in routing.channels\n`,
+  );
+});
