@@ -69,9 +69,15 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
     const result = routeContent(request);
     if (result.outcome !== 'routed' || request.kind !== 'advertising') return result;
     const decision = decideNightWindow({ kind: request.kind, channel: result.channel, nightConsent: request.nightConsent }, nowMs, routing.nightBan);
+    if (decision.action === 'send') return result;
+    // A hold of this channel only (FriendTalk's earlier cut) need not hold the message: the next
+    // channel of its chain takes it when it may go now. Otherwise it waits for this channel.
+    if (result.next.length > 0) {
+      const fallback = { channels: result.next, step: result.step + 1, fromChannel: result.channel, reason: decision.reason, routeName: result.routeName };
+      const onNext = routeOne({ ...request, fallback }, nowMs);
+      if (onNext.outcome === 'routed') return onNext;
+    }
     switch (decision.action) {
-      case 'send':
-        return result;
       case 'defer':
         return { outcome: 'deferred', deferUntilMs: decision.notBeforeMs, reason: decision.reason };
       case 'reject':

@@ -160,3 +160,32 @@ test('template variants render every text: AlimTalk buttons, push title and data
   assert.deepEqual(badAmount?.outcome === 'failed' && [badAmount.code, badAmount.reason], ['INVALID_VARIABLE', 'template "order": variables.amount must be an amount in whole won, e.g. "12000" or "12,000"; got "12.5"']);
   assert.deepEqual(extra?.outcome === 'failed' && [extra.code, extra.reason], ['UNKNOWN_VARIABLE', 'variable "coupon" is not a variable of template "order"']);
 });
+
+test("FriendTalk's earlier night cut moves advertising on to the next channel when that one may go now", () => {
+  const route = createBatchRouter(
+    routingWith([{ name: 'promo', match: { kinds: ['advertising'] }, chain: ['friendtalk', 'lms'] }], (raw) => {
+      raw['providers'].push({ id: 'ft', kind: 'grpc', address: '127.0.0.1:3', channels: ['friendtalk'] });
+      raw['routing'].channels.friendtalk = ['ft'];
+    }),
+  );
+  const ad = (fields: Partial<RouteRequest> = {}) => request({ kind: 'advertising', templateId: '', body: '이번 주 특가', ...fields });
+  const kst = (hour: number, minute: number) => Date.UTC(2026, 0, 5, hour - 9, minute);
+  const [noon, evening, night, nightWithConsent] = [
+    route([ad()], kst(12, 0))[0],
+    route([ad()], kst(20, 30))[0],
+    route([ad()], kst(21, 30))[0],
+    route([ad({ nightConsent: true })], kst(21, 30))[0],
+  ];
+  assert.deepEqual(noon?.outcome === 'routed' && noon.channel, 'friendtalk');
+  // 20:30: FriendTalk is cut, LMS advertising may still go (until 21:00), with its header and opt-out line.
+  assert.equal(evening?.outcome, 'routed');
+  if (evening?.outcome === 'routed') {
+    assert.deepEqual([evening.channel, evening.step, evening.next], ['lms', 1, []]);
+    assert.match(evening.body, /^\(광고\)스위치은행/);
+    assert.match(evening.why, /^fallback step 1 of route "promo": friendtalk failed \(.*20:00.*\)/);
+  }
+  // 21:30: both are held; it waits for FriendTalk at 08:00.
+  assert.deepEqual(night?.outcome === 'deferred' && night.deferUntilMs, Date.UTC(2026, 0, 5, 23, 0));
+  // Night consent lifts the legal ban, not Kakao's cut: LMS takes it.
+  assert.deepEqual(nightWithConsent?.outcome === 'routed' && nightWithConsent.channel, 'lms');
+});
