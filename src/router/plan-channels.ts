@@ -45,11 +45,9 @@ export function planChannels(routing: RoutingTable, request: RouteRequest): Chan
   const rule = routing.routes.find((r) => matchesRoute(r, request));
   if (rule === undefined) {
     const preferred = request.channel !== null && routing.channels[request.channel] !== undefined ? request.channel : null;
-    const channel = preferred ?? routing.defaultChannel;
-    const because = routing.routes.length === 0 ? 'no routes are configured' : 'no route matched';
-    const why = preferred !== null ? `${because}; the message asked for channel "${channel}"` : `${because}; routing.defaultChannel "${channel}"`;
-    return { channels: [channel].filter(carried), routeName: DEFAULT_ROUTE_NAME, why };
+    return defaultPlan(routing, preferred ?? routing.defaultChannel, preferred !== null);
   }
+  if (request.channel === null) return rulePlan(routing, rule);
   let chain = rule.chain.filter(carried);
   let why = `route "${rule.name}" matched (${describeMatch(rule)})`;
   if (request.channel !== null) {
@@ -64,6 +62,40 @@ export function planChannels(routing: RoutingTable, request: RouteRequest): Chan
   const skipped = rule.chain.filter((c) => !carried(c));
   if (skipped.length > 0) why += `; skipped ${skipped.join(', ')} (no providers)`;
   return { channels: chain, routeName: rule.name, why: `${why}; chain ${describeChain(chain)}` };
+}
+
+/**
+ * The plans that do not depend on the message, built once per routing table (a reload brings a new
+ * table): most messages take one of these, so routing a batch builds no strings per message.
+ */
+const defaultPlans = new WeakMap<RoutingTable, Map<string, ChannelPlan>>();
+const rulePlans = new WeakMap<RouteRule, ChannelPlan>();
+
+function defaultPlan(routing: RoutingTable, channel: ChannelName, asked: boolean): ChannelPlan {
+  let plans = defaultPlans.get(routing);
+  if (plans === undefined) defaultPlans.set(routing, (plans = new Map()));
+  const key = `${channel}${asked ? '!' : ''}`;
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    const because = routing.routes.length === 0 ? 'no routes are configured' : 'no route matched';
+    const why = asked ? `${because}; the message asked for channel "${channel}"` : `${because}; routing.defaultChannel "${channel}"`;
+    plan = { channels: routing.channels[channel]?.[0] === undefined ? [] : [channel], routeName: DEFAULT_ROUTE_NAME, why };
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
+/** A rule's plan for a message without a channel preference (rules belong to one routing table). */
+function rulePlan(routing: RoutingTable, rule: RouteRule): ChannelPlan {
+  let plan = rulePlans.get(rule);
+  if (plan === undefined) {
+    const chain = rule.chain.filter((c) => routing.channels[c]?.[0] !== undefined);
+    const skipped = rule.chain.filter((c) => !chain.includes(c));
+    const why = `route "${rule.name}" matched (${describeMatch(rule)})${skipped.length > 0 ? `; skipped ${skipped.join(', ')} (no providers)` : ''}; chain ${describeChain(chain)}`;
+    plan = { channels: chain, routeName: rule.name, why };
+    rulePlans.set(rule, plan);
+  }
+  return plan;
 }
 
 export function describeChain(channels: readonly ChannelName[]): string {
