@@ -11,6 +11,8 @@ import { stateName, type GatewayTestClient } from '../helpers/gateway-calls.js';
 import { compileTestConfig, rawTestConfig } from '../helpers/test-config.js';
 import { startTestGateway } from '../helpers/test-gateway.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { startRedis } from '../helpers/redis.js';
+import { randomUUID } from 'node:crypto';
 
 const LMS_VARIANT = { subject: '[가입 안내]', body: '{{name}}님, Switchboard 가입을 환영합니다. 앞으로 알림은 이 번호로 보내 드립니다.' };
 
@@ -71,6 +73,23 @@ test('RELIABILITY B9: an AlimTalk template rejection falls back to SMS exactly o
   assert.deepEqual(gw.sms.received(), [messageId]);
   // The SMS carries the template's default text, not the AlimTalk variant.
   assert.deepEqual([gw.sms.receivedMessage(messageId)?.channel, gw.sms.receivedMessage(messageId)?.body], [ProviderChannel.CHANNEL_SMS, 'Kim님, 환영합니다.']);
+});
+
+test('on the Redis store with a worker-thread router, an undeliverable AlimTalk falls back to LMS once', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.destroy());
+  const gw = await startTestGateway({}, (raw: Record<string, any>) => {
+    kakaoFirst(raw);
+    raw['store'] = { kind: 'redis', url: redis.url, keyPrefix: `t${randomUUID().slice(0, 8)}`, shards: 2 };
+    raw['router'] = { workers: 1 };
+  });
+  t.after(() => gw.stop());
+  const { messageId } = await gw.client.send({ recipient: '010-1234-0002', variables: { name: '김민지' } });
+  const status = await finalStatus(gw.client, messageId);
+  assert.deepEqual(steps(status), ['ACCEPTED unspecified', 'ROUTED alimtalk', 'SUBMITTED alimtalk', 'FALLBACK alimtalk', 'ROUTED lms', 'SUBMITTED lms', 'DELIVERED unspecified']);
+  await waitFor(() => (gw.node.ingestStats.supersededFailures ?? 0) >= 1, 5000, 'the second NO_KAKAOTALK report to be ingested');
+  assert.deepEqual(gw.sms.received(), [messageId]);
+  assert.equal(gw.sms.receivedMessage(messageId)?.subject, LMS_VARIANT.subject);
 });
 
 test('the chain ends FAILED with the reason of its last channel', async (t) => {
