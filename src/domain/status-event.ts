@@ -18,7 +18,8 @@ export interface StatusEvent {
   billableUnits: number;
   /**
    * Why the message took this channel and supplier (the route matched, the fallback step, the
-   * supplier choice); set on ROUTED and FALLBACK, absent (or '') otherwise.
+   * supplier choice); set on ROUTED and FALLBACK, and on SUBMITTED after a failover to another
+   * supplier; absent (or '') otherwise.
    */
   why?: string;
 }

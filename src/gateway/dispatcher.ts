@@ -37,6 +37,8 @@ interface Routed {
   readonly billableUnits: number;
   /** Set when the message is on a chain (more channels after this one, or a fallback step). */
   readonly plan: FallbackPlan | null;
+  /** Why this supplier, when it is not the one ROUTED named (failover in this pass); '' otherwise. */
+  readonly failoverWhy: string;
 }
 
 /**
@@ -160,7 +162,7 @@ export class Dispatcher {
       if (plan !== null) plans.push(plan);
       let group = byProvider.get(choice.providerId);
       if (group === undefined) byProvider.set(choice.providerId, (group = []));
-      group.push({ claimed, outbound, providerId: choice.providerId, billableUnits, plan });
+      group.push({ claimed, outbound, providerId: choice.providerId, billableUnits, plan, failoverWhy: '' });
     }
     // ROUTED is recorded before the submit so the history is in order even when a fast provider reports first.
     await store.recordEvents(events);
@@ -194,7 +196,8 @@ export class Dispatcher {
             const outcome = outcomes[i] ?? { kind: 'rejected', code: 'NO_ANSWER', reason: 'no answer', retryable: true };
             const base = { channel: routed.outbound.channel, providerId, billableUnits: routed.billableUnits };
             if (outcome.kind === 'accepted') {
-              events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef })));
+              const why = routed.failoverWhy === '' ? {} : { why: routed.failoverWhy };
+              events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef, ...why })));
               done.push(routed.claimed.message.messageId);
             } else if (!outcome.retryable && outcome.code !== 'TTL_EXPIRED' && routed.plan !== null && routed.plan.next.length > 0) {
               // A permanent refusal ends this channel for the message (see failover: it is not offered to the
@@ -212,13 +215,14 @@ export class Dispatcher {
               let seen = tried.get(id);
               if (seen === undefined) tried.set(id, (seen = new Set()));
               seen.add(providerId);
-              const alternative = signal.aborted ? undefined : this.deps.chooseProvider(routed.outbound.channel, routed.outbound.recipient, seen)?.providerId;
+              const alternative = signal.aborted ? undefined : this.deps.chooseProvider(routed.outbound.channel, routed.outbound.recipient, seen);
               if (alternative === undefined) {
                 retry.push(routed.claimed);
               } else {
-                let group = next.get(alternative);
-                if (group === undefined) next.set(alternative, (group = []));
-                group.push({ ...routed, providerId: alternative });
+                let group = next.get(alternative.providerId);
+                if (group === undefined) next.set(alternative.providerId, (group = []));
+                const failoverWhy = `failover: "${providerId}" refused for now (${outcome.code}); provider "${alternative.providerId}": ${alternative.why}`;
+                group.push({ ...routed, providerId: alternative.providerId, failoverWhy });
               }
             }
           });

@@ -85,3 +85,24 @@ test('switchboard config check names a bad route by its path', async (t) => {
     `${path}: routing.routes[1].match.tenants[0]: unknown tenant "tenant-z"\n${path}: routing.routes[2].chain[1]: channel "push" has no providers in routing.channels\n`,
   );
 });
+
+test('GetStatus says why: the route and supplier on ROUTED, and the failover on SUBMITTED when another supplier took it', async (t) => {
+  const { startSimProvider } = await import('../../src/channels/sim-provider.js');
+  const { Channel: ProviderChannel } = await import('../../src/gen/switchboard/provider/v1/provider.js');
+  const { startGatewayForProviders } = await import('../helpers/test-gateway.js');
+  const { waitFor } = await import('../helpers/wait-for.js');
+  const channels = [ProviderChannel.CHANNEL_SMS, ProviderChannel.CHANNEL_LMS];
+  const refusing = await startSimProvider({ id: 'refusing', channels, rejectRate: 1, rejectRetryable: true, rejectCode: 'THROTTLED' });
+  const healthy = await startSimProvider({ id: 'healthy', channels });
+  t.after(() => Promise.all([refusing.close(), healthy.close()]));
+  const gw = await startGatewayForProviders([refusing.address, healthy.address], (raw: Record<string, any>) => {
+    raw['routing'].routes = [{ name: 'texts', match: { tenants: ['tenant-a'] }, chain: ['sms'] }];
+  });
+  t.after(() => gw.stop());
+  const { messageId } = await gw.client.send({});
+  await waitFor(async () => (await gw.client.getStatus(messageId)).state === MessageState.MESSAGE_STATE_DELIVERED);
+  const [, routed, submitted] = (await gw.client.getStatus(messageId)).history;
+  assert.deepEqual([routed?.providerId, submitted?.providerId], ['sms-0', 'sms-1']);
+  assert.match(routed?.why ?? '', /^route "texts" matched \(tenant tenant-a\); chain sms; provider "sms-0": .+/);
+  assert.match(submitted?.why ?? '', /^failover: "sms-0" refused for now \(THROTTLED\); provider "sms-1": .+/);
+});

@@ -328,7 +328,8 @@ export interface StatusEvent {
   /**
    * Why the message took this channel and provider, for people: on ROUTED the
    * route rule that matched (or the fallback step) and the provider choice; on
-   * FALLBACK the route and the channels left. Empty on other states.
+   * SUBMITTED, when another provider of the channel took it after a refusal, that
+   * failover; on FALLBACK the route and the channels left. Empty otherwise.
    */
   why: string;
 }
