@@ -15,6 +15,7 @@ export async function runRouter(ctx: BenchContext): Promise<void> {
   const requests: RouteRequest[] = Array.from({ length: ROUTE_BATCH }, (_, i) => ({
     messageId: `bench-${i}`, tenant: 'bench', templateId: 'alert', variables: { name: '김철수', amount: `${i},000` },
     body: '', subject: '', kind: 'informational', nightConsent: false, channel: null,
+    recipient: '+821012345678', priority: 'normal', tags: [],
   }));
   // In-process and steady within a second or two; --quick keeps it short.
   const seconds = ctx.quick ? Math.min(2, ctx.phaseSeconds) : ctx.phaseSeconds;

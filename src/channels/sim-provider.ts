@@ -18,11 +18,18 @@ import {
 } from './provider-sdk.js';
 
 /**
- * How the simulated supplier behaves. Every field is optional. Whatever the rates, three
- * recipient rules always hold, for tests: a recipient that is not E.164, or ends in "0000", is
- * rejected permanently (`INVALID_NUMBER`), and one ending in "0001" is accepted and then gets a
- * FAILED delivery report (`UNREACHABLE`). A message past its expires_at_ms is rejected
- * `EXPIRED` (by the SDK).
+ * How the simulated supplier behaves. Every field is optional. Whatever the rates, these
+ * recipient rules always hold, for tests:
+ * - not E.164, or ending in "0000": rejected permanently (`INVALID_NUMBER`);
+ * - ending in "0001": accepted, then a FAILED delivery report (`UNREACHABLE`);
+ * - ending in "0002", on AlimTalk or FriendTalk only: accepted, then a FAILED delivery report
+ *   (`NO_KAKAOTALK`: the recipient has no KakaoTalk), sent twice under two report ids, as a
+ *   supplier that resends reports does; other channels deliver it;
+ * - ending in "0003", on FriendTalk only: rejected permanently (`NOT_FRIEND`: FriendTalk only
+ *   reaches friends of the business channel); other channels take it;
+ * - ending in "0004", on AlimTalk only: rejected permanently (`TEMPLATE_MISMATCH`: the text does
+ *   not match the approved template); other channels take it.
+ * A message past its expires_at_ms is rejected `EXPIRED` (by the SDK).
  */
 export interface SimProviderOptions {
   /** Names the sim in provider refs, report ids and logs. Default 'sim'. */
@@ -63,6 +70,8 @@ export interface SimProvider {
   readonly address: string;
   /** Message ids received on Submit in order, duplicates included (empty when `recordIds` is false). */
   received(): string[];
+  /** The last message received with this id, as the supplier got it (undefined when `recordIds` is false). */
+  receivedMessage(messageId: string): ProviderMessage | undefined;
   /** Counters of the underlying provider server. */
   stats(): ProviderServerStats;
   /** Changes the share of rejected messages from now on (an incident starts or ends). */
@@ -98,6 +107,7 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
   const refPrefix = `${id}-${Date.now().toString(36)}`;
 
   const receivedIds: string[] = [];
+  const receivedMessages = new Map<string, ProviderMessage>();
   const ledger = options.ledgerPath === undefined ? undefined : await openLedger(options.ledgerPath);
   const dueQueue: DueReports[] = [];
   let dueHead = 0;
@@ -110,7 +120,10 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
     {
       capabilities: { channels, maxTps: options.maxTps ?? 0, maxBodyBytes: 0, maxInFlight: 0 },
       onReceive: (message, duplicate) => {
-        if (recordIds) receivedIds.push(message.messageId);
+        if (recordIds) {
+          receivedIds.push(message.messageId);
+          receivedMessages.set(message.messageId, message);
+        }
         ledger?.append(message, duplicate);
       },
       submit: async (messages) => {
@@ -120,7 +133,11 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
         for (const message of messages) {
           const outcome = decide(message);
           outcomes.push(outcome);
-          if ('accepted' in outcome) reports.push(deliveryFor(message, outcome.accepted.providerRef));
+          if ('accepted' in outcome) {
+            const report = deliveryFor(message, outcome.accepted.providerRef);
+            reports.push(report);
+            if (report.code === 'NO_KAKAOTALK') reports.push({ ...report });
+          }
         }
         if (reports.length > 0) scheduleReports(reports);
         return outcomes;
@@ -136,6 +153,12 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
     }
     if (recipient.endsWith('0000')) {
       return { rejected: { code: 'INVALID_NUMBER', reason: `recipient ${recipient} does not exist`, retryable: false } };
+    }
+    if (recipient.endsWith('0004') && message.channel === Channel.CHANNEL_ALIMTALK) {
+      return { rejected: { code: 'TEMPLATE_MISMATCH', reason: `the text does not match AlimTalk template "${message.attributes['alimtalk.template_code'] ?? ''}"`, retryable: false } };
+    }
+    if (recipient.endsWith('0003') && message.channel === Channel.CHANNEL_FRIENDTALK) {
+      return { rejected: { code: 'NOT_FRIEND', reason: `recipient ${recipient} is not a friend of the business channel`, retryable: false } };
     }
     if (rejectRate > 0 && random() < rejectRate) {
       return { rejected: { code: rejectCode, reason: `simulated rejection by ${id}`, retryable: rejectRetryable } };
@@ -153,7 +176,12 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
       description: 'delivered',
       doneAtMs: 0,
     };
-    if (message.recipient.endsWith('0001')) {
+    const kakao = message.channel === Channel.CHANNEL_ALIMTALK || message.channel === Channel.CHANNEL_FRIENDTALK;
+    if (kakao && message.recipient.endsWith('0002')) {
+      report.state = DeliveryState.DELIVERY_STATE_FAILED;
+      report.code = 'NO_KAKAOTALK';
+      report.description = `recipient ${message.recipient} has no KakaoTalk`;
+    } else if (message.recipient.endsWith('0001')) {
       report.state = DeliveryState.DELIVERY_STATE_FAILED;
       report.code = 'UNREACHABLE';
       report.description = `recipient ${message.recipient} is unreachable`;
@@ -216,6 +244,7 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
     port,
     address: `${connectHost}:${port}`,
     received: () => receivedIds.slice(),
+    receivedMessage: (messageId) => receivedMessages.get(messageId),
     stats: () => server.stats(),
     setRejectRate: (rate) => {
       rejectRate = rate;

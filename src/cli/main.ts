@@ -6,6 +6,7 @@ import { DEMO_USAGE, runDemoCommand } from './demo-command.js';
 import { OPT_OUT_USAGE, runOptOutCommand } from './opt-out-command.js';
 import { PROVIDER_CHECK_USAGE, runProviderCheckCommand } from './provider-check-command.js';
 import { PROVIDERS_USAGE, runProvidersCommand } from './providers-command.js';
+import { ROUTE_EXPLAIN_USAGE, runRouteCommand } from './route-explain-command.js';
 import { runSendCommand, SEND_USAGE } from './send-command.js';
 import { runServeCommand, SERVE_USAGE } from './serve-command.js';
 import { runSimProviderCommand, SIM_PROVIDER_USAGE } from './sim-provider-command.js';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   config: runConfigCheckCommand,
   'opt-out': runOptOutCommand,
   providers: runProvidersCommand,
+  route: runRouteCommand,
   'sim-provider': runSimProviderCommand,
   'provider-check': runProviderCheckCommand,
   'smsc-sim': runSmscSimCommand,
@@ -26,7 +28,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
 
 const USAGE = `usage: switchboard <command> [options]
 
-${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, OPT_OUT_USAGE, PROVIDERS_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE, PROVIDER_CHECK_USAGE, SMSC_SIM_USAGE, BENCH_USAGE].join('\n\n')}
+${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, ROUTE_EXPLAIN_USAGE, OPT_OUT_USAGE, PROVIDERS_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE, PROVIDER_CHECK_USAGE, SMSC_SIM_USAGE, BENCH_USAGE].join('\n\n')}
 `;
 
 async function main(argv: string[]): Promise<void> {

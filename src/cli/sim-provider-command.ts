@@ -12,7 +12,9 @@ export const SIM_PROVIDER_USAGE = `switchboard sim-provider [--id ID] [--channel
                          [--dlr-delay-ms MS] [--dlr-fail-rate RATE] [--seed N] [--ledger FILE] [--max-tps N]
   Runs a simulated channel supplier (the ChannelProvider gRPC API) until SIGTERM or SIGINT.
   Recipients that are not E.164 or end in 0000 are always rejected (INVALID_NUMBER); recipients
-  ending in 0001 are accepted and then fail delivery (UNREACHABLE).
+  ending in 0001 are accepted and then fail delivery (UNREACHABLE). On KakaoTalk channels, 0002
+  fails delivery (NO_KAKAOTALK, reported twice); on FriendTalk 0003 is rejected (NOT_FRIEND); on
+  AlimTalk 0004 is rejected (TEMPLATE_MISMATCH): for trying fallback chains.
   --id               name in provider refs and report ids (default sim)
   --channel          channels carried, repeatable or comma-separated: ${CHANNELS.join(',')} (default sms)
   --host, --port     where to listen (default 127.0.0.1, port 0 = any free port)

@@ -1,4 +1,6 @@
 import type { ChannelName } from '../domain/channel.js';
+import type { MessageKind, MessagePriority } from '../domain/message.js';
+import type { VariableType } from './variable-types.js';
 
 /**
  * The validated, compiled configuration. Built once by `parseConfig`, never mutated; a reload
@@ -175,17 +177,34 @@ export interface SmppProviderSettings {
   readonly maxTrackedReceipts: number;
 }
 
-/** One channel's text of a template. */
+/** One channel's text of a template. Every text may hold {{placeholders}}. */
 export interface TemplateVariant {
+  /** LMS/MMS subject; push title. */
   readonly subject: string;
   readonly body: string;
   /** AlimTalk template code; '' for other channels. */
   readonly templateCode: string;
+  /** AlimTalk/FriendTalk buttons; [] for none. */
+  readonly buttons: readonly KakaoButton[];
+  /** Push data payload; {} for none. */
+  readonly data: Readonly<Record<string, string>>;
+}
+
+export interface KakaoButton {
+  readonly type: string;
+  readonly name: string;
+  readonly linkMobile?: string | undefined;
+  readonly linkPc?: string | undefined;
+  readonly schemeIos?: string | undefined;
+  readonly schemeAndroid?: string | undefined;
 }
 
 export interface TemplateDefinition {
   readonly id: string;
+  /** The variable names, in declared order. */
   readonly variables: readonly string[];
+  /** The declared type of each variable ("string" when none was given). */
+  readonly variableTypes: Readonly<Record<string, VariableType>>;
   /** Used on channels without a variant of their own. */
   readonly defaultVariant: TemplateVariant;
   readonly variants: Readonly<Partial<Record<ChannelName, TemplateVariant>>>;
@@ -224,7 +243,27 @@ export interface AdvertisingIdentity {
   readonly optOutLine: string;
 }
 
+/**
+ * One routing rule (config routing.routes). A null condition matches every message; a list
+ * matches any of its values. Plain data: it travels to the router's worker threads.
+ */
+export interface RouteRule {
+  /** From config, or "routes[<index>]". */
+  readonly name: string;
+  readonly tenants: readonly string[] | null;
+  readonly kinds: readonly MessageKind[] | null;
+  readonly priorities: readonly MessagePriority[] | null;
+  /** The message carries at least one of these. */
+  readonly tags: readonly string[] | null;
+  /** E.164 country calling codes with "+", e.g. "+82"; matched as a prefix of the recipient. */
+  readonly countries: readonly string[] | null;
+  /** Channels to try in order (fallback moves to the next). */
+  readonly chain: readonly ChannelName[];
+}
+
 export interface RoutingTable {
+  /** First match wins; empty: every message takes the default route (its own channel or defaultChannel). */
+  readonly routes: readonly RouteRule[];
   readonly defaultChannel: ChannelName;
   /** For each channel, its providers, first choice first. */
   readonly channels: Readonly<Partial<Record<ChannelName, readonly string[]>>>;

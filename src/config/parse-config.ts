@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { ChannelName } from '../domain/channel.js';
-import type { AdvertisingIdentity, ChannelProvider, Config, ProviderHealthSettings, ProviderSettings, StoreSettings, RoutingTable, Tenant, TemplateDefinition, TemplateVariant } from './config.js';
+import type { AdvertisingIdentity, ChannelProvider, Config, ProviderHealthSettings, ProviderSettings, RouteRule, StoreSettings, RoutingTable, Tenant, TemplateDefinition, TemplateVariant } from './config.js';
 import { configSchema, type ConfigInput, type ProviderConfig, type TemplateConfig } from './schema.js';
 import { listPlaceholders } from './template-placeholders.js';
 
@@ -76,8 +76,32 @@ function checkReferences(input: ConfigInput): ConfigIssue[] {
     report('routing.defaultChannel', `channel "${input.routing.defaultChannel}" has no providers in routing.channels`);
   }
 
+  checkRoutes(input, report);
   input.templates.forEach((template, t) => checkTemplate(template, `templates[${t}]`, report));
   return issues;
+}
+
+/** A route may only name tenants that exist and channels that have providers, each once per chain. */
+function checkRoutes(input: ConfigInput, report: (path: string, message: string) => void): void {
+  const tenantIds = new Set(input.tenants.map((t) => t.id));
+  const names = new Map<string, number>();
+  input.routing.routes.forEach((route, r) => {
+    const path = `routing.routes[${r}]`;
+    route.match.tenants?.forEach((tenant, i) => {
+      if (!tenantIds.has(tenant)) report(`${path}.match.tenants[${i}]`, `unknown tenant "${tenant}"`);
+    });
+    const seen = new Set<string>();
+    route.chain.forEach((channel, i) => {
+      if (seen.has(channel)) report(`${path}.chain[${i}]`, `channel "${channel}" is already in the chain`);
+      else if (input.routing.channels[channel] === undefined) report(`${path}.chain[${i}]`, `channel "${channel}" has no providers in routing.channels`);
+      seen.add(channel);
+    });
+    if (route.name !== undefined) {
+      const earlier = names.get(route.name);
+      if (earlier !== undefined) report(`${path}.name`, `duplicate route name "${route.name}" (also routing.routes[${earlier}])`);
+      else names.set(route.name, r);
+    }
+  });
 }
 
 function reportDuplicates(ids: string[], path: string, what: string, report: (path: string, message: string) => void): void {
@@ -90,16 +114,26 @@ function reportDuplicates(ids: string[], path: string, what: string, report: (pa
 
 /** Every placeholder must be a declared variable, so nothing is ever sent with "{{name}}" left in it. */
 function checkTemplate(template: TemplateConfig, path: string, report: (path: string, message: string) => void): void {
-  const declared = new Set(template.variables);
+  const names = template.variables.map((v) => (typeof v === 'string' ? v : v.name));
+  const declared = new Set(names);
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) report(`${path}.variables[${i}]`, `variable "${name}" is declared twice`);
+  });
   const texts: [string, string | undefined][] = [
     [`${path}.subject`, template.subject],
     [`${path}.body`, template.body],
   ];
   for (const [channel, variant] of Object.entries(template.channels)) {
-    texts.push([`${path}.channels.${channel}.subject`, variant?.subject], [`${path}.channels.${channel}.body`, variant?.body]);
-    if (channel === 'alimtalk' && !variant?.templateCode) {
-      report(`${path}.channels.alimtalk.templateCode`, 'an AlimTalk variant needs its approved template code');
-    }
+    if (variant === undefined) continue;
+    const at = `${path}.channels.${channel}`;
+    texts.push([`${at}.subject`, variant.subject], [`${at}.body`, variant.body], [`${at}.title`, variant.title]);
+    variant.buttons?.forEach((button, b) => {
+      for (const field of ['name', 'linkMobile', 'linkPc', 'schemeIos', 'schemeAndroid'] as const) texts.push([`${at}.buttons[${b}].${field}`, button[field]]);
+    });
+    for (const [key, value] of Object.entries(variant.data ?? {})) texts.push([`${at}.data.${key}`, value]);
+    if (channel === 'alimtalk' && !variant.templateCode) report(`${at}.templateCode`, 'an AlimTalk variant needs its approved template code');
+    if (variant.buttons !== undefined && channel !== 'alimtalk' && channel !== 'friendtalk') report(`${at}.buttons`, 'buttons are for AlimTalk and FriendTalk variants only');
+    if ((variant.title !== undefined || variant.data !== undefined) && channel !== 'push') report(`${at}.${variant.title !== undefined ? 'title' : 'data'}`, 'title and data are for push variants only');
   }
   for (const [textPath, text] of texts) {
     for (const name of listPlaceholders(text ?? '')) {
@@ -179,12 +213,27 @@ function compileConfig(input: ConfigInput): Config {
   const providers: ProviderSettings[] = input.providers.map(compileProvider);
   const templates: Record<string, TemplateDefinition> = {};
   for (const t of input.templates) {
-    const defaultVariant: TemplateVariant = { subject: t.subject ?? '', body: t.body, templateCode: '' };
+    const defaultVariant: TemplateVariant = { subject: t.subject ?? '', body: t.body, templateCode: '', buttons: [], data: {} };
     const variants: Partial<Record<ChannelName, TemplateVariant>> = {};
     for (const [channel, v] of Object.entries(t.channels)) {
-      if (v) variants[channel as ChannelName] = { subject: v.subject ?? defaultVariant.subject, body: v.body, templateCode: v.templateCode ?? '' };
+      if (v) {
+        variants[channel as ChannelName] = {
+          subject: v.title ?? v.subject ?? defaultVariant.subject,
+          body: v.body,
+          templateCode: v.templateCode ?? '',
+          buttons: v.buttons ?? [],
+          data: v.data ?? {},
+        };
+      }
     }
-    templates[t.id] = { id: t.id, variables: t.variables, defaultVariant, variants };
+    const declared = t.variables.map((v) => (typeof v === 'string' ? { name: v, type: 'string' as const } : v));
+    templates[t.id] = {
+      id: t.id,
+      variables: declared.map((v) => v.name),
+      variableTypes: Object.fromEntries(declared.map((v) => [v.name, v.type])),
+      defaultVariant,
+      variants,
+    };
   }
   const advertising: Record<string, AdvertisingIdentity> = {};
   for (const t of input.tenants) if (t.advertising !== undefined) advertising[t.id] = t.advertising;
@@ -192,7 +241,17 @@ function compileConfig(input: ConfigInput): Config {
   const channelProviders = compileChannelProviders(input.routing.channels);
   const channelIds: Partial<Record<ChannelName, readonly string[]>> = {};
   for (const [channel, entries] of Object.entries(channelProviders)) channelIds[channel as ChannelName] = entries.map((e) => e.providerId);
+  const routes: RouteRule[] = input.routing.routes.map((r, i) => ({
+    name: r.name ?? `routes[${i}]`,
+    tenants: r.match.tenants ?? null,
+    kinds: r.match.kinds ?? null,
+    priorities: r.match.priorities ?? null,
+    tags: r.match.tags ?? null,
+    countries: r.match.countries ?? null,
+    chain: r.chain,
+  }));
   const routing: RoutingTable = {
+    routes,
     defaultChannel: input.routing.defaultChannel,
     channels: channelIds,
     templates,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { CHANNELS } from '../domain/channel.js';
+import { CHANNELS, isChannelName } from '../domain/channel.js';
 import { parseDurationMs } from './duration.js';
+import { VARIABLE_TYPES } from './variable-types.js';
 
 /** A duration in config: "30s", "5m", "24h" or a number of milliseconds. Becomes milliseconds. */
 const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -289,20 +290,48 @@ const smppProviderSchema = z
     when: (payload) => payload.issues.length === 0,
   });
 
+/** A KakaoTalk message button (AlimTalk/FriendTalk); its texts may hold {{placeholders}}. */
+const kakaoButtonSchema = z
+  .object({
+    /** Kakao's button type: WL web link, AL app link, DS delivery search, BK bot keyword, MD message delivery, BC/BT consultation/bot talk, AC add channel. */
+    type: z.enum(['WL', 'AL', 'DS', 'BK', 'MD', 'BC', 'BT', 'AC']),
+    name: z.string().min(1).max(28),
+    linkMobile: z.string().optional(),
+    linkPc: z.string().optional(),
+    schemeIos: z.string().optional(),
+    schemeAndroid: z.string().optional(),
+  })
+  .strict();
+
 const templateVariantSchema = z
   .object({
+    /** LMS/MMS subject line. */
     subject: z.string().optional(),
+    /** The text (push: the notification body). */
     body: z.string().min(1),
     /** AlimTalk: the approved template code. */
     templateCode: z.string().optional(),
+    /** AlimTalk/FriendTalk buttons, in order (Kakao allows up to 5). */
+    buttons: z.array(kakaoButtonSchema).max(5).optional(),
+    /** Push: the notification title. */
+    title: z.string().optional(),
+    /** Push: the data payload handed to the app, values may hold {{placeholders}}. */
+    data: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "-" or "_"'), z.string()).optional(),
   })
   .strict();
+
+const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be an identifier');
 
 const templateSchema = z
   .object({
     id,
-    /** The variables the template takes; a message must give exactly these. */
-    variables: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be an identifier')).default([]),
+    /**
+     * The variables the template takes; a message must give exactly these. A name alone is a
+     * string; `{ name, type }` declares a type the value is checked against (number, amount, date).
+     */
+    variables: z
+      .array(z.union([variableName, z.object({ name: variableName, type: z.enum(VARIABLE_TYPES).default('string') }).strict()]))
+      .default([]),
     subject: z.string().optional(),
     /** The default text, used on any channel without its own variant. */
     body: z.string().min(1),
@@ -385,8 +414,42 @@ const channelProviderSchema = z.union([
     .strict(),
 ]);
 
+/** A channel name in a route's chain, reported with the name as written ("unknown channel \"kakao_alimtak\""). */
+const chainChannel = z.string().transform((value, ctx) => {
+  if (isChannelName(value)) return value;
+  ctx.addIssue({ code: 'custom', message: `unknown channel "${value}" (known: ${CHANNELS.join(', ')})` });
+  return z.NEVER;
+});
+
+/**
+ * One routing rule: the first rule (in file order) whose every given condition holds decides the
+ * message's channel chain. A condition left out matches every message; a list matches any of its values.
+ */
+const routeSchema = z
+  .object({
+    /** Shown in route explanations and GetStatus; default "routes[<index>]". */
+    name: z.string().min(1).max(64).optional(),
+    match: z
+      .object({
+        tenants: z.array(id).min(1).optional(),
+        kinds: z.array(z.enum(['informational', 'advertising'])).min(1).optional(),
+        priorities: z.array(z.enum(['urgent', 'normal', 'bulk'])).min(1).optional(),
+        /** The message carries at least one of these tags. */
+        tags: z.array(z.string().min(1)).min(1).optional(),
+        /** The recipient's E.164 country calling code, e.g. "+82" (Korea), "+1". */
+        countries: z.array(z.string().regex(/^\+[1-9]\d{0,3}$/, 'must be a country calling code, e.g. "+82"')).min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    /** The channels to try in order: the next one is used when the message fails on one (FALLBACK). */
+    chain: z.array(chainChannel).min(1),
+  })
+  .strict();
+
 const routingSchema = z
   .object({
+    /** Ordered routing rules; without any (or when none matches) a message goes on its own channel or defaultChannel. */
+    routes: z.array(routeSchema).default([]),
     /** The channel used when a message names none. */
     defaultChannel: channel.default('sms'),
     /** For each channel, the providers that carry it: bare ids first choice first, or {provider, weight, group}. */
@@ -424,3 +487,4 @@ export type RedisStoreConfig = z.output<typeof redisStoreSchema>;
 export type TenantConfig = z.output<typeof tenantSchema>;
 export type ChannelProviderConfig = z.output<typeof channelProviderSchema>;
 export type TemplateConfig = z.output<typeof templateSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;

@@ -26,6 +26,9 @@ export function stateRank(state: MessageState): number {
     // Between ACCEPTED and ROUTED: a hold starts once (a repeated DEFERRED is stale) and routing follows it.
     case 'deferred':
       return 1.5;
+    // FALLBACK starts the next channel of a chain: it may follow SUBMITTED (a failed report) and
+    // repeat once per step; the stores then take that channel's ROUTED, but not a late SUBMITTED of
+    // the channel that failed (see movesForward in memory-store.ts and RECORD_EVENTS_SCRIPT).
     case 'routed':
     case 'fallback':
       return 2;

@@ -40,4 +40,23 @@ export interface AcceptedMessage {
   /** The message is expired instead of sent after this time. */
   expiresAtMs: number;
   tags: string[];
+  /**
+   * Set only on a message moved on to a later channel of its route's chain (FALLBACK); absent on
+   * every message as accepted.
+   */
+  fallback?: FallbackStep;
+}
+
+/** Where a message that fell back continues: the rest of its chain and why it moved. */
+export interface FallbackStep {
+  /** The channels still to try, in order; the first is the one to route to now. */
+  channels: ChannelName[];
+  /** 1 for the first fallback, 2 for the next... */
+  step: number;
+  /** The channel that failed. */
+  fromChannel: ChannelName;
+  /** Why it failed there, e.g. "UNREACHABLE: recipient has no KakaoTalk". */
+  reason: string;
+  /** The route whose chain this is. */
+  routeName: string;
 }

@@ -16,6 +16,12 @@ export interface StatusEvent {
   reason: string;
   /** What the supplier bills on this channel; 0 until routed. */
   billableUnits: number;
+  /**
+   * Why the message took this channel and supplier (the route matched, the fallback step, the
+   * supplier choice); set on ROUTED and FALLBACK, and on SUBMITTED after a failover to another
+   * supplier; absent (or '') otherwise.
+   */
+  why?: string;
 }
 
 /** A message a recipient sent back, attributed to a tenant. */

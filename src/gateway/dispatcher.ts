@@ -5,9 +5,12 @@ import type { StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Router } from '../router/router.js';
-import type { RouteRequest, RouteResult } from '../router/route-types.js';
+import type { RouteResult } from '../router/route-types.js';
 import type { OptOutList } from '../store/opt-out-list.js';
-import type { ClaimedMessage, EventToRecord, MessageStore } from '../store/store.js';
+import type { ClaimedMessage, EventToRecord, FallbackPlan, MessageStore } from '../store/store.js';
+import type { AcceptedMessage } from '../domain/message.js';
+import { fallBack } from './fall-back.js';
+import { toRouteRequest } from './to-route-request.js';
 
 export interface DispatcherDeps {
   readonly store: MessageStore;
@@ -34,6 +37,10 @@ interface Routed {
   readonly outbound: OutboundMessage;
   readonly providerId: string;
   readonly billableUnits: number;
+  /** Set when the message is on a chain (more channels after this one, or a fallback step). */
+  readonly plan: FallbackPlan | null;
+  /** Why this supplier, when it is not the one ROUTED named (failover in this pass); '' otherwise. */
+  readonly failoverWhy: string;
 }
 
 /**
@@ -97,12 +104,15 @@ export class Dispatcher {
       }
     }
 
-    const results = await this.deps.router().route(live.map(toRouteRequest), nowMs);
+    const results = await this.deps.router().route(live.map((c) => toRouteRequest(c.message)), nowMs);
     const byProvider = new Map<string, Routed[]>();
     /** Routed to a channel none of whose suppliers can be used now: put back for a later try. */
     const retryNow: ClaimedMessage[] = [];
     /** Held messages by the time they may go; a batch routed at one instant has one or two such times. */
     const deferred = new Map<number, ClaimedMessage[]>();
+    const plans: FallbackPlan[] = [];
+    /** Messages whose channel failed, moving on to the next channel of their chain: queued again once completed. */
+    const fallbacks: AcceptedMessage[] = [];
     for (let i = 0; i < live.length; i++) {
       const claimed = live[i] as ClaimedMessage;
       const result = results[i] ?? NO_ANSWER;
@@ -141,18 +151,25 @@ export class Dispatcher {
       const choice = this.deps.chooseProvider(result.channel, m.recipient, NONE_TRIED);
       if (choice === undefined) {
         const reason = `no provider of channel "${result.channel}" can take messages now (none configured, or every one drained, unreachable or tripped)`;
-        events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, billableUnits })));
+        events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, billableUnits, why: `${result.why}; ${reason}` })));
         retryNow.push(claimed);
         log('warn', reason, { messageId: m.messageId });
         continue;
       }
-      events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: choice.providerId, billableUnits })));
+      const why = `${result.why}; provider "${choice.providerId}": ${choice.why}`;
+      events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: choice.providerId, billableUnits, why })));
+      // On a chain, what a failed delivery report needs to move the message on is kept before the submit (a report may beat its answer).
+      const plan: FallbackPlan | null =
+        result.next.length > 0 || result.step > 0 ? { message: m, channel: result.channel, next: result.next, step: result.step, routeName: result.routeName } : null;
+      if (plan !== null) plans.push(plan);
       let group = byProvider.get(choice.providerId);
       if (group === undefined) byProvider.set(choice.providerId, (group = []));
-      group.push({ claimed, outbound, providerId: choice.providerId, billableUnits });
+      group.push({ claimed, outbound, providerId: choice.providerId, billableUnits, plan, failoverWhy: '' });
     }
     // ROUTED is recorded with the submit answers, in one store call per batch: a delivery report
     // that arrives first wins the state, and the ROUTED and SUBMITTED it overtook stay on record.
+    // Fallback plans are stored first: a failed delivery report needs its plan however fast it comes.
+    if (plans.length > 0) await store.keepFallbackPlans(plans);
     for (const [deferUntilMs, held] of deferred) await this.deferUntil(held, deferUntilMs, nowMs);
 
     const retry: ClaimedMessage[] = retryNow;
@@ -182,7 +199,15 @@ export class Dispatcher {
             const outcome = outcomes[i] ?? { kind: 'rejected', code: 'NO_ANSWER', reason: 'no answer', retryable: true };
             const base = { channel: routed.outbound.channel, providerId, billableUnits: routed.billableUnits };
             if (outcome.kind === 'accepted') {
-              events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef })));
+              const why = routed.failoverWhy === '' ? {} : { why: routed.failoverWhy };
+              events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef, ...why })));
+              done.push(routed.claimed.message.messageId);
+            } else if (!outcome.retryable && outcome.code !== 'TTL_EXPIRED' && routed.plan !== null && routed.plan.next.length > 0) {
+              // A permanent refusal ends this channel for the message (see failover: it is not offered to the
+              // channel's other suppliers); its chain goes on with the next channel.
+              const moved = fallBack(routed.plan, { providerId, code: outcome.code, reason: outcome.reason, atMs: submittedAtMs });
+              events.push(record(moved.event));
+              fallbacks.push(moved.message);
               done.push(routed.claimed.message.messageId);
             } else if (!outcome.retryable) {
               const state = outcome.code === 'TTL_EXPIRED' ? 'expired' : 'failed';
@@ -193,13 +218,14 @@ export class Dispatcher {
               let seen = tried.get(id);
               if (seen === undefined) tried.set(id, (seen = new Set()));
               seen.add(providerId);
-              const alternative = signal.aborted ? undefined : this.deps.chooseProvider(routed.outbound.channel, routed.outbound.recipient, seen)?.providerId;
+              const alternative = signal.aborted ? undefined : this.deps.chooseProvider(routed.outbound.channel, routed.outbound.recipient, seen);
               if (alternative === undefined) {
                 retry.push(routed.claimed);
               } else {
-                let group = next.get(alternative);
-                if (group === undefined) next.set(alternative, (group = []));
-                group.push({ ...routed, providerId: alternative });
+                let group = next.get(alternative.providerId);
+                if (group === undefined) next.set(alternative.providerId, (group = []));
+                const failoverWhy = `failover: "${providerId}" refused for now (${outcome.code}); provider "${alternative.providerId}": ${alternative.why}`;
+                group.push({ ...routed, providerId: alternative.providerId, failoverWhy });
               }
             }
           });
@@ -210,6 +236,8 @@ export class Dispatcher {
 
     if (events.length > 0) await store.recordEvents(events);
     if (done.length > 0) await store.complete(done);
+    // Only after complete: the new entry must not be claimed while the old claim is still open.
+    if (fallbacks.length > 0) await store.requeueFallbacks(fallbacks, 0);
     if (retry.length > 0) {
       const { retryBackoffMs, maxRetryBackoffMs } = this.deps.config().dispatcher;
       const attempts = Math.max(...retry.map((c) => c.deliveryCount));
@@ -260,22 +288,6 @@ export class Dispatcher {
   }
 }
 
-function toRouteRequest(claimed: ClaimedMessage): RouteRequest {
-  const m = claimed.message;
-  return {
-    messageId: m.messageId,
-    tenant: m.tenant,
-    templateId: m.templateId,
-    variables: m.variables,
-    body: m.body,
-    subject: m.subject,
-    kind: m.kind,
-    // Strictly true: a message stored before the field existed has none, and no consent is the safe reading.
-    nightConsent: m.nightConsent === true,
-    channel: m.channel,
-  };
-}
-
 function event(claimed: ClaimedMessage, atMs: number, state: StatusEvent['state'], fields: Partial<StatusEvent>): StatusEvent {
   return {
     messageId: claimed.message.messageId,
@@ -287,6 +299,7 @@ function event(claimed: ClaimedMessage, atMs: number, state: StatusEvent['state'
     code: fields.code ?? '',
     reason: fields.reason ?? '',
     billableUnits: fields.billableUnits ?? 0,
+    ...(fields.why === undefined ? {} : { why: fields.why }),
   };
 }
 

@@ -104,7 +104,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   dispatcher.start();
 
   const calls = new CallRegistry();
-  const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now });
+  const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now, router: () => router, chooseProvider });
   const providerAdmin = createProviderAdmin({ config: currentConfig, board, connectors });
   const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource(), providers: providerAdmin });
   const { server, health } = createGrpcServer(config.server, service, admin);

@@ -5,11 +5,13 @@ import {
   RejectReason,
   type Ack,
   type AckBatch,
+  type ExplainRouteRequest,
   type GetStatusRequest,
   type Message,
   type MessageGatewayServer,
   type MessageStatus,
   type Report,
+  type RouteExplanation,
   type SendBatch,
   type SendRequest,
   type SendResponse,
@@ -19,13 +21,14 @@ import { InvalidCursorError } from '../store/store-errors.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { acceptBatch, type AcceptDeps } from './accept-batch.js';
 import { authenticate } from './authenticate.js';
+import { explainRoute, type ExplainDeps } from './explain-route.js';
 import type { CallRegistry } from './call-registry.js';
 import { GatewayError, invalidArgument, notFound } from './gateway-error.js';
 import { toStatus } from './to-status.js';
 import { toWireReport, toWireStatus } from './to-wire-status.js';
 import { unaryHandler } from './unary-handler.js';
 
-export interface GatewayServiceDeps extends AcceptDeps {
+export interface GatewayServiceDeps extends AcceptDeps, ExplainDeps {
   readonly metrics: GatewayMetrics;
   /** The config in force; read once per call, so a reload applies to the next call. */
   readonly config: () => Config;
@@ -85,6 +88,12 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
       const record = await deps.store.getStatus(tenant.id, messageId);
       if (record === undefined) throw notFound(`message ${JSON.stringify(messageId)} is not known to tenant "${tenant.id}" (or its status has expired)`);
       return toWireStatus(record);
+    }),
+
+    explainRoute: unaryHandler(deps.calls, async (call: ServerUnaryCall<ExplainRouteRequest, RouteExplanation>): Promise<RouteExplanation> => {
+      const config = deps.config();
+      const tenant = authenticate(call.metadata, config);
+      return explainRoute(call.request.message, tenant, config, deps);
     }),
 
     watchReports: (call: ServerWritableStream<WatchReportsRequest, Report>) => {

@@ -3,7 +3,9 @@ import type { ProviderConnector, ProviderReport } from '../channels/provider-con
 import type { InboundEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
+import type { AcceptedMessage } from '../domain/message.js';
 import type { EventToRecord, MessageStore } from '../store/store.js';
+import { attemptOf, fallBack } from './fall-back.js';
 
 export interface ReportIngestorDeps {
   readonly store: MessageStore;
@@ -18,6 +20,8 @@ export interface IngestStats {
   unknownDeliveries: number;
   /** Inbound messages that no tenant could be found for. */
   unattributedInbound: number;
+  /** Failure reports of a channel the message already moved on from (resent, or of an earlier step): dropped. */
+  supersededFailures?: number;
 }
 
 /**
@@ -80,6 +84,7 @@ async function storeReports(providerId: string, reports: readonly ProviderReport
       });
     }
   }
+  const fallbacks = await applyFallbacks(providerId, deliveries, deps, stats);
   if (deliveries.length > 0) {
     const outcomes = await deps.store.recordEvents(deliveries);
     const unknownIds: string[] = [];
@@ -95,6 +100,42 @@ async function storeReports(providerId: string, reports: readonly ProviderReport
     }
   }
   if (inbound.length > 0) await deps.store.recordInbound(inbound);
+  // After the FALLBACK events are stored, so the next channel's events follow them. Delayed by the
+  // retry backoff: the dispatcher that submitted the failed attempt may not have completed its claim yet.
+  if (fallbacks.length > 0) await deps.store.requeueFallbacks(fallbacks, deps.config().dispatcher.retryBackoffMs);
+}
+
+/**
+ * A failed delivery report of a message on a chain moves it to the next channel (once: the store
+ * takes each failed attempt's plan once, so a resent report is dropped), or, on the chain's last
+ * channel, ends it FAILED with this reason. Rewrites `deliveries` in place; returns the messages to queue again.
+ */
+async function applyFallbacks(providerId: string, deliveries: EventToRecord[], deps: ReportIngestorDeps, stats: IngestStats): Promise<AcceptedMessage[]> {
+  const failed = deliveries.flatMap((d, index) => (d.event.state === 'failed' ? [index] : []));
+  if (failed.length === 0) return [];
+  const takes = await deps.store.takeFallbackPlans(failed.map((i) => ({ messageId: deliveries[i]!.event.messageId, attempt: attemptOf(providerId, deliveries[i]!.event.providerRef) })));
+  const messages: AcceptedMessage[] = [];
+  const dropped = new Set<number>();
+  failed.forEach((index, j) => {
+    const take = takes[j];
+    const report = deliveries[index]!.event;
+    if (take?.kind === 'superseded') {
+      dropped.add(index);
+    } else if (take?.kind === 'plan' && take.plan.next.length > 0) {
+      const moved = fallBack(take.plan, { providerId, code: report.code, reason: report.reason, atMs: report.atMs });
+      deliveries[index] = { event: { ...moved.event, providerRef: report.providerRef }, dedupKey: '' };
+      messages.push(moved.message);
+    } else if (take?.kind === 'plan') {
+      deliveries[index] = { event: { ...report, channel: take.plan.channel, why: `last channel of route "${take.plan.routeName}" (step ${take.plan.step})` }, dedupKey: '' };
+    }
+  });
+  if (dropped.size > 0) {
+    stats.supersededFailures = (stats.supersededFailures ?? 0) + dropped.size;
+    const kept = deliveries.filter((_, i) => !dropped.has(i));
+    deliveries.length = 0;
+    deliveries.push(...kept);
+  }
+  return messages;
 }
 
 /** The message replied to decides the tenant; otherwise the tenant whose registered sender number was texted. */

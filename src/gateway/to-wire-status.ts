@@ -35,6 +35,7 @@ export function toWireEvent(event: DomainEvent, clientRef: string): StatusEvent 
     code: event.code,
     reason: event.reason,
     billableUnits: event.billableUnits ?? 0,
+    why: event.why ?? '',
   };
 }
 

@@ -1,3 +1,4 @@
+import { checkVariable } from '../config/variable-types.js';
 import type { Config, Tenant } from '../config/config.js';
 import type { ChannelName } from '../domain/channel.js';
 import type { AcceptedMessage, MessageKind, MessagePriority } from '../domain/message.js';
@@ -141,6 +142,8 @@ export function validateMessage(
       }
       const bad = badTextIn(value);
       if (bad !== null) return reject(RejectReason.REJECT_REASON_INVALID_TEXT, `variables.${name} ${bad}`);
+      const mistyped = checkVariable(template.variableTypes[name] ?? 'string', value);
+      if (mistyped !== null) return reject(RejectReason.REJECT_REASON_INVALID_ARGUMENT, `variables.${name} of template "${template.id}" ${mistyped}`);
       const bytes = Buffer.byteLength(value, 'utf8');
       if (bytes > limits.maxVariableBytes) {
         return reject(RejectReason.REJECT_REASON_TOO_LARGE, `variables.${name} is ${bytes} bytes; the limit is ${limits.maxVariableBytes}`);

@@ -7,7 +7,7 @@ import type { AcceptedMessage } from '../domain/message.js';
  */
 export type RouteRequest = Pick<
   AcceptedMessage,
-  'messageId' | 'tenant' | 'templateId' | 'variables' | 'body' | 'subject' | 'kind' | 'nightConsent' | 'channel'
+  'messageId' | 'tenant' | 'templateId' | 'variables' | 'body' | 'subject' | 'kind' | 'nightConsent' | 'channel' | 'recipient' | 'priority' | 'tags' | 'fallback'
 >;
 
 /**
@@ -34,6 +34,14 @@ export interface RouteSuccess {
   attributes: Record<string, string>;
   /** What the supplier bills for this message (see korean/count-billable-units.ts). */
   billableUnits: number;
+  /** The channels after this one in the route's chain, tried in order when this one fails; [] at the end. */
+  next: ChannelName[];
+  /** 0 on the first channel of the chain, 1 after one fallback... */
+  step: number;
+  /** The route that gave the chain ("default" when none matched). */
+  routeName: string;
+  /** Why this channel, for people: the rule matched or the fallback step (kept in the message's history). */
+  why: string;
 }
 
 /** The message cannot go, ever: the dispatcher records FAILED with this code and reason. */
@@ -58,6 +66,8 @@ export interface RouteDeferral {
 export type RouteFailureCode =
   | 'UNKNOWN_TEMPLATE'
   | 'MISSING_VARIABLE'
+  | 'UNKNOWN_VARIABLE'
+  | 'INVALID_VARIABLE'
   | 'NO_ROUTE'
   | 'UNENCODABLE_CHARACTERS'
   | 'AD_SETTINGS_MISSING'

@@ -9,6 +9,9 @@ import {
   type ClaimedMessage,
   type EnqueueOutcome,
   type EventToRecord,
+  type FailedAttempt,
+  type FallbackPlan,
+  type FallbackTake,
   MAX_HISTORY_EVENTS,
   type MessageStore,
   type RecordOutcome,
@@ -57,6 +60,8 @@ export class MemoryStore implements MessageStore, OptOutList {
   private readonly seenDedupKeys = new Map<string, number>();
   private readonly reportStreams = new Map<string, ReportStream>();
   private readonly optOuts = new Map<string, Set<string>>();
+  /** Fallback plans and the attempts already taken, by message id; oldest first (see sweep). */
+  private readonly fallbacks = new Map<string, { plan: FallbackPlan | undefined; taken: Set<string>; atMs: number }>();
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(
@@ -178,6 +183,39 @@ export class MemoryStore implements MessageStore, OptOutList {
     return stream.nextSeq === 0 ? '' : String(stream.nextSeq - 1);
   }
 
+  async keepFallbackPlans(plans: readonly FallbackPlan[]): Promise<void> {
+    for (const plan of plans) {
+      const id = plan.message.messageId;
+      const taken = this.fallbacks.get(id)?.taken ?? new Set<string>();
+      this.fallbacks.delete(id); // re-inserted last: the map stays in order of last write for the sweep
+      this.fallbacks.set(id, { plan, taken, atMs: this.now() });
+    }
+  }
+
+  async takeFallbackPlans(failures: readonly FailedAttempt[]): Promise<FallbackTake[]> {
+    return failures.map(({ messageId, attempt }): FallbackTake => {
+      const entry = this.fallbacks.get(messageId);
+      if (entry === undefined) return { kind: 'none' };
+      if (entry.taken.has(attempt)) return { kind: 'superseded' };
+      entry.taken.add(attempt);
+      const plan = entry.plan;
+      entry.plan = undefined;
+      return plan === undefined ? { kind: 'none' } : { kind: 'plan', plan };
+    });
+  }
+
+  async requeueFallbacks(messages: readonly AcceptedMessage[], delayMs: number): Promise<void> {
+    if (messages.length === 0) return;
+    this.delayedCount += messages.length;
+    const timer = setTimeout(() => {
+      this.delayTimers.delete(timer);
+      this.delayedCount -= messages.length;
+      for (const message of messages) this.lanes[message.priority].push({ message, deliveryCount: 0 });
+      this.claimWaiters.notify();
+    }, delayMs);
+    this.delayTimers.add(timer);
+  }
+
   async addOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {
     let list = this.optOuts.get(tenant);
     if (list === undefined) this.optOuts.set(tenant, (list = new Set()));
@@ -270,6 +308,10 @@ export class MemoryStore implements MessageStore, OptOutList {
       if (now - atMs < this.settings.dedupWindowMs && this.seenDedupKeys.size <= this.settings.maxStatusRecords) break;
       this.seenDedupKeys.delete(key);
     }
+    for (const [id, entry] of this.fallbacks) {
+      if (now - entry.atMs < this.settings.statusRetentionMs && this.fallbacks.size <= this.settings.maxStatusRecords) break;
+      this.fallbacks.delete(id);
+    }
     for (const [id, status] of this.statuses) {
       const expired = now - status.acceptedAtMs >= this.settings.statusRetentionMs;
       if (!expired && this.statuses.size <= this.settings.maxStatusRecords) break;
@@ -296,6 +338,8 @@ function acceptedEvent(message: AcceptedMessage): StatusEvent {
 function movesForward(from: MessageState, to: MessageState): boolean {
   if (isFinalState(from)) return false;
   if (to === 'fallback' || (from === 'fallback' && to === 'routed')) return true;
+  // After FALLBACK the next channel starts with ROUTED: a late SUBMITTED of the channel that failed is stale.
+  if (from === 'fallback' && to === 'submitted') return false;
   return stateRank(to) > stateRank(from);
 }
 

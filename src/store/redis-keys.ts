@@ -14,6 +14,8 @@
  *   <prefix>:{s3}:reports:<tenant>                STREAM of the tenant's reports from this shard, one entry
  *                                                 per write (field b: report lines, see redis-scripts.ts)
  *   <prefix>:{s3}:dead                            STREAM of dead-lettered messages
+ *   <prefix>:{s3}:fb:<messageId>                  HASH: plan (fallback plan JSON, while one is kept) and
+ *                                                 x:<attempt> per failed attempt taken; TTL = status retention
  *   <prefix>:{optout:<tenant>}                    SET of the tenant's opted-out numbers (E.164)
  */
 import { PRIORITIES, type MessagePriority } from '../domain/message.js';
@@ -51,6 +53,11 @@ export class RedisKeys {
   /** A tenant's advertising opt-out list (a SET of E.164 numbers); its own slot, one key per tenant. */
   optOuts(tenant: string): string {
     return `${this.prefix}:{optout:${tenant}}`;
+  }
+
+  /** A message's fallback plan and taken attempts (see redis-fallback-scripts.ts). */
+  fallback(shard: number, messageId: string): string {
+    return `${this.tag(shard)}:fb:${messageId}`;
   }
 
   dead(shard: number): string {

@@ -163,6 +163,7 @@ for j = 0, n - 1 do
     local forward
     if RANK[m.state] == 4 then forward = false
     elseif state == 'fallback' or (m.state == 'fallback' and state == 'routed') then forward = true
+    elseif m.state == 'fallback' and state == 'submitted' then forward = false
     else forward = RANK[state] > RANK[m.state] end
     if forward then
       m.state, m.history, m.changed = state, m.history .. '\\n' .. event, true

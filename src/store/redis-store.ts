@@ -7,6 +7,7 @@ import { log } from '../log.js';
 import { CONSUMER_GROUP, LANES, RedisKeys } from './redis-keys.js';
 import { checkEvictionPolicy, createRedisClient, type ScriptedRedis } from './create-redis-client.js';
 import { readReportEntries } from './read-report-entries.js';
+import { KEEP_FALLBACK_PLANS_SCRIPT, TAKE_FALLBACK_PLANS_SCRIPT } from './redis-fallback-scripts.js';
 import { decodeStatusEventLine, encodeStatusEventLine } from './status-event-line.js';
 import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
@@ -14,6 +15,9 @@ import {
   type ClaimedMessage,
   type EnqueueOutcome,
   type EventToRecord,
+  type FailedAttempt,
+  type FallbackPlan,
+  type FallbackTake,
   type MessageStore,
   type RecordOutcome,
   type StatusRecord,
@@ -294,6 +298,58 @@ export class RedisStore implements MessageStore, OptOutList {
       ),
     );
     return positions.join(',');
+  }
+
+  async keepFallbackPlans(plans: readonly FallbackPlan[]): Promise<void> {
+    const byShard = this.groupByShard(plans, (plan) => plan.message.messageId);
+    await this.write(
+      [...byShard].map(([shard, group]) => {
+        const args: (string | number)[] = [this.keys.tag(shard), this.settings.statusRetentionMs, group.length];
+        for (const plan of group) args.push(plan.message.messageId, JSON.stringify(plan));
+        return this.redis.eval(KEEP_FALLBACK_PLANS_SCRIPT, 1, this.keys.lane(shard, 'normal'), ...args);
+      }),
+    );
+  }
+
+  async takeFallbackPlans(failures: readonly FailedAttempt[]): Promise<FallbackTake[]> {
+    const takes: FallbackTake[] = failures.map(() => ({ kind: 'none' }));
+    const byShard = this.groupByShard(
+      failures.map((failure, index) => ({ failure, index })),
+      (item) => item.failure.messageId,
+    );
+    await this.write(
+      [...byShard].map(async ([shard, group]) => {
+        const args: (string | number)[] = [this.keys.tag(shard), group.length];
+        for (const { failure } of group) args.push(failure.messageId, failure.attempt);
+        const results = (await this.redis.eval(TAKE_FALLBACK_PLANS_SCRIPT, 1, this.keys.lane(shard, 'normal'), ...args)) as string[];
+        group.forEach(({ index }, j) => {
+          const result = results[j] ?? 'N';
+          takes[index] = result === 'S' ? { kind: 'superseded' } : result.startsWith('P') ? { kind: 'plan', plan: JSON.parse(result.slice(1)) as FallbackPlan } : { kind: 'none' };
+        });
+      }),
+    );
+    return takes;
+  }
+
+  async requeueFallbacks(messages: readonly AcceptedMessage[], delayMs: number): Promise<void> {
+    const dueMs = this.now() + delayMs;
+    const byShard = this.groupByShard(messages, (m) => m.messageId);
+    // Parked in the shard's delayed set like a retry (member "<lane>|<attempts>|<payload>", see
+    // RETRY_LATER_SCRIPT); the periodic move puts them back in their queue as new entries.
+    await this.write([...byShard].map(([shard, group]) => this.redis.zadd(this.keys.delayed(shard), ...group.flatMap((m) => [dueMs, `${LANES.indexOf(m.priority) + 2}|0|${JSON.stringify(m)}`]))));
+  }
+
+  /** Items by the shard of their message id; ids that are not this store's are left out. */
+  private groupByShard<T>(items: readonly T[], idOf: (item: T) => string): Map<number, T[]> {
+    const byShard = new Map<number, T[]>();
+    for (const item of items) {
+      const shard = this.keys.shardOf(idOf(item));
+      if (shard < 0) continue;
+      let group = byShard.get(shard);
+      if (group === undefined) byShard.set(shard, (group = []));
+      group.push(item);
+    }
+    return byShard;
   }
 
   async addOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {

@@ -6,7 +6,7 @@ import type { StatusEvent } from '../domain/status-event.js';
  * How the Redis store writes a status event into a message's history and its tenant's report
  * stream: one line of tab-separated fields, without the message id (the key, or the report line,
  * carries it):
- *   state \t atMs \t channel \t providerId \t providerRef \t code \t billableUnits \t reason
+ *   state \t atMs \t channel \t providerId \t providerRef \t code \t billableUnits \t reason \t why
  * A third of the bytes of the JSON object it replaced, and Redis's cost per event follows the
  * bytes it copies (bench/README.md). Free-text fields are escaped so a line never holds a tab,
  * newline or U+001F (the scripts' separators). Lines written as JSON by earlier versions
@@ -14,7 +14,7 @@ import type { StatusEvent } from '../domain/status-event.js';
  */
 
 /** Every field of StatusEvent but the id, in line order; the check below fails the build when a field is added and not encoded. */
-const LINE_FIELDS = ['state', 'atMs', 'channel', 'providerId', 'providerRef', 'code', 'billableUnits', 'reason'] as const;
+const LINE_FIELDS = ['state', 'atMs', 'channel', 'providerId', 'providerRef', 'code', 'billableUnits', 'reason', 'why'] as const;
 type Unencoded = Exclude<keyof StatusEvent, (typeof LINE_FIELDS)[number] | 'messageId'>;
 const everyFieldEncoded: [Unencoded] extends [never] ? true : Unencoded = true;
 void everyFieldEncoded;
@@ -36,7 +36,8 @@ function unescapeText(text: string): string {
 export function encodeStatusEventLine(event: StatusEvent): string {
   return (
     `${event.state}\t${event.atMs}\t${event.channel ?? ''}\t${escapeText(event.providerId)}\t${escapeText(event.providerRef)}\t` +
-    `${escapeText(event.code)}\t${event.billableUnits}\t${escapeText(event.reason)}`
+    `${escapeText(event.code)}\t${event.billableUnits}\t${escapeText(event.reason)}` +
+    (event.why === undefined || event.why === '' ? '' : `\t${escapeText(event.why)}`)
   );
 }
 
@@ -45,6 +46,7 @@ export function decodeStatusEventLine(messageId: string, line: string): StatusEv
   if (line.startsWith('{')) return { ...(JSON.parse(line) as StatusEvent), messageId };
   const f = line.split('\t');
   const channel = f[2] ?? '';
+  const why = f[8] === undefined ? undefined : unescapeText(f[8]);
   return {
     messageId,
     state: (f[0] ?? '') as MessageState,
@@ -55,5 +57,6 @@ export function decodeStatusEventLine(messageId: string, line: string): StatusEv
     code: unescapeText(f[5] ?? ''),
     billableUnits: Number(f[6] ?? 0),
     reason: unescapeText(f[7] ?? ''),
+    ...(why === undefined ? {} : { why }),
   };
 }

@@ -1,3 +1,4 @@
+import type { ChannelName } from '../domain/channel.js';
 import type { AcceptedMessage } from '../domain/message.js';
 import type { MessageState } from '../domain/message-state.js';
 import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
@@ -48,6 +49,38 @@ export interface EventToRecord {
   /** Events with a key already recorded are dropped; '' for none. */
   readonly dedupKey: string;
 }
+
+/**
+ * What a message sent on one channel of a chain needs to move on to the next one when a delivery
+ * report says it failed: the message as accepted (content, variables) and where it is in its chain.
+ * Kept from before the submit until the message is final (or its status retention ends).
+ */
+export interface FallbackPlan {
+  readonly message: AcceptedMessage;
+  /** The channel in flight. */
+  readonly channel: ChannelName;
+  /** The channels after it, in order; [] on the last channel (the plan then only guards against stale reports). */
+  readonly next: readonly ChannelName[];
+  /** 0 on the chain's first channel. */
+  readonly step: number;
+  readonly routeName: string;
+}
+
+/** One failed delivery report to match against a fallback plan: `attempt` names the submission it is about. */
+export interface FailedAttempt {
+  readonly messageId: string;
+  /** providerId and providerRef of the submission, e.g. "kakao\u0000ref-17". */
+  readonly attempt: string;
+}
+
+/**
+ * What takeFallbackPlans found for one failed attempt:
+ * - 'none': no plan is kept for the message (not on a chain, or already final): record the report as it is;
+ * - 'superseded': a failure of this same attempt was taken before (a resent report, or a report of
+ *   an earlier channel of the chain): drop it;
+ * - a plan: this report is the first about this attempt; the plan is now taken (the next step keeps its own).
+ */
+export type FallbackTake = { readonly kind: 'none' } | { readonly kind: 'superseded' } | { readonly kind: 'plan'; readonly plan: FallbackPlan };
 
 /**
  * The queue, the status records and the per-tenant report streams, behind one interface so the
@@ -102,6 +135,25 @@ export interface MessageStore {
 
   /** The cursor of the tenant's newest report, '' when none; lets a watcher start "from now". */
   latestCursor(tenant: string): Promise<string>;
+
+  /**
+   * Keeps (or replaces) each message's fallback plan, until taken or the status retention ends.
+   * Attempts already taken stay marked (see takeFallbackPlans).
+   */
+  keepFallbackPlans(plans: readonly FallbackPlan[]): Promise<void>;
+
+  /**
+   * For each failed attempt, atomically: marks the attempt as taken and takes the message's plan.
+   * The same attempt taken again comes back 'superseded', so a repeated failure report causes at
+   * most one fallback, also across gateway nodes.
+   */
+  takeFallbackPlans(failures: readonly FailedAttempt[]): Promise<FallbackTake[]>;
+
+  /**
+   * Queues messages again (completed before, e.g. after their channel failed) to be handed out
+   * after delayMs as new deliveries. Not counted against the queue limit: they were admitted once.
+   */
+  requeueFallbacks(messages: readonly AcceptedMessage[], delayMs: number): Promise<void>;
 
   close(): Promise<void>;
 }

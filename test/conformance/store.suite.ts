@@ -197,5 +197,42 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       ]);
       assert.deepEqual(await store.readReports('tenant-a', next[0]?.cursor ?? '', 100, timeoutSignal(300)), []);
     });
+
+    withStore('a fallback plan is taken once per failed attempt; a repeated or earlier attempt is superseded', async (store) => {
+      const id = await accept(store);
+      const [claimed] = await claimAll(store, 1);
+      assert.equal(claimed?.message.messageId, id);
+      const message = claimed!.message;
+      const first = { message, channel: 'alimtalk' as const, next: ['lms' as const], step: 0, routeName: 'kakao-first' };
+      assert.deepEqual(await store.takeFallbackPlans([{ messageId: id, attempt: 'kakao\u0000r1' }]), [{ kind: 'none' }], 'no plan kept yet');
+      await store.keepFallbackPlans([first]);
+      // The same failure reported twice in one batch: the first takes the plan, the second is superseded.
+      assert.deepEqual(
+        await store.takeFallbackPlans([
+          { messageId: id, attempt: 'kakao\u0000r1' },
+          { messageId: id, attempt: 'kakao\u0000r1' },
+          { messageId: 'unknown.0', attempt: 'kakao\u0000r1' },
+        ]),
+        [{ kind: 'plan', plan: first }, { kind: 'superseded' }, { kind: 'none' }],
+      );
+      // The next step keeps its own plan; a late copy of the first failure stays superseded, the new attempt takes it.
+      const second = { message, channel: 'lms' as const, next: [], step: 1, routeName: 'kakao-first' };
+      await store.keepFallbackPlans([second]);
+      assert.deepEqual(await store.takeFallbackPlans([{ messageId: id, attempt: 'kakao\u0000r1' }]), [{ kind: 'superseded' }]);
+      assert.deepEqual(await store.takeFallbackPlans([{ messageId: id, attempt: 'sms\u0000r2' }]), [{ kind: 'plan', plan: second }]);
+      assert.deepEqual(await store.takeFallbackPlans([{ messageId: id, attempt: 'sms\u0000r3' }]), [{ kind: 'none' }], 'taken already, nothing kept');
+    });
+
+    withStore('a message queued again for fallback is claimed again with the same id and its fallback step', async (store) => {
+      const id = await accept(store);
+      const [claimed] = await claimAll(store, 1);
+      await store.complete([id]);
+      const moved = { ...claimed!.message, fallback: { channels: ['lms' as const], step: 1, fromChannel: 'alimtalk' as const, reason: 'NO_KAKAOTALK: gone', routeName: 'kakao-first' } };
+      await store.requeueFallbacks([moved], 0);
+      const [again] = await claimAll(store, 1);
+      assert.deepEqual(again?.message, moved);
+      await store.complete([id]);
+      assert.deepEqual(await store.claim(1, timeoutSignal(300)), [], 'claimed once');
+    });
   });
 }

@@ -42,7 +42,7 @@ test('the minimal config is valid and compiles with defaults in milliseconds', (
   assert.equal(config.tenantsByApiKey.get('card-api-key-0000001')?.id, 'card');
   assert.equal(config.tenants.get('bank')?.allowInternational, false);
   assert.equal(config.routing.defaultChannel, 'sms');
-  assert.deepEqual(config.routing.templates['welcome']?.variants.alimtalk, { subject: 'Hi {{name}}', body: '{{name}}님', templateCode: 'WELCOME_001' });
+  assert.deepEqual(config.routing.templates['welcome']?.variants.alimtalk, { subject: 'Hi {{name}}', body: '{{name}}님', templateCode: 'WELCOME_001', buttons: [], data: {} });
   assert.deepEqual(config.routing.templates['static']?.variables, []);
   // The advertising night window: 21:00 to 08:00 KST, FriendTalk from 20:00, held messages deferred.
   assert.deepEqual(config.routing.nightBan, { startMinuteKst: 1260, endMinuteKst: 480, friendtalkStartMinuteKst: 1200, mode: 'defer' });
@@ -293,4 +293,59 @@ test('router.workers that is neither a number nor "auto"', () => {
   assert.deepEqual(issuesAfter((raw) => (raw['router'] = { workers: 'many' })), [
     { path: 'router.workers', message: 'must be a number of threads from 0 to 64, or "auto"' },
   ]);
+});
+
+test('routing.routes compile in order, with default names and absent conditions as null', () => {
+  const result = parseConfig({
+    ...validRaw(),
+    routing: { ...validRaw()['routing'], routes: [{ name: 'kakao-first', match: { tenants: ['bank'], kinds: ['informational'], countries: ['+82'] }, chain: ['alimtalk', 'lms'] }, { chain: ['sms'] }] },
+  });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+  assert.deepEqual(result.config.routing.routes, [
+    { name: 'kakao-first', tenants: ['bank'], kinds: ['informational'], priorities: null, tags: null, countries: ['+82'], chain: ['alimtalk', 'lms'] },
+    { name: 'routes[1]', tenants: null, kinds: null, priorities: null, tags: null, countries: null, chain: ['sms'] },
+  ]);
+});
+
+test('config check reports bad routes with their path: unknown channel, channel without providers, unknown tenant, repeats', () => {
+  const routes = [
+    { chain: ['sms'] },
+    { match: { tenants: ['bank', 'nobody'] }, chain: ['sms'] },
+    { name: 'kakao', chain: ['alimtalk', 'kakao_alimtak'] },
+  ];
+  assert.deepEqual(
+    issuesAfter((raw) => (raw['routing'].routes = routes)),
+    [{ path: 'routing.routes[2].chain[1]', message: 'unknown channel "kakao_alimtak" (known: sms, lms, mms, alimtalk, friendtalk, push)' }],
+  );
+  assert.deepEqual(
+    issuesAfter((raw) => (raw['routing'].routes = [...routes.slice(0, 2), { name: 'kakao', chain: ['alimtalk', 'push', 'alimtalk'] }, { name: 'kakao', match: { countries: ['82'] }, chain: ['sms'] }])),
+    [{ path: 'routing.routes[3].match.countries[0]', message: 'must be a country calling code, e.g. "+82"' }],
+  );
+  assert.deepEqual(
+    issuesAfter((raw) => (raw['routing'].routes = [...routes.slice(0, 2), { name: 'kakao', chain: ['alimtalk', 'push', 'alimtalk'] }, { name: 'kakao', chain: ['sms'] }])),
+    [
+      { path: 'routing.routes[1].match.tenants[1]', message: 'unknown tenant "nobody"' },
+      { path: 'routing.routes[2].chain[1]', message: 'channel "push" has no providers in routing.channels' },
+      { path: 'routing.routes[2].chain[2]', message: 'channel "alimtalk" is already in the chain' },
+      { path: 'routing.routes[3].name', message: 'duplicate route name "kakao" (also routing.routes[2])' },
+    ],
+  );
+});
+
+test('template variables may declare a type; variant fields are checked per channel and for placeholders', () => {
+  const result = parseConfig({ ...validRaw(), templates: [{ id: 'pay', variables: ['name', { name: 'amount', type: 'amount' }, { name: 'at' }], body: '{{name}} {{amount}} {{at}}' }] });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+  assert.deepEqual(result.config.routing.templates['pay']?.variables, ['name', 'amount', 'at']);
+  assert.deepEqual(result.config.routing.templates['pay']?.variableTypes, { name: 'string', amount: 'amount', at: 'string' });
+
+  assert.deepEqual(
+    issuesAfter((raw) => (raw['templates'] = [{ id: 'x', variables: ['a', { name: 'a', type: 'date' }], body: '{{a}}', channels: { sms: { body: '{{a}}', buttons: [{ type: 'WL', name: '{{b}}' }] }, alimtalk: { templateCode: 'X', body: 'x', data: { k: 'v' } } } }])),
+    [
+      { path: 'templates[0].variables[1]', message: 'variable "a" is declared twice' },
+      { path: 'templates[0].channels.sms.buttons', message: 'buttons are for AlimTalk and FriendTalk variants only' },
+      { path: 'templates[0].channels.alimtalk.data', message: 'title and data are for push variants only' },
+      { path: 'templates[0].channels.sms.buttons[0].name', message: 'placeholder "{{b}}" is not in variables (a)' },
+    ],
+  );
+  assert.deepEqual(issuesAfter((raw) => (raw['templates'] = [{ id: 'x', variables: [{ name: 'a', type: 'money' }], body: '{{a}}' }])).map((i) => i.path), ['templates[0].variables[0]']);
 });

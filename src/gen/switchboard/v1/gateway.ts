@@ -249,6 +249,51 @@ export interface Ack {
   detail: string;
 }
 
+/** Request of ExplainRoute. */
+export interface ExplainRouteRequest {
+  /** The message to explain, as it would be given to Send. */
+  message: Message | undefined;
+}
+
+/** Where a message would go, and why (ExplainRoute). */
+export interface RouteExplanation {
+  /**
+   * The state routing would lead to: MESSAGE_STATE_ROUTED (it would be sent),
+   * MESSAGE_STATE_FAILED (it can never go; see code and reason) or
+   * MESSAGE_STATE_DEFERRED (held until defer_until_ms, e.g. by the night window).
+   */
+  outcome: MessageState;
+  /** The channel it would leave on. */
+  channel: Channel;
+  /** The channels it would fall back to, in order, if that one fails. */
+  fallbackChannels: Channel[];
+  /** The route rule that matched ("default" when none did). */
+  routeName: string;
+  /** Why this channel: the rule and its conditions, the message's own channel preference. */
+  why: string;
+  /** The provider that would be chosen now; empty when none is connected. */
+  providerId: string;
+  /** Why that provider. */
+  providerWhy: string;
+  /** The text as the provider would receive it. */
+  subject: string;
+  body: string;
+  /** Channel-specific fields for the provider, e.g. alimtalk.template_code. */
+  attributes: { [key: string]: string };
+  /** What the supplier would bill. */
+  billableUnits: number;
+  /** For MESSAGE_STATE_FAILED: the failure code and reason the message would get. */
+  code: string;
+  reason: string;
+  /** For MESSAGE_STATE_DEFERRED: when it could go, in milliseconds since the Unix epoch. */
+  deferUntilMs: number;
+}
+
+export interface RouteExplanation_AttributesEntry {
+  key: string;
+  value: string;
+}
+
 /** Request of GetStatus. */
 export interface GetStatusRequest {
   /** The gateway's id of the message. */
@@ -280,6 +325,13 @@ export interface StatusEvent {
    * KakaoTalk messages are one unit each), set from ROUTED on; 0 before.
    */
   billableUnits: number;
+  /**
+   * Why the message took this channel and provider, for people: on ROUTED the
+   * route rule that matched (or the fallback step) and the provider choice; on
+   * SUBMITTED, when another provider of the channel took it after a refusal, that
+   * failover; on FALLBACK the route and the channels left. Empty otherwise.
+   */
+  why: string;
 }
 
 /** The status of one message. */
@@ -969,6 +1021,330 @@ export const Ack: MessageFns<Ack> = {
   },
 };
 
+function createBaseExplainRouteRequest(): ExplainRouteRequest {
+  return { message: undefined };
+}
+
+export const ExplainRouteRequest: MessageFns<ExplainRouteRequest> = {
+  encode(message: ExplainRouteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExplainRouteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExplainRouteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRouteExplanation(): RouteExplanation {
+  return {
+    outcome: 0,
+    channel: 0,
+    fallbackChannels: [],
+    routeName: "",
+    why: "",
+    providerId: "",
+    providerWhy: "",
+    subject: "",
+    body: "",
+    attributes: {},
+    billableUnits: 0,
+    code: "",
+    reason: "",
+    deferUntilMs: 0,
+  };
+}
+
+export const RouteExplanation: MessageFns<RouteExplanation> = {
+  encode(message: RouteExplanation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.outcome !== 0) {
+      writer.uint32(8).int32(message.outcome);
+    }
+    if (message.channel !== 0) {
+      writer.uint32(16).int32(message.channel);
+    }
+    if (message.fallbackChannels.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.fallbackChannels) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.routeName !== "") {
+      writer.uint32(34).string(message.routeName);
+    }
+    if (message.why !== "") {
+      writer.uint32(42).string(message.why);
+    }
+    if (message.providerId !== "") {
+      writer.uint32(50).string(message.providerId);
+    }
+    if (message.providerWhy !== "") {
+      writer.uint32(58).string(message.providerWhy);
+    }
+    if (message.subject !== "") {
+      writer.uint32(66).string(message.subject);
+    }
+    if (message.body !== "") {
+      writer.uint32(74).string(message.body);
+    }
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      RouteExplanation_AttributesEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
+    });
+    if (message.billableUnits !== 0) {
+      writer.uint32(88).uint32(message.billableUnits);
+    }
+    if (message.code !== "") {
+      writer.uint32(98).string(message.code);
+    }
+    if (message.reason !== "") {
+      writer.uint32(106).string(message.reason);
+    }
+    if (message.deferUntilMs !== 0) {
+      writer.uint32(112).int64(message.deferUntilMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteExplanation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRouteExplanation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.channel = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.fallbackChannels.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.fallbackChannels.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.routeName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.why = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.providerWhy = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.body = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            const entry10 = RouteExplanation_AttributesEntry.decode(reader, reader.uint32());
+            if (entry10.value !== undefined) {
+              message.attributes[entry10.key] = entry10.value;
+            }
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.billableUnits = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.deferUntilMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRouteExplanation_AttributesEntry(): RouteExplanation_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const RouteExplanation_AttributesEntry: MessageFns<RouteExplanation_AttributesEntry> = {
+  encode(message: RouteExplanation_AttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteExplanation_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRouteExplanation_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseGetStatusRequest(): GetStatusRequest {
   return { messageId: "" };
 }
@@ -1027,6 +1403,7 @@ function createBaseStatusEvent(): StatusEvent {
     code: "",
     reason: "",
     billableUnits: 0,
+    why: "",
   };
 }
 
@@ -1061,6 +1438,9 @@ export const StatusEvent: MessageFns<StatusEvent> = {
     }
     if (message.billableUnits !== 0) {
       writer.uint32(80).uint32(message.billableUnits);
+    }
+    if (message.why !== "") {
+      writer.uint32(90).string(message.why);
     }
     return writer;
   },
@@ -1156,6 +1536,14 @@ export const StatusEvent: MessageFns<StatusEvent> = {
             }
 
             message.billableUnits = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.why = reader.string();
             continue;
           }
         }
@@ -1562,6 +1950,22 @@ export const MessageGatewayService = {
     responseSerialize: (value: Report): Buffer => Buffer.from(Report.encode(value).finish()),
     responseDeserialize: (value: Buffer): Report => Report.decode(value),
   },
+  /**
+   * ExplainRoute answers "where would this message go, and why" without sending it.
+   * The message is checked like Send (same errors), then routed on the configuration
+   * in force now, at the current time: the route rule that matches, the channel chain,
+   * the text as the supplier would receive it, and the provider that would be chosen.
+   * Nothing is stored, queued or sent; the tenant's opt-out list is not consulted.
+   */
+  explainRoute: {
+    path: "/switchboard.v1.MessageGateway/ExplainRoute" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExplainRouteRequest): Buffer => Buffer.from(ExplainRouteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExplainRouteRequest => ExplainRouteRequest.decode(value),
+    responseSerialize: (value: RouteExplanation): Buffer => Buffer.from(RouteExplanation.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RouteExplanation => RouteExplanation.decode(value),
+  },
 } as const;
 
 export interface MessageGatewayServer extends UntypedServiceImplementation {
@@ -1592,6 +1996,14 @@ export interface MessageGatewayServer extends UntypedServiceImplementation {
    * reconnects passes the last cursor it processed and continues right after it.
    */
   watchReports: handleServerStreamingCall<WatchReportsRequest, Report>;
+  /**
+   * ExplainRoute answers "where would this message go, and why" without sending it.
+   * The message is checked like Send (same errors), then routed on the configuration
+   * in force now, at the current time: the route rule that matches, the channel chain,
+   * the text as the supplier would receive it, and the provider that would be chosen.
+   * Nothing is stored, queued or sent; the tenant's opt-out list is not consulted.
+   */
+  explainRoute: handleUnaryCall<ExplainRouteRequest, RouteExplanation>;
 }
 
 export interface MessageGatewayClient extends Client {
@@ -1654,6 +2066,28 @@ export interface MessageGatewayClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<Report>;
+  /**
+   * ExplainRoute answers "where would this message go, and why" without sending it.
+   * The message is checked like Send (same errors), then routed on the configuration
+   * in force now, at the current time: the route rule that matches, the channel chain,
+   * the text as the supplier would receive it, and the provider that would be chosen.
+   * Nothing is stored, queued or sent; the tenant's opt-out list is not consulted.
+   */
+  explainRoute(
+    request: ExplainRouteRequest,
+    callback: (error: ServiceError | null, response: RouteExplanation) => void,
+  ): ClientUnaryCall;
+  explainRoute(
+    request: ExplainRouteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RouteExplanation) => void,
+  ): ClientUnaryCall;
+  explainRoute(
+    request: ExplainRouteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RouteExplanation) => void,
+  ): ClientUnaryCall;
 }
 
 export const MessageGatewayClient = makeGenericClientConstructor(
