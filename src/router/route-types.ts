@@ -10,17 +10,6 @@ export type RouteRequest = Pick<
   'messageId' | 'tenant' | 'templateId' | 'variables' | 'body' | 'subject' | 'kind' | 'nightConsent' | 'channel' | 'recipient' | 'priority' | 'tags' | 'fallback'
 >;
 
-/**
- * One router task as it crosses to a worker thread (serialised as one JSON string). The time
- * travels with the batch: the router never reads a clock, so every message of a batch is judged
- * at the same instant and tests can inject the time.
- */
-export interface RouteTask {
-  /** Epoch ms at which the batch is routed, from the dispatcher's clock. */
-  nowMs: number;
-  requests: readonly RouteRequest[];
-}
-
 /** The router's answer for one message: switch on `outcome`. */
 export type RouteResult = RouteSuccess | RouteFailure | RouteDeferral;
 

@@ -2,7 +2,8 @@ import { Piscina } from 'piscina';
 import type { RouterSettings, RoutingTable } from '../config/config.js';
 import { compileTextRules } from './compile-text-rules.js';
 import { createBatchRouter } from './route-batch.js';
-import type { RouteRequest, RouteResult, RouteTask } from './route-types.js';
+import { decodeRouteResults, encodeRouteTask } from './route-task-codec.js';
+import type { RouteRequest, RouteResult } from './route-types.js';
 
 /** Renders and routes batches of messages, inline or on a pool of worker threads. */
 export interface Router {
@@ -32,8 +33,7 @@ export function createRouter(settings: RouterSettings, routing: RoutingTable): R
   });
   return {
     route: async (requests, nowMs) => {
-      const task: RouteTask = { nowMs, requests };
-      return JSON.parse((await pool.run(JSON.stringify(task))) as string) as RouteResult[];
+      return decodeRouteResults((await pool.run(encodeRouteTask(nowMs, requests))) as string);
     },
     // Waits for the tasks in flight (a reload closes the old pool while batches may still be routed on it).
     close: () => pool.close(),
