@@ -56,6 +56,8 @@ export interface ProviderServerOptions {
    * stay unique across restarts (the gateway drops a report whose id it has stored).
    */
   reportIdPrefix?: string | undefined;
+  /** grpc-js server options passed as is, e.g. `grpc.max_connection_age_ms` to make clients rotate connections. Default none. */
+  grpcOptions?: Record<string, number | string> | undefined;
   /** Receives unexpected errors: handler rejections, hook throws, non-cancel stream errors. Default: ignored. */
   onError?: ((error: unknown) => void) | undefined;
 }
@@ -133,7 +135,7 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
   const reportIdPrefix = options.reportIdPrefix ?? randomBytes(4).toString('hex');
   const onError = options.onError ?? (() => {});
 
-  const server = new Server();
+  const server = new Server(options.grpcOptions ?? {});
   const counters = { received: 0, duplicates: 0, accepted: 0, rejected: 0, reportsAcked: 0, reportsDropped: 0 };
   // Insertion-ordered, so the first key is the oldest: that makes the bound O(1).
   const acceptedRefs = new Map<string, string>();

@@ -1,12 +1,20 @@
 import type { ProviderSettings } from '../config/config.js';
 import { GrpcProviderConnector } from './grpc-provider-connector.js';
 import type { ConnectorKind, ProviderConnector } from './provider-connector.js';
+import type { RateLimiterFactory } from './rate-limiter.js';
+
+/** What connectors may share with the rest of the node. */
+export interface ConnectorDeps {
+  /** Makes a provider's TPS limiter (cluster-wide on a Redis store); absent for a local token bucket. */
+  readonly rateLimiter?: RateLimiterFactory | undefined;
+}
 
 /** How to build a connector of each kind. A new supplier protocol is a new file and one line here. */
-const CONNECTOR_FACTORIES: Record<ConnectorKind, (settings: ProviderSettings) => ProviderConnector> = {
-  grpc: (settings) => new GrpcProviderConnector(settings),
+const CONNECTOR_FACTORIES: Record<ConnectorKind, (settings: ProviderSettings, deps: ConnectorDeps) => ProviderConnector> = {
+  grpc: (settings, deps) =>
+    new GrpcProviderConnector(settings, settings.tps > 0 && deps.rateLimiter !== undefined ? { rateLimiter: deps.rateLimiter(settings.id, settings.tps, settings.urgentReserve) } : {}),
 };
 
-export function createConnector(settings: ProviderSettings): ProviderConnector {
-  return CONNECTOR_FACTORIES[settings.kind](settings);
+export function createConnector(settings: ProviderSettings, deps: ConnectorDeps = {}): ProviderConnector {
+  return CONNECTOR_FACTORIES[settings.kind](settings, deps);
 }

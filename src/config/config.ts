@@ -99,6 +99,16 @@ export interface ProviderSettings {
   readonly connectTimeoutMs: number;
   readonly reconnectBackoffMs: number;
   readonly maxReconnectBackoffMs: number;
+  /** Separate HTTP/2 connections, each with its own Submit stream and window. */
+  readonly connections: number;
+  readonly keepaliveTimeMs: number;
+  readonly keepaliveTimeoutMs: number;
+  /** A written message unanswered this long marks its connection as stalled. */
+  readonly answerTimeoutMs: number;
+  /** Billable segments per second across all nodes; 0 = no limit. */
+  readonly tps: number;
+  /** Share of TPS and window kept for urgent messages. */
+  readonly urgentReserve: number;
 }
 
 /** One channel's text of a template. */

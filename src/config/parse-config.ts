@@ -149,6 +149,12 @@ function compileConfig(input: ConfigInput): Config {
     connectTimeoutMs: p.connectTimeout,
     reconnectBackoffMs: p.reconnectBackoff,
     maxReconnectBackoffMs: p.maxReconnectBackoff,
+    connections: p.connections,
+    keepaliveTimeMs: p.keepaliveTime,
+    keepaliveTimeoutMs: p.keepaliveTimeout,
+    answerTimeoutMs: p.answerTimeout,
+    tps: p.tps,
+    urgentReserve: p.urgentReserve,
   }));
   const templates: Record<string, TemplateDefinition> = {};
   for (const t of input.templates) {

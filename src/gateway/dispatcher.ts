@@ -134,6 +134,8 @@ export class Dispatcher {
         body: result.body,
         attributes: result.attributes,
         expiresAtMs: m.expiresAtMs,
+        billableUnits: result.billableUnits,
+        priority: m.priority,
       };
       const { billableUnits } = result;
       const choice = this.deps.chooseProvider(result.channel, m.recipient, NONE_TRIED);

@@ -10,6 +10,7 @@ import { createGatewayMetrics } from '../metrics.js';
 import { createRouter, type Router } from '../router/router.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { RedisStore } from '../store/redis-store.js';
+import { connectRedisRateLimiters } from '../store/redis-rate-limiter.js';
 import type { OptOutList } from '../store/opt-out-list.js';
 import type { MessageStore } from '../store/store.js';
 import { CallRegistry } from './call-registry.js';
@@ -73,8 +74,10 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const ingestStats: IngestStats = { unknownDeliveries: 0, unattributedInbound: 0 };
   const stopIngesting = new AbortController();
   const ingestors: Promise<void>[] = [];
+  // With several nodes on one Redis, a provider's TPS limit holds across all of them together.
+  const rateLimiters = config.store.kind === 'redis' ? await connectRedisRateLimiters(config.store) : null;
   const addConnector = (settings: ProviderSettings): void => {
-    const connector = createConnector(settings);
+    const connector = createConnector(settings, { rateLimiter: rateLimiters?.limiter });
     connectors.set(settings.id, connector);
     ingestors.push(ingestReports(connector, { store, metrics, config: currentConfig, now }, ingestStats, stopIngesting.signal));
   };
@@ -154,6 +157,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
       clearTimeout(grace);
       await router.close();
       await metricsServer?.close();
+      await rateLimiters?.close();
       await store.close();
       log('info', 'gateway stopped');
     })();
