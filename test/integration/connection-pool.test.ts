@@ -13,11 +13,14 @@ const signal = new AbortController().signal;
 
 test('connections: 3 opens three separate TCP connections and spreads batches over them', async (t) => {
   const sim = await startSimProvider({ latencyMs: 20 });
-  t.after(() => sim.close());
   const proxy = await startFaultProxy(sim.address);
-  t.after(() => proxy.close());
   const connector = new GrpcProviderConnector(providerSettings(proxy.address, { connections: 3, window: 10 }));
-  t.after(() => connector.close());
+  // Connector first, then the proxy (it may still stall), then the provider: nothing waits on a hung peer.
+  t.after(async () => {
+    await connector.close();
+    await proxy.close();
+    await sim.close();
+  });
 
   await waitFor(() => connector.connectionState().connected === 3);
   assert.equal(proxy.open, 3, 'one TCP connection per pooled connection, not one shared subchannel');
@@ -34,11 +37,14 @@ test('connections: 3 opens three separate TCP connections and spreads batches ov
 
 test('a graceful GOAWAY (max connection age) rotates the stream: nothing fails, nothing is sent twice', async (t) => {
   const sim = await startSimProvider({ latencyMs: 30, maxConnectionAgeMs: 400, maxConnectionAgeGraceMs: 1000 });
-  t.after(() => sim.close());
   const proxy = await startFaultProxy(sim.address);
-  t.after(() => proxy.close());
   const connector = new GrpcProviderConnector(providerSettings(proxy.address, { connections: 2, window: 20 }));
-  t.after(() => connector.close());
+  // Connector first, then the proxy (it may still stall), then the provider: nothing waits on a hung peer.
+  t.after(async () => {
+    await connector.close();
+    await proxy.close();
+    await sim.close();
+  });
 
   // Keep sending for ~2.5 s: every connection reaches its max age several times meanwhile.
   const outcomes: SubmitOutcome[] = [];
@@ -58,11 +64,14 @@ test('a graceful GOAWAY (max connection age) rotates the stream: nothing fails, 
 
 test('a stalled connection is detected by keepalive and replaced; its unanswered messages come back retryable', async (t) => {
   const sim = await startSimProvider();
-  t.after(() => sim.close());
   const proxy = await startFaultProxy(sim.address);
-  t.after(() => proxy.close());
   const connector = new GrpcProviderConnector(providerSettings(proxy.address, { keepaliveTimeMs: 300, keepaliveTimeoutMs: 300, answerTimeoutMs: 10_000 }));
-  t.after(() => connector.close());
+  // Connector first, then the proxy (it may still stall), then the provider: nothing waits on a hung peer.
+  t.after(async () => {
+    await connector.close();
+    await proxy.close();
+    await sim.close();
+  });
   await waitFor(() => connector.connectionState().connected === 1);
 
   proxy.stall();
@@ -80,11 +89,14 @@ test('a stalled connection is detected by keepalive and replaced; its unanswered
 
 test('with keepalive off, the answer deadline catches a stall; a message past its TTL comes back TTL_EXPIRED', async (t) => {
   const sim = await startSimProvider();
-  t.after(() => sim.close());
   const proxy = await startFaultProxy(sim.address);
-  t.after(() => proxy.close());
   const connector = new GrpcProviderConnector(providerSettings(proxy.address, { keepaliveTimeMs: 60_000, keepaliveTimeoutMs: 60_000, answerTimeoutMs: 800 }));
-  t.after(() => connector.close());
+  // Connector first, then the proxy (it may still stall), then the provider: nothing waits on a hung peer.
+  t.after(async () => {
+    await connector.close();
+    await proxy.close();
+    await sim.close();
+  });
   await waitFor(() => connector.connectionState().connected === 1);
 
   proxy.stall();
@@ -93,4 +105,22 @@ test('with keepalive off, the answer deadline catches a stall; a message past it
     outcomes.map((o) => (o.kind === 'rejected' ? `${o.code}:${o.retryable}` : o.kind)),
     ['TTL_EXPIRED:false', 'STREAM_BROKEN:true'],
   );
+});
+
+test('bulk never takes the window slots kept for urgent messages', async (t) => {
+  const sim = await startSimProvider({ latencyMs: 300 });
+  const connector = new GrpcProviderConnector(providerSettings(sim.address, { window: 10, urgentReserve: 0.2 }));
+  // Connector first, then the proxy (it may still stall), then the provider: nothing waits on a hung peer.
+  t.after(async () => {
+    await connector.close();
+    await sim.close();
+  });
+  await waitFor(() => connector.connectionState().connected === 1);
+
+  const bulk = connector.submit(Array.from({ length: 40 }, (_, i) => outboundMessage(`b-${i}`, { priority: 'bulk' })), signal);
+  await waitFor(() => connector.connectionState().inFlight === 8, 2_000);
+  const [urgent] = await connector.submit([outboundMessage('otp', { priority: 'urgent' })], signal);
+  assert.equal(urgent?.kind, 'accepted');
+  assert.equal(sim.received().indexOf('otp'), 8, 'sent right after the first 8 bulk, on the reserved slot');
+  assert.ok((await bulk).every((o) => o.kind === 'accepted'));
 });
