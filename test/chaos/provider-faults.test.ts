@@ -129,7 +129,7 @@ test('B2 provider A reset (RST) mid-stream: reconnect, unanswered messages resen
   const { client } = await startGateway(t, [proxy.address, b.address]);
 
   const sending = sendPaced(client, 'b2', 400, 20);
-  await sleep(400);
+  await sleep(250);
   const acceptedBefore = proxy.accepted;
   proxy.reset();
   const ids = await sending;
@@ -146,8 +146,9 @@ test('B3 slow provider (latency + 16 KB/s): memory bounded, nothing dropped, no 
   const a = await startSimProcess(t, 'b3-a');
   const proxy = await startFaultProxy(a.address);
   t.after(() => proxy.close());
-  const { client } = await startGateway(t, [proxy.address], { window: 20, connections: 1, answerTimeout: '10s' });
-  proxy.setLatency(100);
+  // Keepalive as RELIABILITY configures it (10 s + 5 s): a ping waits behind data on a slow link.
+  const { client } = await startGateway(t, [proxy.address], { window: 20, connections: 1, answerTimeout: '10s', keepaliveTime: '10s', keepaliveTimeout: '5s' });
+  proxy.setLatency(200);
   proxy.setBandwidth(16 * 1024);
 
   const heapBefore = process.memoryUsage().heapUsed;

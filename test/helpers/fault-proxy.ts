@@ -47,20 +47,24 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
   /** Moves data from one socket to the other, one chunk at a time, applying the faults in force. */
   const forward = (from: Socket, to: Socket): void => {
-    const chunks: Buffer[] = [];
+    // Each chunk is due `latencyMs` after it arrived: latency delays data without cutting throughput (as Toxiproxy's).
+    const chunks: { data: Buffer; dueAtMs: number }[] = [];
     let busy = false;
     const pump = async (): Promise<void> => {
       if (busy) return;
       busy = true;
       while (chunks.length > 0) {
         await whileStalled();
-        if (latencyMs > 0) await sleep(latencyMs);
-        let chunk = chunks.shift() as Buffer;
+        const head = chunks[0] as { data: Buffer; dueAtMs: number };
+        const waitMs = head.dueAtMs - Date.now();
+        if (waitMs > 0) await sleep(waitMs);
+        chunks.shift();
+        let chunk = head.data;
         if (bytesPerSecond > 0) {
           // At most 1/20 s worth at a time, so a limit takes effect within a chunk.
           const slice = Math.max(1, Math.floor(bytesPerSecond / 20));
           if (chunk.length > slice) {
-            chunks.unshift(chunk.subarray(slice));
+            chunks.unshift({ data: chunk.subarray(slice), dueAtMs: 0 });
             chunk = chunk.subarray(0, slice);
           }
           await sleep((chunk.length * 1000) / bytesPerSecond);
@@ -70,11 +74,12 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         if (!to.write(chunk)) await new Promise((resolve) => to.once('drain', resolve).once('close', resolve));
       }
       busy = false;
-      from.resume();
+      if (!from.destroyed) from.resume();
     };
     from.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      from.pause();
+      chunks.push({ data: chunk, dueAtMs: Date.now() + latencyMs });
+      // Read on while the backlog is small, so latency does not throttle; past that, push back on the sender.
+      if (chunks.length >= 64) from.pause();
       void pump();
     });
   };
