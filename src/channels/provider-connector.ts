@@ -1,4 +1,5 @@
 import type { ChannelName } from '../domain/channel.js';
+import type { MessagePriority } from '../domain/message.js';
 
 /** A rendered message ready for a provider. */
 export interface OutboundMessage {
@@ -12,6 +13,10 @@ export interface OutboundMessage {
   readonly attributes: Readonly<Record<string, string>>;
   /** 0 for no limit. */
   readonly expiresAtMs: number;
+  /** Segments the provider bills for this message: what a provider's TPS limit counts. */
+  readonly billableUnits: number;
+  /** Urgent messages may use the share of TPS and window kept from normal and bulk ones. */
+  readonly priority: MessagePriority;
 }
 
 /** A provider's answer to one message, decided at the edge: retryable says whether another try (here later, or elsewhere) can help. */

@@ -114,6 +114,8 @@ export interface ProviderServerOptions {
    * keeps reports in its own store for restarts may delete it. Must not throw; a throw goes to `onError`.
    */
   onReportAcked?: ((reportId: string) => void) | undefined;
+  /** grpc-js server options passed as is, e.g. `grpc.max_connection_age_ms` to make clients rotate connections. Default none. */
+  grpcOptions?: Record<string, number | string> | undefined;
   /** Receives unexpected errors: handler rejections, hook throws, non-cancel stream errors. Default: ignored. */
   onError?: ((error: unknown) => void) | undefined;
 }
@@ -211,7 +213,7 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
   const onError = options.onError ?? (() => {});
   const onReportAcked = options.onReportAcked;
 
-  const server = new Server();
+  const server = new Server(options.grpcOptions ?? {});
   const counters = { received: 0, duplicates: 0, accepted: 0, rejected: 0, reportsAcked: 0, reportsDropped: 0 };
   // Insertion-ordered, so the first key is the oldest: that makes the bound O(1).
   const acceptedRefs = new Map<string, string>();

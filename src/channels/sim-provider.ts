@@ -58,6 +58,12 @@ export interface SimProviderOptions {
   ledgerPath?: string | undefined;
   /** Reported in capabilities; not enforced. Default 0. */
   maxTps?: number | undefined;
+  /**
+   * Sends a graceful GOAWAY to each connection after this age (grpc.max_connection_age_ms), with
+   * `maxConnectionAgeGraceMs` (default 5000) before its streams are cut. Default: never.
+   */
+  maxConnectionAgeMs?: number | undefined;
+  maxConnectionAgeGraceMs?: number | undefined;
   /** Keep received message ids for `received()`; turn off for long benchmarks. Default true. */
   recordIds?: boolean | undefined;
 }
@@ -143,7 +149,13 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
         return outcomes;
       },
     },
-    { reportIdPrefix: refPrefix },
+    {
+      reportIdPrefix: refPrefix,
+      grpcOptions:
+        options.maxConnectionAgeMs === undefined
+          ? {}
+          : { 'grpc.max_connection_age_ms': options.maxConnectionAgeMs, 'grpc.max_connection_age_grace_ms': options.maxConnectionAgeGraceMs ?? 5000 },
+    },
   );
 
   function decide(message: ProviderMessage): SubmitOutcome {

@@ -10,6 +10,7 @@ import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
 export const SIM_PROVIDER_USAGE = `switchboard sim-provider [--id ID] [--channel LIST ...] [--host HOST] [--port PORT]
                          [--latency-ms MS] [--reject-rate RATE] [--reject-code CODE] [--reject-retryable]
                          [--dlr-delay-ms MS] [--dlr-fail-rate RATE] [--seed N] [--ledger FILE] [--max-tps N]
+                         [--max-connection-age-ms MS]
   Runs a simulated channel supplier (the ChannelProvider gRPC API) until SIGTERM or SIGINT.
   Recipients that are not E.164 or end in 0000 are always rejected (INVALID_NUMBER); recipients
   ending in 0001 are accepted and then fail delivery (UNREACHABLE). On KakaoTalk channels, 0002
@@ -25,7 +26,8 @@ export const SIM_PROVIDER_USAGE = `switchboard sim-provider [--id ID] [--channel
   --dlr-fail-rate    share of delivery reports that fail with SIM_UNDELIVERABLE, 0..1 (default 0)
   --seed             makes rejects and failures repeatable
   --ledger           append one line per received message: time, id, recipient, channel, new|dup
-  --max-tps          max TPS stated in capabilities (default 0, no limit)`;
+  --max-tps          max TPS stated in capabilities (default 0, no limit)
+  --max-connection-age-ms  send each connection a graceful GOAWAY after this age (5 s grace; default never)`;
 
 /**
  * Runs `sim-provider`: parses `argv` (the arguments after the command name), starts
@@ -52,6 +54,7 @@ export async function runSimProviderCommand(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       ledger: { type: 'string' },
       'max-tps': { type: 'string' },
+      'max-connection-age-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -73,6 +76,7 @@ export async function runSimProviderCommand(argv: string[]): Promise<void> {
     dlrFailRate: parseNumber('--dlr-fail-rate', values['dlr-fail-rate'], 'a number between 0 and 1', isRate),
     seed: parseNumber('--seed', values.seed, 'an integer', Number.isSafeInteger),
     ledgerPath: parseText('--ledger', values.ledger),
+    maxConnectionAgeMs: parseNumber('--max-connection-age-ms', values['max-connection-age-ms'], 'a number of milliseconds >= 1', (n) => Number.isInteger(n) && n >= 1),
     maxTps: parseNumber('--max-tps', values['max-tps'], 'an integer between 0 and 4294967295', (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff),
   };
 

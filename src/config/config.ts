@@ -143,6 +143,16 @@ export interface GrpcProviderSettings {
   readonly connectTimeoutMs: number;
   readonly reconnectBackoffMs: number;
   readonly maxReconnectBackoffMs: number;
+  /** Separate HTTP/2 connections, each with its own Submit stream and window. */
+  readonly connections: number;
+  readonly keepaliveTimeMs: number;
+  readonly keepaliveTimeoutMs: number;
+  /** A written message unanswered this long marks its connection as stalled. */
+  readonly answerTimeoutMs: number;
+  /** Billable segments per second across all nodes; 0 = no limit. */
+  readonly tps: number;
+  /** Share of TPS and window kept for urgent messages. */
+  readonly urgentReserve: number;
 }
 
 /** Data codings the SMPP connector can send Korean text in: UCS2 (data_coding 8) or KS C 5601 / EUC-KR (data_coding 0x0E). */

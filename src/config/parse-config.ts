@@ -183,7 +183,18 @@ function compileProvider(p: ProviderConfig): ProviderSettings {
     reconnectBackoffMs: p.reconnectBackoff,
     maxReconnectBackoffMs: p.maxReconnectBackoff,
   };
-  if (p.kind === 'grpc') return { ...connection, kind: 'grpc' };
+  if (p.kind === 'grpc') {
+    return {
+      ...connection,
+      kind: 'grpc',
+      connections: p.connections,
+      keepaliveTimeMs: p.keepaliveTime,
+      keepaliveTimeoutMs: p.keepaliveTimeout,
+      answerTimeoutMs: p.answerTimeout,
+      tps: p.tps,
+      urgentReserve: p.urgentReserve,
+    };
+  }
   return {
     ...connection,
     kind: 'smpp',

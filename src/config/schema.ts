@@ -235,6 +235,17 @@ const grpcProviderSchema = z
     /** First and longest wait between reconnect attempts (exponential with jitter). */
     reconnectBackoff: duration.default(200),
     maxReconnectBackoff: duration.default(10_000),
+    /** Separate HTTP/2 connections to the provider, each with its own Submit stream and window. */
+    connections: z.number().int().min(1).max(64).default(1),
+    /** HTTP/2 keepalive pings: how often on an idle connection, and how long to wait for the answer before the connection counts as dead. */
+    keepaliveTime: duration.default(10_000),
+    keepaliveTimeout: duration.default(5_000),
+    /** A message written and not answered within this time counts its connection as stalled: the connection is replaced and its unanswered messages fail over. */
+    answerTimeout: duration.default(30_000),
+    /** Billable segments per second the provider's contract allows, across all gateway nodes; 0 = no limit. */
+    tps: z.number().int().min(0).max(1_000_000).default(0),
+    /** Share of the TPS and of each connection's window that only urgent messages may use, so bulk never takes the last of them. */
+    urgentReserve: z.number().min(0).max(0.9).default(0.2),
     /** Overrides of providerHealth for this supplier (breaker and adaptive-weight thresholds). */
     health: providerHealthOverrideSchema.optional(),
   })

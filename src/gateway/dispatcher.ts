@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { ChooseProvider } from '../channels/provider-choice.js';
 import type { OutboundMessage, ProviderConnector, SubmitOutcome } from '../channels/provider-connector.js';
+import type { MessagePriority } from '../domain/message.js';
 import type { StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -29,6 +30,7 @@ export interface DispatcherDeps {
 }
 
 const NONE_TRIED: ReadonlySet<string> = new Set();
+const URGENT_ONLY: readonly MessagePriority[] = ['urgent'];
 const NO_ANSWER: RouteResult = { outcome: 'failed', code: 'NO_ROUTE', reason: 'the router gave no answer' };
 
 /** A message routed to a provider, waiting for that provider's answer. */
@@ -57,6 +59,9 @@ export class Dispatcher {
   start(): void {
     const { concurrency } = this.deps.config().dispatcher;
     for (let i = 0; i < concurrency; i++) this.loops.push(this.loop());
+    // One more loop for urgent messages only: when every other loop waits on a throttled supplier
+    // with a bulk batch, an OTP is still claimed at once and sent on the supplier's urgent reserve.
+    this.loops.push(this.loop(URGENT_ONLY));
   }
 
   /** Stops claiming and waits for batches in progress to finish. */
@@ -65,10 +70,10 @@ export class Dispatcher {
     await Promise.all(this.loops);
   }
 
-  private async loop(): Promise<void> {
+  private async loop(lanes?: readonly MessagePriority[]): Promise<void> {
     const signal = this.stopController.signal;
     while (!signal.aborted) {
-      const batch = await this.deps.store.claim(this.deps.config().router.batchSize, signal).catch((error: unknown) => {
+      const batch = await this.deps.store.claim(this.deps.config().router.batchSize, signal, lanes).catch((error: unknown) => {
         log('error', 'claiming from the store failed', { error: (error as Error).message });
         return sleep(1000).then(() => [] as ClaimedMessage[]);
       });
@@ -146,6 +151,8 @@ export class Dispatcher {
         body: result.body,
         attributes: result.attributes,
         expiresAtMs: m.expiresAtMs,
+        billableUnits: result.billableUnits,
+        priority: m.priority,
       };
       const { billableUnits } = result;
       const choice = this.deps.chooseProvider(result.channel, m.recipient, NONE_TRIED);
@@ -166,9 +173,11 @@ export class Dispatcher {
       if (group === undefined) byProvider.set(choice.providerId, (group = []));
       group.push({ claimed, outbound, providerId: choice.providerId, billableUnits, plan, failoverWhy: '' });
     }
-    // ROUTED is recorded with the submit answers, in one store call per batch: a delivery report
-    // that arrives first wins the state, and the ROUTED and SUBMITTED it overtook stay on record.
-    // Fallback plans are stored first: a failed delivery report needs its plan however fast it comes.
+    // ROUTED is recorded before the submit, so a message waiting on a slow supplier shows where it
+    // went (one store call per batch; the answers' SUBMITTED follow in another). Fallback plans too:
+    // a failed delivery report needs its plan however fast it comes.
+    await store.recordEvents(events);
+    events.length = 0;
     if (plans.length > 0) await store.keepFallbackPlans(plans);
     for (const [deferUntilMs, held] of deferred) await this.deferUntil(held, deferUntilMs, nowMs);
 

@@ -13,6 +13,7 @@ import { createGatewayMetrics } from '../metrics.js';
 import { createRouter, type Router } from '../router/router.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { RedisStore } from '../store/redis-store.js';
+import { connectRedisRateLimiters } from '../store/redis-rate-limiter.js';
 import type { OptOutList } from '../store/opt-out-list.js';
 import type { MessageStore } from '../store/store.js';
 import { CallRegistry } from './call-registry.js';
@@ -81,8 +82,10 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const ingestors: Promise<void>[] = [];
   const board = new ProviderBoard(now, createHealthListener(metrics));
   board.configure(config.providerChoice);
+  // With several nodes on one Redis, a provider's TPS limit holds across all of them together.
+  const rateLimiters = config.store.kind === 'redis' ? await connectRedisRateLimiters(config.store) : null;
   const addConnector = (settings: ProviderSettings): void => {
-    const connector = createConnector(settings);
+    const connector = createConnector(settings, { rateLimiter: rateLimiters?.limiter });
     connectors.set(settings.id, connector);
     // Final reports feed the supplier's delivery-latency signal on their way to the store.
     const tapped = withReportTap(connector, (report) => board.recordFinalReport(settings.id, report.delivery?.messageId ?? ''));
@@ -176,6 +179,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
       clearTimeout(grace);
       await router.close();
       await metricsServer?.close();
+      await rateLimiters?.close();
       await store.close();
       log('info', 'gateway stopped');
     })();

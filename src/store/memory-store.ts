@@ -109,11 +109,11 @@ export class MemoryStore implements MessageStore, OptOutList {
     return outcomes;
   }
 
-  async claim(maxCount: number, signal: AbortSignal): Promise<ClaimedMessage[]> {
+  async claim(maxCount: number, signal: AbortSignal, lanes: readonly MessagePriority[] = PRIORITIES): Promise<ClaimedMessage[]> {
     for (;;) {
       if (signal.aborted) return [];
       const taken: ClaimedMessage[] = [];
-      for (const priority of PRIORITIES) {
+      for (const priority of lanes) {
         if (taken.length < maxCount) this.lanes[priority].shiftInto(taken, maxCount - taken.length);
       }
       if (taken.length > 0) {

@@ -126,12 +126,12 @@ export class RedisStore implements MessageStore, OptOutList {
     return outcomes;
   }
 
-  async claim(maxCount: number, signal: AbortSignal): Promise<ClaimedMessage[]> {
+  async claim(maxCount: number, signal: AbortSignal, lanes: readonly MessagePriority[] = LANES): Promise<ClaimedMessage[]> {
     while (!signal.aborted) {
       await this.housekeeping();
       const taken: ClaimedMessage[] = [];
       // Urgent first, then normal, then bulk: a lane is read only when the ones before it could not fill the batch.
-      for (const lane of LANES) {
+      for (const lane of lanes) {
         if (taken.length >= maxCount) break;
         const count = Math.ceil((maxCount - taken.length) / this.settings.shards);
         const replies = await this.read(

@@ -1,5 +1,5 @@
 import type { ChannelName } from '../domain/channel.js';
-import type { AcceptedMessage } from '../domain/message.js';
+import type { AcceptedMessage, MessagePriority } from '../domain/message.js';
 import type { MessageState } from '../domain/message-state.js';
 import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
 
@@ -97,9 +97,10 @@ export interface MessageStore {
 
   /**
    * Hands out up to maxCount queued messages, urgent before normal before bulk. Waits until at
-   * least one is available; resolves with [] when the signal aborts.
+   * least one is available; resolves with [] when the signal aborts. `lanes` (default all) limits
+   * the claim to some priorities: the dispatcher's urgent loop claims only urgent messages.
    */
-  claim(maxCount: number, signal: AbortSignal): Promise<ClaimedMessage[]>;
+  claim(maxCount: number, signal: AbortSignal, lanes?: readonly MessagePriority[]): Promise<ClaimedMessage[]>;
 
   /** Removes claimed messages from the queue for good: they reached a provider or a final state. */
   complete(messageIds: readonly string[]): Promise<void>;

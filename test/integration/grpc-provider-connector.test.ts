@@ -5,15 +5,16 @@ import { GrpcProviderConnector } from '../../src/channels/grpc-provider-connecto
 import type { OutboundMessage } from '../../src/channels/provider-connector.js';
 import { startSimProvider } from '../../src/channels/sim-provider.js';
 import { freePort } from '../helpers/free-port.js';
+import { outboundMessage, providerSettings } from '../helpers/provider-settings.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 function outbound(i: number): OutboundMessage {
-  return { messageId: `m-${i}`, channel: 'sms', recipient: '+821012345678', sender: '15880000', subject: '', body: `hello ${i}`, attributes: {}, expiresAtMs: 0 };
+  return outboundMessage(`m-${i}`);
 }
 
 /** A connector to a simulator with a small window, so that submits wait for it. */
 function connectorTo(address: string, window: number): GrpcProviderConnector {
-  return new GrpcProviderConnector({ id: 'sim', kind: 'grpc', address, channels: ['sms'], window, connectTimeoutMs: 5_000, reconnectBackoffMs: 50, maxReconnectBackoffMs: 500 });
+  return new GrpcProviderConnector(providerSettings(address, { window }));
 }
 
 test('submit waits for window space without leaving listeners on the caller signal', async (t) => {
@@ -50,16 +51,7 @@ test('a message whose TTL passes while it waits for window space is never sent a
 
 test('after one connect timeout, submits to an unreachable supplier fail at once until it is back', async (t) => {
   const port = await freePort();
-  const connector = new GrpcProviderConnector({
-    id: 'down',
-    kind: 'grpc',
-    address: `127.0.0.1:${port}`,
-    channels: ['sms'],
-    window: 10,
-    connectTimeoutMs: 300,
-    reconnectBackoffMs: 50,
-    maxReconnectBackoffMs: 100,
-  });
+  const connector = new GrpcProviderConnector(providerSettings(`127.0.0.1:${port}`, { id: 'down', window: 10, connectTimeoutMs: 300, maxReconnectBackoffMs: 100 }));
   t.after(() => connector.close());
   const signal = new AbortController().signal;
   const [waited] = await connector.submit([outbound(1)], signal);

@@ -349,3 +349,16 @@ test('template variables may declare a type; variant fields are checked per chan
   );
   assert.deepEqual(issuesAfter((raw) => (raw['templates'] = [{ id: 'x', variables: [{ name: 'a', type: 'money' }], body: '{{a}}' }])).map((i) => i.path), ['templates[0].variables[0]']);
 });
+
+test('provider connection settings: defaults, and problems reported with their path', () => {
+  const result = parseConfig(validRaw());
+  assert.ok(result.ok);
+  const provider = result.config.providers[0];
+  assert.ok(provider?.kind === 'grpc');
+  assert.deepEqual(
+    { connections: provider?.connections, keepaliveTimeMs: provider?.keepaliveTimeMs, keepaliveTimeoutMs: provider?.keepaliveTimeoutMs, answerTimeoutMs: provider?.answerTimeoutMs, tps: provider?.tps, urgentReserve: provider?.urgentReserve },
+    { connections: 1, keepaliveTimeMs: 10_000, keepaliveTimeoutMs: 5_000, answerTimeoutMs: 30_000, tps: 0, urgentReserve: 0.2 },
+  );
+  const paths = issuesAfter((raw) => Object.assign(raw['providers'][0], { connections: 0, keepaliveTime: 'soon', tps: -1, urgentReserve: 1 })).map((i) => i.path);
+  assert.deepEqual(paths.sort(), ['providers[0].connections', 'providers[0].keepaliveTime', 'providers[0].tps', 'providers[0].urgentReserve']);
+});

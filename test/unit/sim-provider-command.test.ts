@@ -28,6 +28,7 @@ const BAD_ARGUMENTS: [string[], string][] = [
   [['--seed', '9007199254740993'], '--seed must be an integer, got "9007199254740993"'],
   [['--max-tps', '4294967296'], '--max-tps must be an integer between 0 and 4294967295, got "4294967296"'],
   [['--max-tps', '10.5'], '--max-tps must be an integer between 0 and 4294967295, got "10.5"'],
+  [['--max-connection-age-ms', '0'], '--max-connection-age-ms must be a number of milliseconds >= 1, got "0"'],
   [['--channel', 'fax'], `--channel must be one of ${CHANNEL_LIST}, got "fax"`],
   [['--channel', 'sms', '--channel', 'lms,kakao'], `--channel must be one of ${CHANNEL_LIST}, got "kakao"`],
   [['--channel', 'sms,'], `--channel must be one of ${CHANNEL_LIST}, got ""`],
