@@ -10,9 +10,10 @@ export interface ProviderChoice {
 /**
  * Picks the supplier of `channel` for one message, skipping the ids in `exclude` (tried already in
  * this pass); undefined when none is left. Decided on the main thread, where the live health of
- * each supplier is known.
+ * each supplier is known. A dry run (route explanations) answers the same question without
+ * counting as a pick: no round-robin turn taken, no half-open probe used up.
  */
-export type ChooseProvider = (channel: ChannelName, recipient: string, exclude: ReadonlySet<string>) => ProviderChoice | undefined;
+export type ChooseProvider = (channel: ChannelName, recipient: string, exclude: ReadonlySet<string>, dryRun?: boolean) => ProviderChoice | undefined;
 
 /** The first configured supplier of the channel that has a connector and is not excluded. */
 export function firstConfiguredProvider(

@@ -36,7 +36,7 @@ export function createProviderSelector(deps: ProviderSelectorDeps): ChooseProvid
   const grouped = new Map<ChannelName, [number, ChannelProvider[]][]>();
   let groupedFor: { settings: ProviderChoiceSettings; version: number } | undefined;
 
-  return (channel, recipient, exclude) => {
+  return (channel, recipient, exclude, dryRun = false) => {
     const settings = deps.settings();
     if (settings !== countersFor) {
       counters.clear(); // a reload may have changed the groups and weights
@@ -65,8 +65,9 @@ export function createProviderSelector(deps: ProviderSelectorDeps): ChooseProvid
         usable.push({ entry, weight: entry.weight * (health?.weightFactor() ?? 1), breaker: health?.breakerState() ?? 'closed' });
       }
       if (usable.length === 0) continue;
-      const picked = settings.stickyRecipients ? rendezvous(recipient, usable) : smoothRoundRobin(counterFor(counters, channel, group), usable);
-      deps.board.health(picked.entry.providerId)?.notePicked();
+      const turns = counterFor(counters, channel, group);
+      const picked = settings.stickyRecipients ? rendezvous(recipient, usable) : smoothRoundRobin(dryRun ? new Map(turns) : turns, usable);
+      if (!dryRun) deps.board.health(picked.entry.providerId)?.notePicked();
       return new Choice(picked.entry.providerId, channel, group, settings.stickyRecipients, usable, skipped);
     }
     return undefined;

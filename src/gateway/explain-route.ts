@@ -53,7 +53,8 @@ export async function explainRoute(wire: Message | undefined, tenant: Tenant, co
     case 'deferred':
       return { ...explanation, outcome: MessageState.MESSAGE_STATE_DEFERRED, code: 'NIGHT_WINDOW', reason: result.reason, deferUntilMs: result.deferUntilMs };
     case 'routed': {
-      const choice = deps.chooseProvider(result.channel, message.recipient, NOTHING_TRIED);
+      // A dry run: explaining must not take a real message's round-robin turn or half-open probe.
+      const choice = deps.chooseProvider(result.channel, message.recipient, NOTHING_TRIED, true);
       return {
         ...explanation,
         outcome: MessageState.MESSAGE_STATE_ROUTED,

@@ -83,6 +83,21 @@ test('a supplier whose breaker is open is skipped until its cooldown passes, the
   assert.equal(probing.get('sms-0'), 3, 'three probes, no more until they are answered');
 });
 
+test('a dry run (route explanations) takes no round-robin turn and uses up no half-open probe', () => {
+  const settings = choiceSettings(2, [{ provider: 'sms-0' }, { provider: 'sms-1' }], {}, { minRequests: 10, openErrorRate: 0.5, openCooldown: '10s', halfOpenProbes: 1 });
+  const { choose, board, clock } = selector(settings);
+  const first = choose('sms', '+821012345678', NONE, true)?.providerId;
+  for (let i = 0; i < 5; i++) assert.equal(choose('sms', '+821012345678', NONE, true)?.providerId, first, 'the same answer however often it is asked');
+  assert.equal(choose('sms', '+821012345678', NONE)?.providerId, first, 'the real pick is the one the dry runs showed');
+
+  const failures = Array.from({ length: 10 }, () => ({ kind: 'rejected' as const, code: 'BUSY', reason: 'busy', retryable: true }));
+  board.recordAnswers('sms-0', failures, failures.map((_, i) => `m${i}`));
+  clock.set(clock.now() + 10_000);
+  const probing = (dryRun: boolean) => Array.from({ length: 4 }, () => choose('sms', '+821012345678', new Set(['sms-1']), dryRun)?.providerId);
+  assert.deepEqual(probing(true), ['sms-0', 'sms-0', 'sms-0', 'sms-0'], 'explaining shows the probe without taking it');
+  assert.deepEqual(probing(false), ['sms-0', undefined, undefined, undefined], 'the one probe is still there for a real message');
+});
+
 test('stickiness keeps a recipient on one supplier, spreads recipients by weight, and moves only the recipients of a tripped supplier', () => {
   const settings = choiceSettings(3, [{ provider: 'sms-0', weight: 2 }, { provider: 'sms-1', weight: 1 }, { provider: 'sms-2', weight: 1 }], { stickyRecipients: true });
   const { choose, board } = selector(settings);
