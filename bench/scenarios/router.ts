@@ -3,6 +3,8 @@
 import { loadConfigFile } from '../../src/config/load-config-file.js';
 import type { RouteRequest } from '../../src/router/route-types.js';
 import { createRouter } from '../../src/router/router.js';
+import { createBatchRouter } from '../../src/router/route-batch.js';
+import { decodeRouteResults, encodeRouteResults, encodeRouteTask } from '../../src/router/route-task-codec.js';
 import type { BenchContext } from '../lib/bench-context.js';
 import { writeGatewayConfig } from '../lib/bench-config.js';
 import type { SeriesPoint } from '../lib/results.js';
@@ -17,6 +19,7 @@ export async function runRouter(ctx: BenchContext): Promise<void> {
     body: '', subject: '', kind: 'informational', nightConsent: false, channel: null,
     recipient: '+821012345678', priority: 'normal', tags: [],
   }));
+  measureHandOff(ctx, requests, loaded.config.routing);
   // In-process and steady within a second or two; --quick keeps it short.
   const seconds = ctx.quick ? Math.min(2, ctx.phaseSeconds) : ctx.phaseSeconds;
   for (const workers of [0, 1, 2, 4]) {
@@ -63,4 +66,29 @@ export async function runRouter(ctx: BenchContext): Promise<void> {
       await router.close();
     }
   }
+}
+
+/**
+ * The main thread's share of routing on workers, per message: building a batch's task and reading
+ * its results back, in the compact form the router uses and as JSON (what it replaced), timed on
+ * the same batch in the same run.
+ */
+function measureHandOff(ctx: BenchContext, requests: readonly RouteRequest[], routing: Parameters<typeof createBatchRouter>[0]): void {
+  ctx.progress.phase('router hand-off');
+  const results = createBatchRouter(routing)(requests, Date.now());
+  // What a worker sends back, built once: only the main thread's side is timed.
+  const workerAnswer = encodeRouteResults(results);
+  const jsonAnswer = JSON.stringify(results);
+  const rounds = ctx.quick ? 200 : 1000;
+  const time = (handOff: () => void): number => {
+    for (let i = 0; i < 20; i++) handOff(); // warm up
+    const start = performance.now();
+    for (let i = 0; i < rounds; i++) handOff();
+    return Number((((performance.now() - start) * 1000) / rounds / requests.length).toFixed(3));
+  };
+  const compactUs = time(() => decodeRouteResults(workerAnswer).length + encodeRouteTask(0, requests).length);
+  const jsonUs = time(() => (JSON.parse(jsonAnswer) as unknown[]).length + JSON.stringify({ nowMs: 0, requests }).length);
+  ctx.metrics['router.handOff.compactUsPerMessage'] = compactUs;
+  ctx.metrics['router.handOff.jsonUsPerMessage'] = jsonUs;
+  ctx.progress.done(`main thread per message: compact ${compactUs} µs, JSON ${jsonUs} µs`);
 }
