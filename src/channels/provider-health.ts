@@ -37,7 +37,10 @@ const MAX_TRACKED_DELIVERIES = 10_000;
 const EVALUATE_EVERY_MS = 1000;
 /** Most final reports remembered while their submit answer is still on its way. */
 const MAX_EARLY_REPORTS = 1_000;
-/** Most recent report outcomes (final in time, or not) the undelivered share is computed over. */
+/**
+ * Recent report outcomes (final in time, or not) the undelivered share is computed over: between
+ * this many and twice as many, trimmed in chunks (a splice per report moved the whole array).
+ */
 const MAX_DELIVERY_OUTCOMES = 1_000;
 
 interface Bucket {
@@ -285,7 +288,7 @@ export class ProviderHealth {
   private pushDeliveryOutcome(atMs: number, late: boolean): void {
     this.deliveryOutcomes.push({ atMs, late });
     if (late) this.lateOutcomes++;
-    if (this.deliveryOutcomes.length > MAX_DELIVERY_OUTCOMES) this.dropOldestOutcomes(this.deliveryOutcomes.length - MAX_DELIVERY_OUTCOMES);
+    if (this.deliveryOutcomes.length > 2 * MAX_DELIVERY_OUTCOMES) this.dropOldestOutcomes(this.deliveryOutcomes.length - MAX_DELIVERY_OUTCOMES);
   }
 
   private dropOldestOutcomes(count: number): void {
