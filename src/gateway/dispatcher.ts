@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import type { ChannelName } from '../domain/channel.js';
 import type { ChooseProvider } from '../channels/provider-choice.js';
 import type { OutboundMessage, ProviderConnector, SubmitOutcome } from '../channels/provider-connector.js';
 import type { MessagePriority } from '../domain/message.js';
@@ -113,6 +114,8 @@ export class Dispatcher {
     const byProvider = new Map<string, Routed[]>();
     /** Routed to a channel none of whose suppliers can be used now: put back for a later try. */
     const retryNow: ClaimedMessage[] = [];
+    /** How many of those per channel: one log line per channel per batch, not one per message. */
+    const unplaced = new Map<ChannelName, number>();
     /** Held messages by the time they may go; a batch routed at one instant has one or two such times. */
     const deferred = new Map<number, ClaimedMessage[]>();
     const plans: FallbackPlan[] = [];
@@ -160,7 +163,7 @@ export class Dispatcher {
         const reason = `no provider of channel "${result.channel}" can take messages now (none configured, or every one drained, unreachable or tripped)`;
         events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, billableUnits, why: `${result.why}; ${reason}` })));
         retryNow.push(claimed);
-        log('warn', reason, { messageId: m.messageId });
+        unplaced.set(result.channel, (unplaced.get(result.channel) ?? 0) + 1);
         continue;
       }
       const why = `${result.why}; provider "${choice.providerId}": ${choice.why}`;
@@ -176,6 +179,9 @@ export class Dispatcher {
     // ROUTED is recorded before the submit, so a message waiting on a slow supplier shows where it
     // went (one store call per batch; the answers' SUBMITTED follow in another). Fallback plans too:
     // a failed delivery report needs its plan however fast it comes.
+    for (const [channel, count] of unplaced) {
+      log('warn', `no provider of channel "${channel}" can take messages now (none configured, or every one drained, unreachable or tripped); they wait in the queue`, { channel, count });
+    }
     await store.recordEvents(events);
     events.length = 0;
     if (plans.length > 0) await store.keepFallbackPlans(plans);
