@@ -1,5 +1,6 @@
 // Fault tests on the Redis store with real processes on loopback (RELIABILITY.md rows A1, A2,
-// A3, A6, A8, A9 at the gateway level; A10 and A11 are in test/integration/redis-store.test.ts).
+// A3, A6, A8, A9 at the gateway level; A10 and A11 (with the TCP fault proxy resetting the Redis
+// link) are in test/integration/redis-store.test.ts).
 // A ledger of what the gateway acknowledged is checked against the simulated providers' ledgers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

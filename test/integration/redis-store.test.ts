@@ -4,6 +4,7 @@ import { RedisStore } from '../../src/store/redis-store.js';
 import { StoreFullError, StoreUnavailableError } from '../../src/store/store-errors.js';
 import { describeOptOutList } from '../conformance/opt-out-list.suite.js';
 import { describeStore, makeAccepted } from '../conformance/store.suite.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { redisStoreSettings } from '../helpers/redis-store-settings.js';
 import { timeoutSignal } from '../helpers/timeout-signal.js';
@@ -57,6 +58,43 @@ describe('redis store', () => {
     const second = await store.enqueue(batch);
     assert.deepEqual(second, first);
     assert.equal(await redis.client().xlen(`${settings.keyPrefix}:{s0}:q:normal`), 2);
+  });
+
+  test('A11: the link to Redis reset while the answer to an enqueue is on its way: one queue entry per message, whatever ioredis resends', async (t) => {
+    const proxy = await startFaultProxy(`127.0.0.1:${redis.port}`);
+    t.after(() => proxy.close());
+    const settings = redisStoreSettings(`redis://${proxy.address}`, { shards: 1, commandTimeoutMs: 3000 });
+    const store = await RedisStore.connect(settings);
+    t.after(() => store.close());
+    const batch = Array.from({ length: 50 }, (_, i) => makeAccepted({ clientRef: `a11-${i}` }));
+
+    // Each chunk takes 300 ms through the proxy: the script has run on Redis by ~300 ms and its
+    // answer would reach the client at ~600 ms. The reset lands in between.
+    proxy.setLatency(300);
+    const first = store.enqueue(batch).then(
+      (outcomes) => ({ outcomes, error: null }),
+      (error: unknown) => ({ outcomes: null, error }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const resetsBefore = proxy.accepted;
+    proxy.reset();
+    proxy.resume();
+    const answer = await first;
+    await waitFor(() => proxy.accepted > resetsBefore, 5_000, 'ioredis reconnected');
+
+    const queue = `${settings.keyPrefix}:{s0}:q:normal`;
+    // An answer after the reset can only come from ioredis resending the script on the new
+    // connection: it ran twice, and each message is still queued once.
+    assert.equal(await redis.client().xlen(queue), batch.length, 'each message is queued once');
+    // Sent or refused, the client retry (same client_refs) finds the stored messages and adds nothing.
+    const retry = await store.enqueue(batch.map((m) => ({ ...m, messageId: `${m.messageId}-retry` })));
+    assert.ok(retry.every((o) => o.kind === 'duplicate'), JSON.stringify(retry.slice(0, 3)));
+    if (answer.error === null) {
+      assert.deepEqual(retry.map((o) => (o.kind === 'duplicate' ? o.messageId : '')), answer.outcomes?.map((o) => (o.kind === 'accepted' ? o.messageId : '?')));
+    } else {
+      assert.ok(answer.error instanceof StoreUnavailableError, String(answer.error));
+    }
+    assert.equal(await redis.client().xlen(queue), batch.length);
   });
 
   test('a message held by a node that died is claimed by another node with the same id', async (t) => {
