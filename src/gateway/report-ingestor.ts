@@ -5,13 +5,18 @@ import { log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { AcceptedMessage } from '../domain/message.js';
 import type { EventToRecord, MessageStore } from '../store/store.js';
+import { isFinalState } from '../domain/message-state.js';
+import type { ChooseProvider } from '../channels/provider-choice.js';
 import { attemptOf, fallBack } from './fall-back.js';
+import { moveOn } from './move-on.js';
 
 export interface ReportIngestorDeps {
   readonly store: MessageStore;
   readonly metrics: GatewayMetrics;
   readonly config: () => Config;
   readonly now: () => number;
+  /** For a failure code retryable elsewhere: the next supplier of the channel. */
+  readonly chooseProvider: ChooseProvider;
 }
 
 /** Counts of what the ingestor could not attribute, for metrics and tests. */
@@ -106,27 +111,46 @@ async function storeReports(providerId: string, reports: readonly ProviderReport
 }
 
 /**
- * A failed delivery report of a message on a chain moves it to the next channel (once: the store
- * takes each failed attempt's plan once, so a resent report is dropped), or, on the chain's last
- * channel, ends it FAILED with this reason. Rewrites `deliveries` in place; returns the messages to queue again.
+ * Settles each final delivery report against its message's plan (see MessageStore.settleAttempts).
+ * A failed one of a message on a chain moves it on (once: the store takes each attempt's plan
+ * once, so a resent report is dropped): to another supplier of the channel when config marks its
+ * code retryable elsewhere and one is left, else to the next channel, else it ends FAILED with this
+ * reason. A late report of an attempt the message moved on from (its report deadline passed) is
+ * kept in the history only. Rewrites `deliveries` in place; returns the messages to queue again.
  */
 async function applyFallbacks(providerId: string, deliveries: EventToRecord[], deps: ReportIngestorDeps, stats: IngestStats): Promise<AcceptedMessage[]> {
-  const failed = deliveries.flatMap((d, index) => (d.event.state === 'failed' ? [index] : []));
-  if (failed.length === 0) return [];
-  const takes = await deps.store.takeFallbackPlans(failed.map((i) => ({ messageId: deliveries[i]!.event.messageId, attempt: attemptOf(providerId, deliveries[i]!.event.providerRef) })));
+  const finals = deliveries.flatMap((d, index) => (isFinalState(d.event.state) ? [index] : []));
+  if (finals.length === 0) return [];
+  const takes = await deps.store.settleAttempts(
+    finals.map((i) => {
+      const e = deliveries[i]!.event;
+      return { messageId: e.messageId, attempt: attemptOf(providerId, e.providerRef), failed: e.state === 'failed' };
+    }),
+  );
   const messages: AcceptedMessage[] = [];
   const dropped = new Set<number>();
-  failed.forEach((index, j) => {
+  const elsewhere = deps.config().routing.retryElsewhereCodes;
+  finals.forEach((index, j) => {
     const take = takes[j];
     const report = deliveries[index]!.event;
-    if (take?.kind === 'superseded') {
+    if (take?.kind === 'late') {
+      const why = `late report from "${providerId}": the message had moved on after no final report in time; its state is unchanged`;
+      deliveries[index] = { event: { ...report, why }, dedupKey: '', historyOnly: true };
+    } else if (take?.kind === 'superseded' && report.state === 'failed') {
       dropped.add(index);
-    } else if (take?.kind === 'plan' && take.plan.next.length > 0) {
-      const moved = fallBack(take.plan, { providerId, code: report.code, reason: report.reason, atMs: report.atMs });
-      deliveries[index] = { event: { ...moved.event, providerRef: report.providerRef }, dedupKey: '' };
-      messages.push(moved.message);
     } else if (take?.kind === 'plan') {
-      deliveries[index] = { event: { ...report, channel: take.plan.channel, why: `last channel of route "${take.plan.routeName}" (step ${take.plan.step})` }, dedupKey: '' };
+      const failure = { providerId, code: report.code, reason: report.reason, atMs: report.atMs };
+      const retryElsewhere = elsewhere[take.plan.channel]?.includes(report.code) === true;
+      const moved = retryElsewhere ? moveOn(take.plan, failure, deps.chooseProvider) : take.plan.next.length > 0 ? { kind: 'moved' as const, ...fallBack(take.plan, failure) } : { kind: 'nowhere' as const };
+      if (moved.kind === 'moved') {
+        deliveries[index] = { event: { ...moved.event, providerRef: report.providerRef }, dedupKey: '' };
+        messages.push(moved.message);
+      } else if (retryElsewhere || take.plan.step > 0) {
+        const why = retryElsewhere
+          ? `no supplier of ${take.plan.channel} left to retry elsewhere, and no channel after it`
+          : `last channel of route "${take.plan.routeName}" (step ${take.plan.step})`;
+        deliveries[index] = { event: { ...report, channel: take.plan.channel, why }, dedupKey: '' };
+      }
     }
   });
   if (dropped.size > 0) {

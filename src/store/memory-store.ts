@@ -2,6 +2,7 @@ import type { MemoryStoreSettings } from '../config/config.js';
 import { PRIORITIES, type AcceptedMessage, type MessagePriority } from '../domain/message.js';
 import { isFinalState, stateRank, type MessageState } from '../domain/message-state.js';
 import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
+import { DeadlineHeap } from './deadline-heap.js';
 import { FifoQueue } from './fifo-queue.js';
 import { InvalidCursorError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
@@ -14,7 +15,10 @@ import {
   type FallbackTake,
   MAX_HISTORY_EVENTS,
   type MessageStore,
+  type OverdueAttempt,
   type RecordOutcome,
+  type ReportDeadline,
+  type SettledAttempt,
   type StatusRecord,
   type StoredReport,
 } from './store.js';
@@ -61,7 +65,9 @@ export class MemoryStore implements MessageStore, OptOutList {
   private readonly reportStreams = new Map<string, ReportStream>();
   private readonly optOuts = new Map<string, Set<string>>();
   /** Fallback plans and the attempts already taken, by message id; oldest first (see sweep). */
-  private readonly fallbacks = new Map<string, { plan: FallbackPlan | undefined; taken: Set<string>; atMs: number }>();
+  private readonly fallbacks = new Map<string, { plan: FallbackPlan | undefined; taken: Set<string>; atMs: number; overdue?: Set<string> }>();
+  /** Report deadlines by "<messageId>\t<attempt>". */
+  private readonly reportDeadlines = new DeadlineHeap();
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(
@@ -186,9 +192,10 @@ export class MemoryStore implements MessageStore, OptOutList {
   async keepFallbackPlans(plans: readonly FallbackPlan[]): Promise<void> {
     for (const plan of plans) {
       const id = plan.message.messageId;
-      const taken = this.fallbacks.get(id)?.taken ?? new Set<string>();
+      const earlier = this.fallbacks.get(id);
+      const taken = earlier?.taken ?? new Set<string>();
       this.fallbacks.delete(id); // re-inserted last: the map stays in order of last write for the sweep
-      this.fallbacks.set(id, { plan, taken, atMs: this.now() });
+      this.fallbacks.set(id, { plan, taken, atMs: this.now(), ...(earlier?.overdue === undefined ? {} : { overdue: earlier.overdue }) });
     }
   }
 
@@ -214,6 +221,41 @@ export class MemoryStore implements MessageStore, OptOutList {
       this.claimWaiters.notify();
     }, delayMs);
     this.delayTimers.add(timer);
+  }
+
+  async keepReportDeadlines(deadlines: readonly ReportDeadline[]): Promise<void> {
+    for (const d of deadlines) this.reportDeadlines.add(`${d.messageId}\t${d.attempt}`, d.dueMs);
+  }
+
+  async settleAttempts(reports: readonly SettledAttempt[]): Promise<FallbackTake[]> {
+    return reports.map(({ messageId, attempt, failed }): FallbackTake => {
+      this.reportDeadlines.remove(`${messageId}\t${attempt}`);
+      const entry = this.fallbacks.get(messageId);
+      if (entry === undefined) return { kind: 'none' };
+      if (entry.taken.has(attempt)) return entry.overdue?.delete(attempt) === true ? { kind: 'late' } : { kind: 'superseded' };
+      entry.taken.add(attempt);
+      if (!failed) return { kind: 'none' };
+      const plan = entry.plan;
+      entry.plan = undefined;
+      return plan === undefined ? { kind: 'none' } : { kind: 'plan', plan };
+    });
+  }
+
+  async takeOverdueAttempts(nowMs: number, maxCount: number): Promise<OverdueAttempt[]> {
+    const overdue: OverdueAttempt[] = [];
+    for (const { key, dueMs } of this.reportDeadlines.takeDue(nowMs, maxCount)) {
+      const tab = key.indexOf('\t');
+      const messageId = key.slice(0, tab);
+      const attempt = key.slice(tab + 1);
+      const entry = this.fallbacks.get(messageId);
+      if (entry === undefined || entry.taken.has(attempt)) continue;
+      entry.taken.add(attempt);
+      (entry.overdue ??= new Set()).add(attempt);
+      const plan = entry.plan;
+      entry.plan = undefined;
+      if (plan !== undefined) overdue.push({ messageId, attempt, dueMs, plan });
+    }
+    return overdue;
   }
 
   async addOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {
@@ -244,7 +286,7 @@ export class MemoryStore implements MessageStore, OptOutList {
 
   private applyEvents(events: readonly EventToRecord[]): RecordOutcome[] {
     const outcomes: RecordOutcome[] = [];
-    for (const { event, dedupKey } of events) {
+    for (const { event, dedupKey, historyOnly } of events) {
       const status = this.statuses.get(event.messageId);
       if (status === undefined) {
         outcomes.push('unknown-message');
@@ -254,8 +296,10 @@ export class MemoryStore implements MessageStore, OptOutList {
         outcomes.push('duplicate');
         continue;
       }
-      if (status.history.length > 0 && !movesForward(status.state, event.state)) {
-        if (keepsStaleInHistory(status.state, event.state, status.history.length)) keepStale(status.history, event);
+      if (historyOnly === true || (status.history.length > 0 && !movesForward(status.state, event.state))) {
+        // A late report is kept even when it repeats the state (the next supplier's DELIVERED, then the first one's).
+        const kept = historyOnly === true ? status.history.length < MAX_HISTORY_EVENTS : keepsStaleInHistory(status.state, event.state, status.history.length);
+        if (kept) keepStale(status.history, event);
         outcomes.push('stale');
         continue;
       }

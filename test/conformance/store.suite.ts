@@ -223,6 +223,75 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.deepEqual(await store.takeFallbackPlans([{ messageId: id, attempt: 'sms\u0000r3' }]), [{ kind: 'none' }], 'taken already, nothing kept');
     });
 
+    withStore('report deadlines: taken once when due, dropped by a final report; a late report after the take is late once, then superseded', async (store) => {
+      const ids = [await accept(store), await accept(store), await accept(store), await accept(store)];
+      const claimed = await claimAll(store, 4);
+      const plans = claimed.map(({ message }) => ({ message, channel: 'alimtalk' as const, next: [], step: 0, routeName: '' }));
+      await store.keepFallbackPlans(plans);
+      const [a, b, c, d] = ids as [string, string, string, string];
+      await store.keepReportDeadlines([
+        { messageId: a, attempt: 'kakao\u0000r1', dueMs: 1_000 },
+        { messageId: b, attempt: 'kakao\u0000r2', dueMs: 2_000 },
+        { messageId: c, attempt: 'kakao\u0000r3', dueMs: 3_000 },
+        { messageId: d, attempt: 'kakao\u0000r4', dueMs: 1_500 },
+      ]);
+      assert.deepEqual(await store.takeOverdueAttempts(999, 100), [], 'nothing due yet');
+      // b is delivered in time: its deadline goes; c's report was lost and comes only after the take.
+      assert.deepEqual(await store.settleAttempts([{ messageId: b, attempt: 'kakao\u0000r2', failed: false }]), [{ kind: 'none' }]);
+      const due = await store.takeOverdueAttempts(2_500, 100);
+      assert.deepEqual(
+        due.map((o) => [o.messageId, o.attempt, o.dueMs]).sort(),
+        [
+          [a, 'kakao\u0000r1', 1_000],
+          [d, 'kakao\u0000r4', 1_500],
+        ].sort(),
+      );
+      assert.deepEqual(due.find((o) => o.messageId === a)?.plan, plans[claimed.findIndex((x) => x.message.messageId === a)]);
+      assert.deepEqual(await store.takeOverdueAttempts(2_500, 100), [], 'each deadline is taken once');
+      // a's supplier reports after all (twice): the first copy is late, the resend superseded; another attempt is not affected.
+      assert.deepEqual(
+        await store.settleAttempts([
+          { messageId: a, attempt: 'kakao\u0000r1', failed: false },
+          { messageId: a, attempt: 'kakao\u0000r1', failed: false },
+          { messageId: a, attempt: 'kakao-b\u0000r9', failed: true },
+        ]),
+        [{ kind: 'late' }, { kind: 'superseded' }, { kind: 'none' }],
+      );
+      // c fails before its deadline: the failure takes the plan, and the deadline is gone.
+      assert.deepEqual(await store.settleAttempts([{ messageId: c, attempt: 'kakao\u0000r3', failed: true }]), [{ kind: 'plan', plan: plans[claimed.findIndex((x) => x.message.messageId === c)] }]);
+      assert.deepEqual(await store.takeOverdueAttempts(10_000, 100), []);
+      // A message without a plan is never moved, and settling it creates nothing.
+      assert.deepEqual(await store.settleAttempts([{ messageId: 'unknown.0', attempt: 'x\u0000y', failed: true }]), [{ kind: 'none' }]);
+    });
+
+    withStore('overdue deadlines are taken in batches of maxCount', async (store) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push(await accept(store));
+      const claimed = await claimAll(store, 5);
+      await store.keepFallbackPlans(claimed.map(({ message }) => ({ message, channel: 'sms' as const, next: [], step: 0, routeName: '' })));
+      await store.keepReportDeadlines(ids.map((messageId, i) => ({ messageId, attempt: `p\u0000r${i}`, dueMs: 100 + i })));
+      const taken: string[] = [];
+      for (let round = 0; round < 10 && taken.length < 5; round++) {
+        const batch = await store.takeOverdueAttempts(1_000, 2);
+        assert.ok(batch.length <= 2, `at most maxCount per call, got ${batch.length}`);
+        taken.push(...batch.map((o) => o.messageId));
+      }
+      assert.deepEqual(taken.sort(), [...ids].sort());
+    });
+
+    withStore('a history-only event is kept in the history without changing the state, also when it repeats the state', async (store) => {
+      const id = await accept(store);
+      await store.recordEvents([{ event: makeEvent(id, 'submitted'), dedupKey: '' }]);
+      assert.deepEqual(await store.recordEvents([{ event: makeEvent(id, 'delivered', { providerId: 'late' }), dedupKey: '', historyOnly: true }]), ['stale']);
+      let status = await store.getStatus('tenant-a', id);
+      assert.equal(status?.state, 'submitted');
+      assert.deepEqual(status?.history.map((e) => `${e.state} ${e.providerId}`.trim()), ['accepted', 'submitted', 'delivered late']);
+      await store.recordEvents([{ event: makeEvent(id, 'delivered', { providerId: 'next' }), dedupKey: '' }, { event: makeEvent(id, 'delivered', { providerId: 'late2' }), dedupKey: '', historyOnly: true }]);
+      status = await store.getStatus('tenant-a', id);
+      assert.equal(status?.state, 'delivered');
+      assert.deepEqual(status?.history.map((e) => `${e.state} ${e.providerId}`.trim()), ['accepted', 'submitted', 'delivered late', 'delivered next', 'delivered late2']);
+    });
+
     withStore('a message queued again for fallback is claimed again with the same id and its fallback step', async (store) => {
       const id = await accept(store);
       const [claimed] = await claimAll(store, 1);
