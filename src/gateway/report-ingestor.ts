@@ -119,7 +119,11 @@ async function storeReports(providerId: string, reports: readonly ProviderReport
  * kept in the history only. Rewrites `deliveries` in place; returns the messages to queue again.
  */
 async function applyFallbacks(providerId: string, deliveries: EventToRecord[], deps: ReportIngestorDeps, stats: IngestStats): Promise<AcceptedMessage[]> {
-  const finals = deliveries.flatMap((d, index) => (isFinalState(d.event.state) ? [index] : []));
+  // Only failures can move a message, unless report-driven failover is configured: then every final
+  // report settles its deadline (and a late one must be told apart), at one store call per batch.
+  const { reportTimeoutsMs, retryElsewhereCodes } = deps.config().routing;
+  const watching = Object.keys(reportTimeoutsMs).length > 0 || Object.keys(retryElsewhereCodes).length > 0;
+  const finals = deliveries.flatMap((d, index) => (d.event.state === 'failed' || (watching && isFinalState(d.event.state)) ? [index] : []));
   if (finals.length === 0) return [];
   const takes = await deps.store.settleAttempts(
     finals.map((i) => {
@@ -129,7 +133,7 @@ async function applyFallbacks(providerId: string, deliveries: EventToRecord[], d
   );
   const messages: AcceptedMessage[] = [];
   const dropped = new Set<number>();
-  const elsewhere = deps.config().routing.retryElsewhereCodes;
+  const elsewhere = retryElsewhereCodes;
   finals.forEach((index, j) => {
     const take = takes[j];
     const report = deliveries[index]!.event;
