@@ -9,7 +9,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { Router } from '../router/router.js';
 import type { RouteResult } from '../router/route-types.js';
 import type { OptOutList } from '../store/opt-out-list.js';
-import type { ClaimedMessage, EventToRecord, FallbackPlan, MessageStore, ReportDeadline } from '../store/store.js';
+import type { ClaimedMessage, EventToRecord, FallbackPlan, MessageStore, ProviderRef, ReportDeadline } from '../store/store.js';
 import type { AcceptedMessage } from '../domain/message.js';
 import { attemptOf, fallBack } from './fall-back.js';
 import { toRouteRequest } from './to-route-request.js';
@@ -192,6 +192,7 @@ export class Dispatcher {
     // when every supplier of the channel has refused it is it put back for a later try.
     const tried = new Map<string, Set<string>>();
     const deadlines: ReportDeadline[] = [];
+    const refs: ProviderRef[] = [];
     const reportTimeoutsMs = this.deps.config().routing.reportTimeoutsMs;
     for (let round = byProvider; round.size > 0; ) {
       const next = new Map<string, Routed[]>();
@@ -217,6 +218,7 @@ export class Dispatcher {
               const why = routed.failoverWhy === '' ? {} : { why: routed.failoverWhy };
               events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef, ...why })));
               const timeoutMs = routed.plan === null ? undefined : reportTimeoutsMs[routed.outbound.channel];
+              if (connector?.reportsByRef === true && outcome.providerRef !== '') refs.push({ providerId, providerRef: outcome.providerRef, messageId: routed.claimed.message.messageId });
               if (timeoutMs !== undefined) deadlines.push({ messageId: routed.claimed.message.messageId, attempt: attemptOf(providerId, outcome.providerRef), dueMs: submittedAtMs + timeoutMs });
               done.push(routed.claimed.message.messageId);
             } else if (!outcome.retryable && outcome.code !== 'TTL_EXPIRED' && routed.plan !== null && routed.plan.next.length > 0) {
@@ -253,6 +255,8 @@ export class Dispatcher {
 
     // Before SUBMITTED is recorded: a node that dies in between leaves a deadline, not a message waiting forever.
     if (deadlines.length > 0) await store.keepReportDeadlines(deadlines);
+    // Before SUBMITTED too: a receipt may reach another node as soon as the supplier answered.
+    if (refs.length > 0) await store.keepProviderRefs(refs);
     if (events.length > 0) await store.recordEvents(events);
     if (done.length > 0) await store.complete(done);
     // Only after complete: the new entry must not be claimed while the old claim is still open.

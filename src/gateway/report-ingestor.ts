@@ -55,9 +55,10 @@ export async function ingestReports(connector: ProviderConnector, deps: ReportIn
 async function storeReports(providerId: string, reports: readonly ProviderReport[], deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
   const deliveries: EventToRecord[] = [];
   const inbound: { event: InboundEvent; dedupKey: string }[] = [];
+  const byRef = await messageIdsByRef(providerId, reports, deps);
   for (const report of reports) {
     const dedupKey = `report:${providerId}:${report.reportId}`;
-    const d = report.delivery;
+    const d = report.delivery === null || report.delivery.messageId !== '' ? report.delivery : { ...report.delivery, messageId: byRef.get(report.delivery.providerRef) ?? '' };
     if (d !== null) {
       deliveries.push({
         event: {
@@ -164,6 +165,17 @@ async function applyFallbacks(providerId: string, deliveries: EventToRecord[], d
     deliveries.push(...kept);
   }
   return messages;
+}
+
+/**
+ * A report that names only the supplier's reference (an SMSC receipt this node's connector cannot
+ * map: sent by another node, or before a restart) is matched through the store's reference index.
+ */
+async function messageIdsByRef(providerId: string, reports: readonly ProviderReport[], deps: ReportIngestorDeps): Promise<Map<string, string>> {
+  const refs = [...new Set(reports.flatMap((r) => (r.delivery !== null && r.delivery.messageId === '' && r.delivery.providerRef !== '' ? [r.delivery.providerRef] : [])))];
+  if (refs.length === 0) return new Map();
+  const ids = await deps.store.findByProviderRefs(providerId, refs);
+  return new Map(refs.map((ref, i) => [ref, ids[i] ?? '']));
 }
 
 /** The message replied to decides the tenant; otherwise the tenant whose registered sender number was texted. */

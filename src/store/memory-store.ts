@@ -16,6 +16,7 @@ import {
   MAX_HISTORY_EVENTS,
   type MessageStore,
   type OverdueAttempt,
+  type ProviderRef,
   type RecordOutcome,
   type ReportDeadline,
   type SettledAttempt,
@@ -66,6 +67,8 @@ export class MemoryStore implements MessageStore, OptOutList {
   private readonly optOuts = new Map<string, Set<string>>();
   /** Fallback plans and the attempts already taken, by message id; oldest first (see sweep). */
   private readonly fallbacks = new Map<string, { plan: FallbackPlan | undefined; taken: Set<string>; atMs: number; overdue?: Set<string> }>();
+  /** Message ids by "<providerId>\t<providerRef>"; oldest first (see sweep). */
+  private readonly providerRefs = new Map<string, { messageId: string; atMs: number }>();
   /** Report deadlines by "<messageId>\t<attempt>". */
   private readonly reportDeadlines = new DeadlineHeap();
   private readonly sweepTimer: NodeJS.Timeout;
@@ -258,6 +261,15 @@ export class MemoryStore implements MessageStore, OptOutList {
     return overdue;
   }
 
+  async keepProviderRefs(refs: readonly ProviderRef[]): Promise<void> {
+    const atMs = this.now();
+    for (const r of refs) this.providerRefs.set(`${r.providerId}\t${r.providerRef}`, { messageId: r.messageId, atMs });
+  }
+
+  async findByProviderRefs(providerId: string, providerRefs: readonly string[]): Promise<string[]> {
+    return providerRefs.map((ref) => this.providerRefs.get(`${providerId}\t${ref}`)?.messageId ?? '');
+  }
+
   async addOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {
     let list = this.optOuts.get(tenant);
     if (list === undefined) this.optOuts.set(tenant, (list = new Set()));
@@ -351,6 +363,10 @@ export class MemoryStore implements MessageStore, OptOutList {
     for (const [key, atMs] of this.seenDedupKeys) {
       if (now - atMs < this.settings.dedupWindowMs && this.seenDedupKeys.size <= this.settings.maxStatusRecords) break;
       this.seenDedupKeys.delete(key);
+    }
+    for (const [key, entry] of this.providerRefs) {
+      if (now - entry.atMs < this.settings.statusRetentionMs && this.providerRefs.size <= this.settings.maxStatusRecords) break;
+      this.providerRefs.delete(key);
     }
     for (const [id, entry] of this.fallbacks) {
       if (now - entry.atMs < this.settings.statusRetentionMs && this.fallbacks.size <= this.settings.maxStatusRecords) break;

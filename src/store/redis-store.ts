@@ -7,6 +7,7 @@ import { log } from '../log.js';
 import { CONSUMER_GROUP, LANES, RedisKeys } from './redis-keys.js';
 import { checkEvictionPolicy, createRedisClient, type ScriptedRedis } from './create-redis-client.js';
 import { readReportEntries } from './read-report-entries.js';
+import { KEEP_PROVIDER_REFS_SCRIPT } from './redis-provider-ref-scripts.js';
 import { KEEP_FALLBACK_PLANS_SCRIPT, SETTLE_ATTEMPTS_SCRIPT, TAKE_FALLBACK_PLANS_SCRIPT, TAKE_OVERDUE_ATTEMPTS_SCRIPT } from './redis-fallback-scripts.js';
 import { decodeStatusEventLine, encodeStatusEventLine } from './status-event-line.js';
 import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
@@ -19,6 +20,7 @@ import {
   type FallbackPlan,
   type FallbackTake,
   type OverdueAttempt,
+  type ProviderRef,
   type ReportDeadline,
   type SettledAttempt,
   type MessageStore,
@@ -381,6 +383,42 @@ export class RedisStore implements MessageStore, OptOutList {
       }
     }
     return overdue;
+  }
+
+  async keepProviderRefs(refs: readonly ProviderRef[]): Promise<void> {
+    const byShard = new Map<number, ProviderRef[]>();
+    for (const r of refs) {
+      const shard = this.keys.shardOfProviderRef(r.providerId, r.providerRef);
+      let group = byShard.get(shard);
+      if (group === undefined) byShard.set(shard, (group = []));
+      group.push(r);
+    }
+    await this.write(
+      [...byShard].map(([shard, group]) => {
+        const args: (string | number)[] = [this.keys.tag(shard), this.settings.statusRetentionMs, group.length];
+        for (const r of group) args.push(`${r.providerId}\t${r.providerRef}`, r.messageId);
+        return this.redis.eval(KEEP_PROVIDER_REFS_SCRIPT, 1, this.keys.lane(shard, 'normal'), ...args);
+      }),
+    );
+  }
+
+  async findByProviderRefs(providerId: string, providerRefs: readonly string[]): Promise<string[]> {
+    const found: string[] = providerRefs.map(() => '');
+    const byShard = new Map<number, number[]>();
+    providerRefs.forEach((ref, i) => {
+      const shard = this.keys.shardOfProviderRef(providerId, ref);
+      let group = byShard.get(shard);
+      if (group === undefined) byShard.set(shard, (group = []));
+      group.push(i);
+    });
+    await Promise.all(
+      [...byShard].map(async ([shard, indexes]) => {
+        // One slot per shard, so one MGET per shard also on Redis Cluster.
+        const ids = await this.read(this.redis.mget(...indexes.map((i) => this.keys.providerRef(shard, providerId, providerRefs[i] as string))));
+        indexes.forEach((i, j) => (found[i] = ids[j] ?? ''));
+      }),
+    );
+    return found;
   }
 
   /** Items by the shard of their message id; ids that are not this store's are left out. */

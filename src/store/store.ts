@@ -111,6 +111,13 @@ export interface SettledAttempt extends FailedAttempt {
   readonly failed: boolean;
 }
 
+/** A submitted message by its supplier's reference, for reports that carry only that (see MessageStore.keepProviderRefs). */
+export interface ProviderRef {
+  readonly providerId: string;
+  readonly providerRef: string;
+  readonly messageId: string;
+}
+
 /**
  * The queue, the status records and the per-tenant report streams, behind one interface so the
  * memory store (embedded default) and the Redis store (durable, shared by many nodes) are
@@ -206,6 +213,12 @@ export interface MessageStore {
    * already settled, or of messages without a plan, are dropped. One round trip per shard.
    */
   takeOverdueAttempts(nowMs: number, maxCount: number): Promise<OverdueAttempt[]>;
+
+  /** Indexes submitted messages by (providerId, providerRef) for the status retention. */
+  keepProviderRefs(refs: readonly ProviderRef[]): Promise<void>;
+
+  /** The message ids of a supplier's references, in order; '' for a reference not indexed (or expired). */
+  findByProviderRefs(providerId: string, providerRefs: readonly string[]): Promise<string[]>;
 
   close(): Promise<void>;
 }

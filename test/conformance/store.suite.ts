@@ -279,6 +279,18 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.deepEqual(taken.sort(), [...ids].sort());
     });
 
+    withStore('messages are found by their supplier reference; unknown references come back empty', async (store) => {
+      const a = await accept(store);
+      const b = await accept(store);
+      await store.keepProviderRefs([
+        { providerId: 'smsc-a', providerRef: '0a1b', messageId: a },
+        { providerId: 'smsc-a', providerRef: '0a1c', messageId: b },
+        { providerId: 'smsc-b', providerRef: '0a1b', messageId: b },
+      ]);
+      assert.deepEqual(await store.findByProviderRefs('smsc-a', ['0a1c', 'nope', '0a1b']), [b, '', a]);
+      assert.deepEqual(await store.findByProviderRefs('smsc-b', ['0a1b', '0a1c']), [b, '']);
+    });
+
     withStore('a history-only event is kept in the history without changing the state, also when it repeats the state', async (store) => {
       const id = await accept(store);
       await store.recordEvents([{ event: makeEvent(id, 'submitted'), dedupKey: '' }]);
