@@ -15,6 +15,8 @@ export interface ReportDeadlineSweeperDeps {
 /** Deadlines taken per store call (per sweep round); a sweep goes on while rounds come back full. */
 const SWEEP_BATCH = 500;
 const MAX_ROUNDS_PER_SWEEP = 20;
+/** A node that took overdue deadlines and died before storing the moves: another node takes them again after this. */
+const MOVE_LEASE_MS = 30_000;
 
 /**
  * Report-driven failover on timeouts (config routing.reportTimeouts): every node sweeps the
@@ -50,7 +52,7 @@ export class ReportDeadlineSweeper {
     let total = 0;
     for (let round = 0; round < MAX_ROUNDS_PER_SWEEP; round++) {
       const nowMs = this.deps.now();
-      const overdue = await this.deps.store.takeOverdueAttempts(nowMs, SWEEP_BATCH);
+      const overdue = await this.deps.store.takeOverdueAttempts(nowMs, SWEEP_BATCH, MOVE_LEASE_MS);
       if (overdue.length > 0) await this.moveAll(overdue, nowMs);
       total += overdue.length;
       if (overdue.length < SWEEP_BATCH) break;
@@ -92,6 +94,7 @@ export class ReportDeadlineSweeper {
       try {
         await this.deps.store.recordEvents(events);
         if (messages.length > 0) await this.deps.store.requeueFallbacks(messages, 0);
+        await this.deps.store.finishOverdueAttempts(overdue);
         break;
       } catch (error) {
         if (attempt >= 4) throw error;

@@ -66,7 +66,7 @@ export class MemoryStore implements MessageStore, OptOutList {
   private readonly reportStreams = new Map<string, ReportStream>();
   private readonly optOuts = new Map<string, Set<string>>();
   /** Fallback plans and the attempts already taken, by message id; oldest first (see sweep). */
-  private readonly fallbacks = new Map<string, { plan: FallbackPlan | undefined; taken: Set<string>; atMs: number; overdue?: Set<string> }>();
+  private readonly fallbacks = new Map<string, { plan: FallbackPlan | undefined; taken: Set<string>; atMs: number; overdue?: Set<string>; moving?: Map<string, FallbackPlan> }>();
   /** Message ids by "<providerId>\t<providerRef>"; oldest first (see sweep). */
   private readonly providerRefs = new Map<string, { messageId: string; atMs: number }>();
   /** Report deadlines by "<messageId>\t<attempt>". */
@@ -198,7 +198,7 @@ export class MemoryStore implements MessageStore, OptOutList {
       const earlier = this.fallbacks.get(id);
       const taken = earlier?.taken ?? new Set<string>();
       this.fallbacks.delete(id); // re-inserted last: the map stays in order of last write for the sweep
-      this.fallbacks.set(id, { plan, taken, atMs: this.now(), ...(earlier?.overdue === undefined ? {} : { overdue: earlier.overdue }) });
+      this.fallbacks.set(id, { plan, taken, atMs: this.now(), ...(earlier?.overdue === undefined ? {} : { overdue: earlier.overdue }), ...(earlier?.moving === undefined ? {} : { moving: earlier.moving }) });
     }
   }
 
@@ -235,7 +235,10 @@ export class MemoryStore implements MessageStore, OptOutList {
       this.reportDeadlines.remove(`${messageId}\t${attempt}`);
       const entry = this.fallbacks.get(messageId);
       if (entry === undefined) return { kind: 'none' };
-      if (entry.taken.has(attempt)) return entry.overdue?.delete(attempt) === true ? { kind: 'late' } : { kind: 'superseded' };
+      if (entry.taken.has(attempt)) {
+        entry.moving?.delete(attempt);
+        return entry.overdue?.delete(attempt) === true ? { kind: 'late' } : { kind: 'superseded' };
+      }
       entry.taken.add(attempt);
       if (!failed) return { kind: 'none' };
       const plan = entry.plan;
@@ -244,21 +247,36 @@ export class MemoryStore implements MessageStore, OptOutList {
     });
   }
 
-  async takeOverdueAttempts(nowMs: number, maxCount: number): Promise<OverdueAttempt[]> {
+  async takeOverdueAttempts(nowMs: number, maxCount: number, leaseMs: number): Promise<OverdueAttempt[]> {
     const overdue: OverdueAttempt[] = [];
     for (const { key, dueMs } of this.reportDeadlines.takeDue(nowMs, maxCount)) {
       const tab = key.indexOf('\t');
       const messageId = key.slice(0, tab);
       const attempt = key.slice(tab + 1);
       const entry = this.fallbacks.get(messageId);
-      if (entry === undefined || entry.taken.has(attempt)) continue;
-      entry.taken.add(attempt);
-      (entry.overdue ??= new Set()).add(attempt);
-      const plan = entry.plan;
-      entry.plan = undefined;
-      if (plan !== undefined) overdue.push({ messageId, attempt, dueMs, plan });
+      if (entry === undefined) continue;
+      let plan: FallbackPlan | undefined;
+      if (!entry.taken.has(attempt)) {
+        entry.taken.add(attempt);
+        (entry.overdue ??= new Set()).add(attempt);
+        plan = entry.plan;
+        entry.plan = undefined;
+        if (plan !== undefined) (entry.moving ??= new Map()).set(attempt, plan);
+      } else if (entry.overdue?.has(attempt) === true) {
+        plan = entry.moving?.get(attempt); // a lease that ran out unfinished
+      }
+      if (plan === undefined) continue;
+      this.reportDeadlines.add(key, nowMs + leaseMs);
+      overdue.push({ messageId, attempt, dueMs, plan });
     }
     return overdue;
+  }
+
+  async finishOverdueAttempts(overdue: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void> {
+    for (const { messageId, attempt } of overdue) {
+      this.reportDeadlines.remove(`${messageId}\t${attempt}`);
+      this.fallbacks.get(messageId)?.moving?.delete(attempt);
+    }
   }
 
   async keepProviderRefs(refs: readonly ProviderRef[]): Promise<void> {

@@ -8,7 +8,7 @@ import { CONSUMER_GROUP, LANES, RedisKeys } from './redis-keys.js';
 import { checkEvictionPolicy, createRedisClient, type ScriptedRedis } from './create-redis-client.js';
 import { readReportEntries } from './read-report-entries.js';
 import { KEEP_PROVIDER_REFS_SCRIPT } from './redis-provider-ref-scripts.js';
-import { KEEP_FALLBACK_PLANS_SCRIPT, SETTLE_ATTEMPTS_SCRIPT, TAKE_FALLBACK_PLANS_SCRIPT, TAKE_OVERDUE_ATTEMPTS_SCRIPT } from './redis-fallback-scripts.js';
+import { KEEP_FALLBACK_PLANS_SCRIPT, FINISH_OVERDUE_ATTEMPTS_SCRIPT, SETTLE_ATTEMPTS_SCRIPT, TAKE_FALLBACK_PLANS_SCRIPT, TAKE_OVERDUE_ATTEMPTS_SCRIPT } from './redis-fallback-scripts.js';
 import { decodeStatusEventLine, encodeStatusEventLine } from './status-event-line.js';
 import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
@@ -369,9 +369,12 @@ export class RedisStore implements MessageStore, OptOutList {
     return takes;
   }
 
-  async takeOverdueAttempts(nowMs: number, maxCount: number): Promise<OverdueAttempt[]> {
+  async takeOverdueAttempts(nowMs: number, maxCount: number, leaseMs: number): Promise<OverdueAttempt[]> {
     const perShard = Math.max(1, Math.ceil(maxCount / this.settings.shards));
-    const pending = Array.from({ length: this.settings.shards }, (_, shard) => this.redis.eval(TAKE_OVERDUE_ATTEMPTS_SCRIPT, 1, this.keys.reportDeadlines(shard), this.keys.tag(shard), nowMs, perShard) as Promise<string[]>);
+    const pending = Array.from(
+      { length: this.settings.shards },
+      (_, shard) => this.redis.eval(TAKE_OVERDUE_ATTEMPTS_SCRIPT, 1, this.keys.reportDeadlines(shard), this.keys.tag(shard), nowMs, perShard, leaseMs) as Promise<string[]>,
+    );
     await this.write(pending);
     const results = await Promise.all(pending);
     const overdue: OverdueAttempt[] = [];
@@ -383,6 +386,17 @@ export class RedisStore implements MessageStore, OptOutList {
       }
     }
     return overdue;
+  }
+
+  async finishOverdueAttempts(overdue: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void> {
+    const byShard = this.groupByShard(overdue, (o) => o.messageId);
+    await this.write(
+      [...byShard].map(([shard, group]) => {
+        const args: (string | number)[] = [this.keys.tag(shard), group.length];
+        for (const o of group) args.push(o.messageId, o.attempt);
+        return this.redis.eval(FINISH_OVERDUE_ATTEMPTS_SCRIPT, 1, this.keys.reportDeadlines(shard), ...args);
+      }),
+    );
   }
 
   async keepProviderRefs(refs: readonly ProviderRef[]): Promise<void> {

@@ -209,10 +209,16 @@ export interface MessageStore {
 
   /**
    * Takes up to maxCount deadlines due at nowMs, each once across all nodes: the attempt is marked
-   * (so its late report is 'superseded') and the message's plan taken. Deadlines of attempts
+   * (so its first late report is 'late') and the message's plan taken. Deadlines of attempts
    * already settled, or of messages without a plan, are dropped. One round trip per shard.
+   * A taken deadline is handed out again (with the same plan) after leaseMs unless
+   * finishOverdueAttempts was called for it or its late report came: the node that took it may
+   * have died before the move was stored.
    */
-  takeOverdueAttempts(nowMs: number, maxCount: number): Promise<OverdueAttempt[]>;
+  takeOverdueAttempts(nowMs: number, maxCount: number, leaseMs: number): Promise<OverdueAttempt[]>;
+
+  /** Ends the lease of taken deadlines whose moves are stored (see takeOverdueAttempts). */
+  finishOverdueAttempts(overdue: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void>;
 
   /** Indexes submitted messages by (providerId, providerRef) for the status retention. */
   keepProviderRefs(refs: readonly ProviderRef[]): Promise<void>;

@@ -56,6 +56,9 @@ async function claimAll(store: MessageStore, count: number) {
  * The contract every MessageStore implementation keeps (CONVENTIONS C4). Each implementation's
  * test file calls this with a factory; nothing here knows which store it is testing.
  */
+/** Lease of taken report deadlines in tests that do not test it: longer than any test clock. */
+const LEASE = 1_000_000_000;
+
 export function describeStore(name: string, makeStore: MakeStore): void {
   describe(`MessageStore contract: ${name}`, () => {
     const withStore = (title: string, body: (store: MessageStore) => Promise<void>, maxQueuedMessages = 1_000_000): void => {
@@ -235,10 +238,10 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         { messageId: c, attempt: 'kakao\u0000r3', dueMs: 3_000 },
         { messageId: d, attempt: 'kakao\u0000r4', dueMs: 1_500 },
       ]);
-      assert.deepEqual(await store.takeOverdueAttempts(999, 100), [], 'nothing due yet');
+      assert.deepEqual(await store.takeOverdueAttempts(999, 100, LEASE), [], 'nothing due yet');
       // b is delivered in time: its deadline goes; c's report was lost and comes only after the take.
       assert.deepEqual(await store.settleAttempts([{ messageId: b, attempt: 'kakao\u0000r2', failed: false }]), [{ kind: 'none' }]);
-      const due = await store.takeOverdueAttempts(2_500, 100);
+      const due = await store.takeOverdueAttempts(2_500, 100, LEASE);
       assert.deepEqual(
         due.map((o) => [o.messageId, o.attempt, o.dueMs]).sort(),
         [
@@ -247,7 +250,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         ].sort(),
       );
       assert.deepEqual(due.find((o) => o.messageId === a)?.plan, plans[claimed.findIndex((x) => x.message.messageId === a)]);
-      assert.deepEqual(await store.takeOverdueAttempts(2_500, 100), [], 'each deadline is taken once');
+      assert.deepEqual(await store.takeOverdueAttempts(2_500, 100, LEASE), [], 'each deadline is taken once');
       // a's supplier reports after all (twice): the first copy is late, the resend superseded; another attempt is not affected.
       assert.deepEqual(
         await store.settleAttempts([
@@ -259,12 +262,34 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       );
       // c fails before its deadline: the failure takes the plan, and the deadline is gone.
       assert.deepEqual(await store.settleAttempts([{ messageId: c, attempt: 'kakao\u0000r3', failed: true }]), [{ kind: 'plan', plan: plans[claimed.findIndex((x) => x.message.messageId === c)] }]);
-      assert.deepEqual(await store.takeOverdueAttempts(10_000, 100), []);
+      assert.deepEqual(await store.takeOverdueAttempts(10_000, 100, LEASE), []);
       // A message without a plan is never moved, and settling it creates nothing.
       assert.deepEqual(await store.settleAttempts([{ messageId: 'unknown.0', attempt: 'x\u0000y', failed: true }]), [{ kind: 'none' }]);
     });
 
-    withStore('overdue deadlines are taken in batches of maxCount', async (store) => {
+    withStore('an overdue deadline taken and not finished is handed out again after the lease, with its plan; a finished one is not', async (store) => {
+      const ids = [await accept(store), await accept(store)];
+      const claimed = await claimAll(store, 2);
+      const plans = claimed.map(({ message }) => ({ message, channel: 'sms' as const, next: [], step: 0, routeName: '' }));
+      await store.keepFallbackPlans(plans);
+      await store.keepReportDeadlines(ids.map((messageId) => ({ messageId, attempt: 'p\u0000r', dueMs: 100 })));
+      const first = await store.takeOverdueAttempts(1_000, 100, 5_000);
+      assert.equal(first.length, 2);
+      // The first taker stored one move (finished) and died before the other.
+      const done = first[0]!;
+      const lost = first[1]!;
+      await store.finishOverdueAttempts([done]);
+      assert.deepEqual(await store.takeOverdueAttempts(5_999, 100, 5_000), [], 'within the lease nobody else takes it');
+      const again = await store.takeOverdueAttempts(6_000, 100, 5_000);
+      assert.deepEqual(again.map((o) => [o.messageId, o.attempt]), [[lost.messageId, lost.attempt]]);
+      assert.deepEqual(again[0]?.plan, lost.plan);
+      await store.finishOverdueAttempts(again);
+      assert.deepEqual(await store.takeOverdueAttempts(100_000, 100, 5_000), []);
+      // Its late report still counts as late, once.
+      assert.deepEqual(await store.settleAttempts([{ messageId: lost.messageId, attempt: lost.attempt, failed: false }]), [{ kind: 'late' }]);
+    });
+
+        withStore('overdue deadlines are taken in batches of maxCount', async (store) => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push(await accept(store));
       const claimed = await claimAll(store, 5);
@@ -272,7 +297,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await store.keepReportDeadlines(ids.map((messageId, i) => ({ messageId, attempt: `p\u0000r${i}`, dueMs: 100 + i })));
       const taken: string[] = [];
       for (let round = 0; round < 10 && taken.length < 5; round++) {
-        const batch = await store.takeOverdueAttempts(1_000, 2);
+        const batch = await store.takeOverdueAttempts(1_000, 2, LEASE);
         assert.ok(batch.length <= 2, `at most maxCount per call, got ${batch.length}`);
         taken.push(...batch.map((o) => o.messageId));
       }
