@@ -39,9 +39,13 @@ export async function ingestReports(connector: ProviderConnector, deps: ReportIn
     // A batch that cannot be stored (the store is down) is tried again until it can: skipping it
     // would leave it unacked at the provider until some later reconnect. While this waits, the
     // connector's queue fills and it pauses the provider's stream.
+    // The plans taken for the batch are kept across retries: taken again, they would come back
+    // 'superseded' and the failures would be dropped with their messages never moved on.
+    let prepared: PreparedReports | undefined;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        await storeReports(connector.id, batch.reports, deps, stats);
+        prepared ??= await prepareReports(connector.id, batch.reports, deps, stats);
+        await storeReports(connector.id, prepared, deps, stats);
         batch.ack();
         break;
       } catch (error) {
@@ -52,7 +56,14 @@ export async function ingestReports(connector: ProviderConnector, deps: ReportIn
   }
 }
 
-async function storeReports(providerId: string, reports: readonly ProviderReport[], deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
+/** A batch of reports as it will be stored: events, inbound messages, and messages to queue again. */
+interface PreparedReports {
+  readonly deliveries: EventToRecord[];
+  readonly inbound: { event: InboundEvent; dedupKey: string }[];
+  readonly fallbacks: AcceptedMessage[];
+}
+
+async function prepareReports(providerId: string, reports: readonly ProviderReport[], deps: ReportIngestorDeps, stats: IngestStats): Promise<PreparedReports> {
   const deliveries: EventToRecord[] = [];
   const inbound: { event: InboundEvent; dedupKey: string }[] = [];
   const byRef = await messageIdsByRef(providerId, reports, deps);
@@ -91,6 +102,10 @@ async function storeReports(providerId: string, reports: readonly ProviderReport
     }
   }
   const fallbacks = await applyFallbacks(providerId, deliveries, deps, stats);
+  return { deliveries, inbound, fallbacks };
+}
+
+async function storeReports(providerId: string, { deliveries, inbound, fallbacks }: PreparedReports, deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
   if (deliveries.length > 0) {
     const outcomes = await deps.store.recordEvents(deliveries);
     const unknownIds: string[] = [];
