@@ -79,6 +79,13 @@ export interface ProviderConnector {
   /** The provider id from config, e.g. "kt-sms-primary". */
   readonly id: string;
   readonly kind: ConnectorKind;
+  /**
+   * True when its delivery reports may come with messageId '' and only the provider's reference
+   * (an SMSC's receipt for an id this connector no longer knows, e.g. after a restart): the
+   * dispatcher then indexes each accepted message by (provider, reference) in the store, and the
+   * report ingest looks such reports up there.
+   */
+  readonly reportsByRef?: boolean;
   /** What the provider carries: from config, refined by the provider's own GetCapabilities answer once connected. */
   capabilities(): ProviderCapabilities;
   /**

@@ -64,6 +64,11 @@ export interface SimProviderOptions {
    */
   maxConnectionAgeMs?: number | undefined;
   maxConnectionAgeGraceMs?: number | undefined;
+  /**
+   * Recipients ending in one of these get no delivery report (a supplier that goes quiet), until
+   * `releaseWithheldReports()` sends them late. Default none.
+   */
+  withholdReportsFor?: readonly string[] | undefined;
   /** Keep received message ids for `received()`; turn off for long benchmarks. Default true. */
   recordIds?: boolean | undefined;
 }
@@ -82,6 +87,8 @@ export interface SimProvider {
   stats(): ProviderServerStats;
   /** Changes the share of rejected messages from now on (an incident starts or ends). */
   setRejectRate(rate: number): void;
+  /** Sends the delivery reports withheld so far (see `withholdReportsFor`), late; returns how many. */
+  releaseWithheldReports(): number;
   /** Emits an inbound message report (a recipient's reply); returns its report id. */
   reportInbound(from: string, to: string, body: string, inReplyTo?: string): string;
   /** Ends streams, shuts down and flushes the ledger. */
@@ -108,6 +115,8 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
   const dlrDelayMs = options.dlrDelayMs ?? 0;
   const dlrFailRate = options.dlrFailRate ?? 0;
   const recordIds = options.recordIds ?? true;
+  const withholdFor = options.withholdReportsFor ?? [];
+  const withheld: DeliveryReport[] = [];
   const random = options.seed === undefined ? Math.random : mulberry32(options.seed);
   // Refs must not repeat across restarts of the same sim id, or reports would match old messages.
   const refPrefix = `${id}-${Date.now().toString(36)}`;
@@ -141,6 +150,10 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
           outcomes.push(outcome);
           if ('accepted' in outcome) {
             const report = deliveryFor(message, outcome.accepted.providerRef);
+            if (withholdFor.some((suffix) => message.recipient.endsWith(suffix))) {
+              withheld.push(report);
+              continue;
+            }
             reports.push(report);
             if (report.code === 'NO_KAKAOTALK') reports.push({ ...report });
           }
@@ -258,6 +271,11 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
     received: () => receivedIds.slice(),
     receivedMessage: (messageId) => receivedMessages.get(messageId),
     stats: () => server.stats(),
+    releaseWithheldReports: () => {
+      const late = withheld.splice(0);
+      emit(late);
+      return late.length;
+    },
     setRejectRate: (rate) => {
       rejectRate = rate;
     },

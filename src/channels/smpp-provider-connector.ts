@@ -37,6 +37,8 @@ const REGISTERED_DELIVERY_FINAL = 0x01;
  */
 export class SmppProviderConnector implements ProviderConnector {
   readonly kind = 'smpp' as const;
+  /** Receipts name only the SMSC's id; another node, or this one after a restart, finds the message through the store. */
+  readonly reportsByRef = true;
   readonly id: string;
   private session: SmppSession | null = null;
   private boundAtMs = 0;

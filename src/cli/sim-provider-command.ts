@@ -15,7 +15,8 @@ export const SIM_PROVIDER_USAGE = `switchboard sim-provider [--id ID] [--channel
   Recipients that are not E.164 or end in 0000 are always rejected (INVALID_NUMBER); recipients
   ending in 0001 are accepted and then fail delivery (UNREACHABLE). On KakaoTalk channels, 0002
   fails delivery (NO_KAKAOTALK, reported twice); on FriendTalk 0003 is rejected (NOT_FRIEND); on
-  AlimTalk 0004 is rejected (TEMPLATE_MISMATCH): for trying fallback chains.
+  AlimTalk 0004 is rejected (TEMPLATE_MISMATCH): for trying fallback chains. SIGUSR2 prints the
+  counters (received, accepted, reports pending, unacked, acked, dropped) as one "stats" JSON line.
   --id               name in provider refs and report ids (default sim)
   --channel          channels carried, repeatable or comma-separated: ${CHANNELS.join(',')} (default sms)
   --host, --port     where to listen (default 127.0.0.1, port 0 = any free port)
@@ -83,8 +84,14 @@ export async function runSimProviderCommand(argv: string[]): Promise<void> {
   const sim = await startSimProvider(options);
   // Listen for the signal before saying "listening": whoever reads the line may signal at once.
   const shutdown = waitForShutdownSignal();
+  // For fault tests that check from outside that every report was acked.
+  const printStats = (): void => {
+    process.stdout.write(`sim-provider ${options.id ?? 'sim'} stats ${JSON.stringify(sim.stats())}\n`);
+  };
+  process.on('SIGUSR2', printStats);
   process.stdout.write(`sim-provider ${options.id ?? 'sim'} listening on ${sim.address}\n`);
   await shutdown;
+  process.off('SIGUSR2', printStats);
   await sim.close();
 }
 

@@ -282,4 +282,8 @@ export interface RoutingTable {
   /** By tenant id; tenants without one cannot send advertising. */
   readonly advertising: Readonly<Record<string, AdvertisingIdentity>>;
   readonly nightBan: NightBanSettings;
+  /** Report-driven failover: how long a submitted message waits for its final report, by channel (absent: no limit). */
+  readonly reportTimeoutsMs: Readonly<Partial<Record<ChannelName, number>>>;
+  /** FAILED report codes that move a message to another supplier of the same channel, by channel. */
+  readonly retryElsewhereCodes: Readonly<Partial<Record<ChannelName, readonly string[]>>>;
 }

@@ -85,6 +85,11 @@ function checkReferences(input: ConfigInput): ConfigIssue[] {
 function checkRoutes(input: ConfigInput, report: (path: string, message: string) => void): void {
   const tenantIds = new Set(input.tenants.map((t) => t.id));
   const names = new Map<string, number>();
+  for (const [section, byChannel] of [['reportTimeouts', input.routing.reportTimeouts], ['retryElsewhereCodes', input.routing.retryElsewhereCodes]] as const) {
+    for (const channel of Object.keys(byChannel)) {
+      if (input.routing.channels[channel as ChannelName] === undefined) report(`routing.${section}.${channel}`, `channel "${channel}" has no providers in routing.channels`);
+    }
+  }
   input.routing.routes.forEach((route, r) => {
     const path = `routing.routes[${r}]`;
     route.match.tenants?.forEach((tenant, i) => {
@@ -269,6 +274,8 @@ function compileConfig(input: ConfigInput): Config {
     text: input.routing.text,
     advertising,
     nightBan: { startMinuteKst: nightBan.start, endMinuteKst: nightBan.end, friendtalkStartMinuteKst: nightBan.friendtalkStart, mode: nightBan.mode },
+    reportTimeoutsMs: input.routing.reportTimeouts,
+    retryElsewhereCodes: input.routing.retryElsewhereCodes,
   };
   const workers = input.router.workers === 'auto' ? Math.max(1, availableParallelism() - 1) : input.router.workers;
   return {

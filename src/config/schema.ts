@@ -469,6 +469,14 @@ const routingSchema = z
     stickyRecipients: z.boolean().default(false),
     text: textRulesSchema.default(textRulesSchema.parse({})),
     nightBan: nightBanSchema.default(nightBanSchema.parse({})),
+    /**
+     * Report-driven failover: per channel, how long a submitted message may wait for its final
+     * delivery report before it moves on (next supplier of the channel, else next channel of its
+     * chain, else FAILED with REPORT_TIMEOUT). Channels without one wait as long as it takes.
+     */
+    reportTimeouts: z.partialRecord(channel, duration.refine((ms) => ms > 0, 'must be longer than 0, e.g. "30s"')).default({}),
+    /** Per channel, FAILED report codes that send the message to another supplier of the channel (not yet tried) before the next channel. */
+    retryElsewhereCodes: z.partialRecord(channel, z.array(z.string().min(1, 'must not be empty'))).default({}),
   })
   .strict();
 

@@ -45,6 +45,17 @@ export interface AcceptedMessage {
    * every message as accepted.
    */
   fallback?: FallbackStep;
+  /**
+   * Set only on a message moved on to another supplier of the same channel (report-driven
+   * failover): the suppliers of that channel that already had it, which the dispatcher skips.
+   */
+  triedProviders?: TriedProviders;
+}
+
+/** The suppliers of one channel a message was already submitted to. */
+export interface TriedProviders {
+  channel: ChannelName;
+  providers: string[];
 }
 
 /** Where a message that fell back continues: the rest of its chain and why it moved. */

@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import type { ChannelName } from '../domain/channel.js';
 import type { ChooseProvider } from '../channels/provider-choice.js';
 import type { OutboundMessage, ProviderConnector, SubmitOutcome } from '../channels/provider-connector.js';
+import type { ChannelName } from '../domain/channel.js';
 import type { MessagePriority } from '../domain/message.js';
 import type { StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
@@ -9,9 +10,9 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { Router } from '../router/router.js';
 import type { RouteResult } from '../router/route-types.js';
 import type { OptOutList } from '../store/opt-out-list.js';
-import type { ClaimedMessage, EventToRecord, FallbackPlan, MessageStore } from '../store/store.js';
+import type { ClaimedMessage, EventToRecord, FallbackPlan, MessageStore, ProviderRef, ReportDeadline } from '../store/store.js';
 import type { AcceptedMessage } from '../domain/message.js';
-import { fallBack } from './fall-back.js';
+import { attemptOf, fallBack } from './fall-back.js';
 import { toRouteRequest } from './to-route-request.js';
 
 export interface DispatcherDeps {
@@ -158,7 +159,7 @@ export class Dispatcher {
         priority: m.priority,
       };
       const { billableUnits } = result;
-      const choice = this.deps.chooseProvider(result.channel, m.recipient, NONE_TRIED);
+      const choice = this.deps.chooseProvider(result.channel, m.recipient, triedOn(m, result.channel));
       if (choice === undefined) {
         const reason = `no provider of channel "${result.channel}" can take messages now (none configured, or every one drained, unreachable or tripped)`;
         events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, billableUnits, why: `${result.why}; ${reason}` })));
@@ -169,8 +170,11 @@ export class Dispatcher {
       const why = `${result.why}; provider "${choice.providerId}": ${choice.why}`;
       events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: choice.providerId, billableUnits, why })));
       // On a chain, what a failed delivery report needs to move the message on is kept before the submit (a report may beat its answer).
+      // Report-driven failover needs it too, on a channel with a report timeout or codes retryable elsewhere.
+      const { reportTimeoutsMs, retryElsewhereCodes } = this.deps.config().routing;
+      const watched = reportTimeoutsMs[result.channel] !== undefined || retryElsewhereCodes[result.channel] !== undefined;
       const plan: FallbackPlan | null =
-        result.next.length > 0 || result.step > 0 ? { message: m, channel: result.channel, next: result.next, step: result.step, routeName: result.routeName } : null;
+        result.next.length > 0 || result.step > 0 || watched ? { message: m, channel: result.channel, next: result.next, step: result.step, routeName: result.routeName } : null;
       if (plan !== null) plans.push(plan);
       let group = byProvider.get(choice.providerId);
       if (group === undefined) byProvider.set(choice.providerId, (group = []));
@@ -193,6 +197,9 @@ export class Dispatcher {
     // lost in a broken stream) goes to the next supplier of its channel in this same pass. Only
     // when every supplier of the channel has refused it is it put back for a later try.
     const tried = new Map<string, Set<string>>();
+    const deadlines: ReportDeadline[] = [];
+    const refs: ProviderRef[] = [];
+    const reportTimeoutsMs = this.deps.config().routing.reportTimeoutsMs;
     for (let round = byProvider; round.size > 0; ) {
       const next = new Map<string, Routed[]>();
       await Promise.all(
@@ -216,6 +223,9 @@ export class Dispatcher {
             if (outcome.kind === 'accepted') {
               const why = routed.failoverWhy === '' ? {} : { why: routed.failoverWhy };
               events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef, ...why })));
+              const timeoutMs = routed.plan === null ? undefined : reportTimeoutsMs[routed.outbound.channel];
+              if (connector?.reportsByRef === true && outcome.providerRef !== '') refs.push({ providerId, providerRef: outcome.providerRef, messageId: routed.claimed.message.messageId });
+              if (timeoutMs !== undefined) deadlines.push({ messageId: routed.claimed.message.messageId, attempt: attemptOf(providerId, outcome.providerRef), dueMs: submittedAtMs + timeoutMs });
               done.push(routed.claimed.message.messageId);
             } else if (!outcome.retryable && outcome.code !== 'TTL_EXPIRED' && routed.plan !== null && routed.plan.next.length > 0) {
               // A permanent refusal ends this channel for the message (see failover: it is not offered to the
@@ -231,7 +241,7 @@ export class Dispatcher {
             } else {
               const id = routed.claimed.message.messageId;
               let seen = tried.get(id);
-              if (seen === undefined) tried.set(id, (seen = new Set()));
+              if (seen === undefined) tried.set(id, (seen = new Set(triedOn(routed.claimed.message, routed.outbound.channel))));
               seen.add(providerId);
               const alternative = signal.aborted ? undefined : this.deps.chooseProvider(routed.outbound.channel, routed.outbound.recipient, seen);
               if (alternative === undefined) {
@@ -249,6 +259,10 @@ export class Dispatcher {
       round = next;
     }
 
+    // Before SUBMITTED is recorded: a node that dies in between leaves a deadline, not a message waiting forever.
+    if (deadlines.length > 0) await store.keepReportDeadlines(deadlines);
+    // Before SUBMITTED too: a receipt may reach another node as soon as the supplier answered.
+    if (refs.length > 0) await store.keepProviderRefs(refs);
     if (events.length > 0) await store.recordEvents(events);
     if (done.length > 0) await store.complete(done);
     // Only after complete: the new entry must not be claimed while the old claim is still open.
@@ -316,6 +330,12 @@ function event(claimed: ClaimedMessage, atMs: number, state: StatusEvent['state'
     billableUnits: fields.billableUnits ?? 0,
     ...(fields.why === undefined ? {} : { why: fields.why }),
   };
+}
+
+/** The suppliers of `channel` the message already had (report-driven failover), which it must not go to again. */
+function triedOn(message: AcceptedMessage, channel: ChannelName): ReadonlySet<string> {
+  const tried = message.triedProviders;
+  return tried !== undefined && tried.channel === channel ? new Set(tried.providers) : NONE_TRIED;
 }
 
 function record(statusEvent: StatusEvent): EventToRecord {

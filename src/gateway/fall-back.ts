@@ -33,8 +33,10 @@ export function fallBack(plan: FallbackPlan, failure: ChannelFailure): { event: 
     billableUnits: 0,
     why: `fallback step ${step} of route "${plan.routeName}": ${plan.channel} > ${[to, ...rest].join(' > ')}`,
   };
+  // The suppliers tried on the failed channel say nothing about the next one.
+  const { triedProviders: _tried, ...accepted } = plan.message;
   const message: AcceptedMessage = {
-    ...plan.message,
+    ...accepted,
     fallback: { channels: [to, ...rest], step, fromChannel: plan.channel, reason: cause, routeName: plan.routeName },
   };
   return { event, message };

@@ -25,12 +25,18 @@ import { createMessageIdGenerator } from './message-id.js';
 import { createProviderAdmin } from './provider-admin.js';
 import { startMetricsServer } from './metrics-server.js';
 import { ingestReports, type IngestStats } from './report-ingestor.js';
+import { ReportDeadlineSweeper } from './report-deadline-sweeper.js';
+
+/** How often each node looks for report deadlines that passed (routing.reportTimeouts). */
+const REPORT_SWEEP_INTERVAL_MS = 1000;
 
 export interface GatewayNodeOptions {
   /** The clock; tests inject one. */
   readonly now?: () => number;
   /** Reads the config again (the file the node was started from) for reloadFromSource; absent for nodes built in code. */
   readonly loadConfig?: () => Promise<ConfigResult>;
+  /** How often report deadlines are swept; default 1 s. Tests shorten it. */
+  readonly reportSweepIntervalMs?: number;
 }
 
 /** One running gateway node: its gRPC server, dispatcher, connectors and store. */
@@ -89,7 +95,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
     connectors.set(settings.id, connector);
     // Final reports feed the supplier's delivery-latency signal on their way to the store.
     const tapped = withReportTap(connector, (report) => board.recordFinalReport(settings.id, report.delivery?.messageId ?? ''));
-    ingestors.push(ingestReports(tapped, { store, metrics, config: currentConfig, now }, ingestStats, stopIngesting.signal));
+    ingestors.push(ingestReports(tapped, { store, metrics, config: currentConfig, now, chooseProvider: (...args) => chooseProvider(...args) }, ingestStats, stopIngesting.signal));
   };
   for (const provider of config.providers) addConnector(provider);
   const chooseProvider = createProviderSelector({ settings: () => currentConfig().providerChoice, board, liveState: (id) => connectors.get(id)?.liveState() });
@@ -105,6 +111,8 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
     now,
   });
   dispatcher.start();
+  const reportDeadlines = new ReportDeadlineSweeper({ store, config: currentConfig, now, chooseProvider });
+  reportDeadlines.start(options.reportSweepIntervalMs ?? REPORT_SWEEP_INTERVAL_MS);
 
   const calls = new CallRegistry();
   const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now, router: () => router, chooseProvider });
@@ -170,6 +178,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
       const serverClosed = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       // Batches in flight get the grace period to finish; closing the connectors then hands back what is left.
       const dispatcherStopped = dispatcher.stop();
+      await reportDeadlines.stop();
       await Promise.race([dispatcherStopped, new Promise((resolve) => setTimeout(resolve, config.server.shutdownGraceMs).unref())]);
       stopIngesting.abort();
       await Promise.all([...connectors.values()].map((c) => c.close()));

@@ -5,13 +5,18 @@ import { log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { AcceptedMessage } from '../domain/message.js';
 import type { EventToRecord, MessageStore } from '../store/store.js';
+import { isFinalState } from '../domain/message-state.js';
+import type { ChooseProvider } from '../channels/provider-choice.js';
 import { attemptOf, fallBack } from './fall-back.js';
+import { moveOn } from './move-on.js';
 
 export interface ReportIngestorDeps {
   readonly store: MessageStore;
   readonly metrics: GatewayMetrics;
   readonly config: () => Config;
   readonly now: () => number;
+  /** For a failure code retryable elsewhere: the next supplier of the channel. */
+  readonly chooseProvider: ChooseProvider;
 }
 
 /** Counts of what the ingestor could not attribute, for metrics and tests. */
@@ -34,9 +39,13 @@ export async function ingestReports(connector: ProviderConnector, deps: ReportIn
     // A batch that cannot be stored (the store is down) is tried again until it can: skipping it
     // would leave it unacked at the provider until some later reconnect. While this waits, the
     // connector's queue fills and it pauses the provider's stream.
+    // The plans taken for the batch are kept across retries: taken again, they would come back
+    // 'superseded' and the failures would be dropped with their messages never moved on.
+    let prepared: PreparedReports | undefined;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        await storeReports(connector.id, batch.reports, deps, stats);
+        prepared ??= await prepareReports(connector.id, batch.reports, deps, stats);
+        await storeReports(connector.id, prepared, deps, stats);
         batch.ack();
         break;
       } catch (error) {
@@ -47,12 +56,20 @@ export async function ingestReports(connector: ProviderConnector, deps: ReportIn
   }
 }
 
-async function storeReports(providerId: string, reports: readonly ProviderReport[], deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
+/** A batch of reports as it will be stored: events, inbound messages, and messages to queue again. */
+interface PreparedReports {
+  readonly deliveries: EventToRecord[];
+  readonly inbound: { event: InboundEvent; dedupKey: string }[];
+  readonly fallbacks: AcceptedMessage[];
+}
+
+async function prepareReports(providerId: string, reports: readonly ProviderReport[], deps: ReportIngestorDeps, stats: IngestStats): Promise<PreparedReports> {
   const deliveries: EventToRecord[] = [];
   const inbound: { event: InboundEvent; dedupKey: string }[] = [];
+  const byRef = await messageIdsByRef(providerId, reports, deps);
   for (const report of reports) {
     const dedupKey = `report:${providerId}:${report.reportId}`;
-    const d = report.delivery;
+    const d = report.delivery === null || report.delivery.messageId !== '' ? report.delivery : { ...report.delivery, messageId: byRef.get(report.delivery.providerRef) ?? '' };
     if (d !== null) {
       deliveries.push({
         event: {
@@ -85,6 +102,10 @@ async function storeReports(providerId: string, reports: readonly ProviderReport
     }
   }
   const fallbacks = await applyFallbacks(providerId, deliveries, deps, stats);
+  return { deliveries, inbound, fallbacks };
+}
+
+async function storeReports(providerId: string, { deliveries, inbound, fallbacks }: PreparedReports, deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
   if (deliveries.length > 0) {
     const outcomes = await deps.store.recordEvents(deliveries);
     const unknownIds: string[] = [];
@@ -106,27 +127,50 @@ async function storeReports(providerId: string, reports: readonly ProviderReport
 }
 
 /**
- * A failed delivery report of a message on a chain moves it to the next channel (once: the store
- * takes each failed attempt's plan once, so a resent report is dropped), or, on the chain's last
- * channel, ends it FAILED with this reason. Rewrites `deliveries` in place; returns the messages to queue again.
+ * Settles each final delivery report against its message's plan (see MessageStore.settleAttempts).
+ * A failed one of a message on a chain moves it on (once: the store takes each attempt's plan
+ * once, so a resent report is dropped): to another supplier of the channel when config marks its
+ * code retryable elsewhere and one is left, else to the next channel, else it ends FAILED with this
+ * reason. A late report of an attempt the message moved on from (its report deadline passed) is
+ * kept in the history only. Rewrites `deliveries` in place; returns the messages to queue again.
  */
 async function applyFallbacks(providerId: string, deliveries: EventToRecord[], deps: ReportIngestorDeps, stats: IngestStats): Promise<AcceptedMessage[]> {
-  const failed = deliveries.flatMap((d, index) => (d.event.state === 'failed' ? [index] : []));
-  if (failed.length === 0) return [];
-  const takes = await deps.store.takeFallbackPlans(failed.map((i) => ({ messageId: deliveries[i]!.event.messageId, attempt: attemptOf(providerId, deliveries[i]!.event.providerRef) })));
+  // Only failures can move a message, unless report-driven failover is configured: then every final
+  // report settles its deadline (and a late one must be told apart), at one store call per batch.
+  const { reportTimeoutsMs, retryElsewhereCodes } = deps.config().routing;
+  const watching = Object.keys(reportTimeoutsMs).length > 0 || Object.keys(retryElsewhereCodes).length > 0;
+  const finals = deliveries.flatMap((d, index) => (d.event.state === 'failed' || (watching && isFinalState(d.event.state)) ? [index] : []));
+  if (finals.length === 0) return [];
+  const takes = await deps.store.settleAttempts(
+    finals.map((i) => {
+      const e = deliveries[i]!.event;
+      return { messageId: e.messageId, attempt: attemptOf(providerId, e.providerRef), failed: e.state === 'failed' };
+    }),
+  );
   const messages: AcceptedMessage[] = [];
   const dropped = new Set<number>();
-  failed.forEach((index, j) => {
+  const elsewhere = retryElsewhereCodes;
+  finals.forEach((index, j) => {
     const take = takes[j];
     const report = deliveries[index]!.event;
-    if (take?.kind === 'superseded') {
+    if (take?.kind === 'late') {
+      const why = `late report from "${providerId}": the message had moved on after no final report in time; its state is unchanged`;
+      deliveries[index] = { event: { ...report, why }, dedupKey: '', historyOnly: true };
+    } else if (take?.kind === 'superseded' && report.state === 'failed') {
       dropped.add(index);
-    } else if (take?.kind === 'plan' && take.plan.next.length > 0) {
-      const moved = fallBack(take.plan, { providerId, code: report.code, reason: report.reason, atMs: report.atMs });
-      deliveries[index] = { event: { ...moved.event, providerRef: report.providerRef }, dedupKey: '' };
-      messages.push(moved.message);
     } else if (take?.kind === 'plan') {
-      deliveries[index] = { event: { ...report, channel: take.plan.channel, why: `last channel of route "${take.plan.routeName}" (step ${take.plan.step})` }, dedupKey: '' };
+      const failure = { providerId, code: report.code, reason: report.reason, atMs: report.atMs };
+      const retryElsewhere = elsewhere[take.plan.channel]?.includes(report.code) === true;
+      const moved = retryElsewhere ? moveOn(take.plan, failure, deps.chooseProvider) : take.plan.next.length > 0 ? { kind: 'moved' as const, ...fallBack(take.plan, failure) } : { kind: 'nowhere' as const };
+      if (moved.kind === 'moved') {
+        deliveries[index] = { event: { ...moved.event, providerRef: report.providerRef }, dedupKey: '' };
+        messages.push(moved.message);
+      } else if (retryElsewhere || take.plan.step > 0) {
+        const why = retryElsewhere
+          ? `no supplier of ${take.plan.channel} left to retry elsewhere, and no channel after it`
+          : `last channel of route "${take.plan.routeName}" (step ${take.plan.step})`;
+        deliveries[index] = { event: { ...report, channel: take.plan.channel, why }, dedupKey: '' };
+      }
     }
   });
   if (dropped.size > 0) {
@@ -136,6 +180,17 @@ async function applyFallbacks(providerId: string, deliveries: EventToRecord[], d
     deliveries.push(...kept);
   }
   return messages;
+}
+
+/**
+ * A report that names only the supplier's reference (an SMSC receipt this node's connector cannot
+ * map: sent by another node, or before a restart) is matched through the store's reference index.
+ */
+async function messageIdsByRef(providerId: string, reports: readonly ProviderReport[], deps: ReportIngestorDeps): Promise<Map<string, string>> {
+  const refs = [...new Set(reports.flatMap((r) => (r.delivery !== null && r.delivery.messageId === '' && r.delivery.providerRef !== '' ? [r.delivery.providerRef] : [])))];
+  if (refs.length === 0) return new Map();
+  const ids = await deps.store.findByProviderRefs(providerId, refs);
+  return new Map(refs.map((ref, i) => [ref, ids[i] ?? '']));
 }
 
 /** The message replied to decides the tenant; otherwise the tenant whose registered sender number was texted. */

@@ -2,6 +2,7 @@ import type { MemoryStoreSettings } from '../config/config.js';
 import { PRIORITIES, type AcceptedMessage, type MessagePriority } from '../domain/message.js';
 import { isFinalState, stateRank, type MessageState } from '../domain/message-state.js';
 import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
+import { DeadlineHeap } from './deadline-heap.js';
 import { FifoQueue } from './fifo-queue.js';
 import { InvalidCursorError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
@@ -14,7 +15,11 @@ import {
   type FallbackTake,
   MAX_HISTORY_EVENTS,
   type MessageStore,
+  type OverdueAttempt,
+  type ProviderRef,
   type RecordOutcome,
+  type ReportDeadline,
+  type SettledAttempt,
   type StatusRecord,
   type StoredReport,
 } from './store.js';
@@ -61,7 +66,11 @@ export class MemoryStore implements MessageStore, OptOutList {
   private readonly reportStreams = new Map<string, ReportStream>();
   private readonly optOuts = new Map<string, Set<string>>();
   /** Fallback plans and the attempts already taken, by message id; oldest first (see sweep). */
-  private readonly fallbacks = new Map<string, { plan: FallbackPlan | undefined; taken: Set<string>; atMs: number }>();
+  private readonly fallbacks = new Map<string, { plan: FallbackPlan | undefined; taken: Set<string>; atMs: number; overdue?: Set<string>; moving?: Map<string, FallbackPlan> }>();
+  /** Message ids by "<providerId>\t<providerRef>"; oldest first (see sweep). */
+  private readonly providerRefs = new Map<string, { messageId: string; atMs: number }>();
+  /** Report deadlines by "<messageId>\t<attempt>". */
+  private readonly reportDeadlines = new DeadlineHeap();
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(
@@ -186,9 +195,10 @@ export class MemoryStore implements MessageStore, OptOutList {
   async keepFallbackPlans(plans: readonly FallbackPlan[]): Promise<void> {
     for (const plan of plans) {
       const id = plan.message.messageId;
-      const taken = this.fallbacks.get(id)?.taken ?? new Set<string>();
+      const earlier = this.fallbacks.get(id);
+      const taken = earlier?.taken ?? new Set<string>();
       this.fallbacks.delete(id); // re-inserted last: the map stays in order of last write for the sweep
-      this.fallbacks.set(id, { plan, taken, atMs: this.now() });
+      this.fallbacks.set(id, { plan, taken, atMs: this.now(), ...(earlier?.overdue === undefined ? {} : { overdue: earlier.overdue }), ...(earlier?.moving === undefined ? {} : { moving: earlier.moving }) });
     }
   }
 
@@ -214,6 +224,68 @@ export class MemoryStore implements MessageStore, OptOutList {
       this.claimWaiters.notify();
     }, delayMs);
     this.delayTimers.add(timer);
+  }
+
+  async keepReportDeadlines(deadlines: readonly ReportDeadline[]): Promise<void> {
+    for (const d of deadlines) this.reportDeadlines.add(`${d.messageId}\t${d.attempt}`, d.dueMs);
+  }
+
+  async settleAttempts(reports: readonly SettledAttempt[]): Promise<FallbackTake[]> {
+    return reports.map(({ messageId, attempt, failed }): FallbackTake => {
+      this.reportDeadlines.remove(`${messageId}\t${attempt}`);
+      const entry = this.fallbacks.get(messageId);
+      if (entry === undefined) return { kind: 'none' };
+      if (entry.taken.has(attempt)) {
+        entry.moving?.delete(attempt);
+        return entry.overdue?.delete(attempt) === true ? { kind: 'late' } : { kind: 'superseded' };
+      }
+      entry.taken.add(attempt);
+      if (!failed) return { kind: 'none' };
+      const plan = entry.plan;
+      entry.plan = undefined;
+      return plan === undefined ? { kind: 'none' } : { kind: 'plan', plan };
+    });
+  }
+
+  async takeOverdueAttempts(nowMs: number, maxCount: number, leaseMs: number): Promise<OverdueAttempt[]> {
+    const overdue: OverdueAttempt[] = [];
+    for (const { key, dueMs } of this.reportDeadlines.takeDue(nowMs, maxCount)) {
+      const tab = key.indexOf('\t');
+      const messageId = key.slice(0, tab);
+      const attempt = key.slice(tab + 1);
+      const entry = this.fallbacks.get(messageId);
+      if (entry === undefined) continue;
+      let plan: FallbackPlan | undefined;
+      if (!entry.taken.has(attempt)) {
+        entry.taken.add(attempt);
+        (entry.overdue ??= new Set()).add(attempt);
+        plan = entry.plan;
+        entry.plan = undefined;
+        if (plan !== undefined) (entry.moving ??= new Map()).set(attempt, plan);
+      } else if (entry.overdue?.has(attempt) === true) {
+        plan = entry.moving?.get(attempt); // a lease that ran out unfinished
+      }
+      if (plan === undefined) continue;
+      this.reportDeadlines.add(key, nowMs + leaseMs);
+      overdue.push({ messageId, attempt, dueMs, plan });
+    }
+    return overdue;
+  }
+
+  async finishOverdueAttempts(overdue: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void> {
+    for (const { messageId, attempt } of overdue) {
+      this.reportDeadlines.remove(`${messageId}\t${attempt}`);
+      this.fallbacks.get(messageId)?.moving?.delete(attempt);
+    }
+  }
+
+  async keepProviderRefs(refs: readonly ProviderRef[]): Promise<void> {
+    const atMs = this.now();
+    for (const r of refs) this.providerRefs.set(`${r.providerId}\t${r.providerRef}`, { messageId: r.messageId, atMs });
+  }
+
+  async findByProviderRefs(providerId: string, providerRefs: readonly string[]): Promise<string[]> {
+    return providerRefs.map((ref) => this.providerRefs.get(`${providerId}\t${ref}`)?.messageId ?? '');
   }
 
   async addOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {
@@ -244,7 +316,7 @@ export class MemoryStore implements MessageStore, OptOutList {
 
   private applyEvents(events: readonly EventToRecord[]): RecordOutcome[] {
     const outcomes: RecordOutcome[] = [];
-    for (const { event, dedupKey } of events) {
+    for (const { event, dedupKey, historyOnly } of events) {
       const status = this.statuses.get(event.messageId);
       if (status === undefined) {
         outcomes.push('unknown-message');
@@ -254,8 +326,10 @@ export class MemoryStore implements MessageStore, OptOutList {
         outcomes.push('duplicate');
         continue;
       }
-      if (status.history.length > 0 && !movesForward(status.state, event.state)) {
-        if (keepsStaleInHistory(status.state, event.state, status.history.length)) keepStale(status.history, event);
+      if (historyOnly === true || (status.history.length > 0 && !movesForward(status.state, event.state))) {
+        // A late report is kept even when it repeats the state (the next supplier's DELIVERED, then the first one's).
+        const kept = historyOnly === true ? status.history.length < MAX_HISTORY_EVENTS : keepsStaleInHistory(status.state, event.state, status.history.length);
+        if (kept) keepStale(status.history, event);
         outcomes.push('stale');
         continue;
       }
@@ -307,6 +381,10 @@ export class MemoryStore implements MessageStore, OptOutList {
     for (const [key, atMs] of this.seenDedupKeys) {
       if (now - atMs < this.settings.dedupWindowMs && this.seenDedupKeys.size <= this.settings.maxStatusRecords) break;
       this.seenDedupKeys.delete(key);
+    }
+    for (const [key, entry] of this.providerRefs) {
+      if (now - entry.atMs < this.settings.statusRetentionMs && this.providerRefs.size <= this.settings.maxStatusRecords) break;
+      this.providerRefs.delete(key);
     }
     for (const [id, entry] of this.fallbacks) {
       if (now - entry.atMs < this.settings.statusRetentionMs && this.fallbacks.size <= this.settings.maxStatusRecords) break;

@@ -16,6 +16,9 @@
  *   <prefix>:{s3}:dead                            STREAM of dead-lettered messages
  *   <prefix>:{s3}:fb:<messageId>                  HASH: plan (fallback plan JSON, while one is kept) and
  *                                                 x:<attempt> per failed attempt taken; TTL = status retention
+ *   <prefix>:{s3}:pref:<providerId>\t<ref>          STRING messageId, TTL = status retention (reports by supplier reference;
+ *                                                 shard by the pair, not by the message)
+ *   <prefix>:{s3}:rdl                             ZSET of report deadlines: "<messageId>\t<attempt>" by due time
  *   <prefix>:{optout:<tenant>}                    SET of the tenant's opted-out numbers (E.164)
  */
 import { PRIORITIES, type MessagePriority } from '../domain/message.js';
@@ -58,6 +61,21 @@ export class RedisKeys {
   /** A message's fallback plan and taken attempts (see redis-fallback-scripts.ts). */
   fallback(shard: number, messageId: string): string {
     return `${this.tag(shard)}:fb:${messageId}`;
+  }
+
+  /** The shard of a supplier's reference index entry: by the pair, since a report names no message. */
+  shardOfProviderRef(providerId: string, providerRef: string): number {
+    return fnv1a(`${providerId}\u0000${providerRef}`) % this.shards;
+  }
+
+  /** A message id by its supplier's reference; TTL = status retention. */
+  providerRef(shard: number, providerId: string, providerRef: string): string {
+    return `${this.tag(shard)}:pref:${providerId}\t${providerRef}`;
+  }
+
+  /** A shard's report deadlines (see redis-fallback-scripts.ts). */
+  reportDeadlines(shard: number): string {
+    return `${this.tag(shard)}:rdl`;
   }
 
   dead(shard: number): string {

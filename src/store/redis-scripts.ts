@@ -145,6 +145,9 @@ end
 for j = 0, n - 1 do
   local a = 1 + 4 * j
   local id, state, event, dedupKey = F[a], F[a + 1], F[a + 2], F[a + 3]
+  -- "~<state>": kept in the history only, never applied (EventToRecord.historyOnly).
+  local historyOnly = string.byte(state, 1) == 126
+  if historyOnly then state = string.sub(state, 2) end
   if not m or m.id ~= id then
     save()
     m = nil
@@ -161,7 +164,7 @@ for j = 0, n - 1 do
     out[j + 1] = 'duplicate'
   else
     local forward
-    if RANK[m.state] == 4 then forward = false
+    if historyOnly or RANK[m.state] == 4 then forward = false
     elseif state == 'fallback' or (m.state == 'fallback' and state == 'routed') then forward = true
     elseif m.state == 'fallback' and state == 'submitted' then forward = false
     else forward = RANK[state] > RANK[m.state] end
@@ -171,7 +174,7 @@ for j = 0, n - 1 do
       out[j + 1] = 'applied'
     else
       -- Kept on record, not reported (MessageStore.recordEvents).
-      if state ~= m.state and state ~= 'accepted' and state ~= 'deferred' and select(2, string.gsub(m.history, '\\n', '')) < ${MAX_HISTORY_EVENTS} then
+      if (historyOnly or (state ~= m.state and state ~= 'accepted' and state ~= 'deferred')) and select(2, string.gsub(m.history, '\\n', '')) < ${MAX_HISTORY_EVENTS} then
         m.history, m.changed = keepStale(m.history, state, event), true
       end
       out[j + 1] = 'stale'

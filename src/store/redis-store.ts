@@ -7,7 +7,8 @@ import { log } from '../log.js';
 import { CONSUMER_GROUP, LANES, RedisKeys } from './redis-keys.js';
 import { checkEvictionPolicy, createRedisClient, type ScriptedRedis } from './create-redis-client.js';
 import { readReportEntries } from './read-report-entries.js';
-import { KEEP_FALLBACK_PLANS_SCRIPT, TAKE_FALLBACK_PLANS_SCRIPT } from './redis-fallback-scripts.js';
+import { KEEP_PROVIDER_REFS_SCRIPT } from './redis-provider-ref-scripts.js';
+import { KEEP_FALLBACK_PLANS_SCRIPT, FINISH_OVERDUE_ATTEMPTS_SCRIPT, SETTLE_ATTEMPTS_SCRIPT, TAKE_FALLBACK_PLANS_SCRIPT, TAKE_OVERDUE_ATTEMPTS_SCRIPT } from './redis-fallback-scripts.js';
 import { decodeStatusEventLine, encodeStatusEventLine } from './status-event-line.js';
 import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
@@ -18,6 +19,10 @@ import {
   type FailedAttempt,
   type FallbackPlan,
   type FallbackTake,
+  type OverdueAttempt,
+  type ProviderRef,
+  type ReportDeadline,
+  type SettledAttempt,
   type MessageStore,
   type RecordOutcome,
   type StatusRecord,
@@ -205,7 +210,7 @@ export class RedisStore implements MessageStore, OptOutList {
         for (const i of indexes) {
           const { event, dedupKey } = events[i] as EventToRecord;
           // Report ids come from suppliers: keep the separator out of them (an injective escape).
-          fields.push(event.messageId, event.state, encodeStatusEventLine(event), dedupKey.replace(/%/g, '%25').replace(/\x1f/g, '%1F'));
+          fields.push(event.messageId, events[i]?.historyOnly === true ? `~${event.state}` : event.state, encodeStatusEventLine(event), dedupKey.replace(/%/g, '%25').replace(/\x1f/g, '%1F'));
         }
         const args = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.reportRetentionPerTenant, indexes.length, fields.join(FIELD_SEPARATOR)];
         // The shard's queue key is declared (not used) so the script runs on the node that owns the shard's slot.
@@ -337,6 +342,97 @@ export class RedisStore implements MessageStore, OptOutList {
     // Parked in the shard's delayed set like a retry (member "<lane>|<attempts>|<payload>", see
     // RETRY_LATER_SCRIPT); the periodic move puts them back in their queue as new entries.
     await this.write([...byShard].map(([shard, group]) => this.redis.zadd(this.keys.delayed(shard), ...group.flatMap((m) => [dueMs, `${LANES.indexOf(m.priority) + 2}|0|${JSON.stringify(m)}`]))));
+  }
+
+  async keepReportDeadlines(deadlines: readonly ReportDeadline[]): Promise<void> {
+    const byShard = this.groupByShard(deadlines, (d) => d.messageId);
+    await this.write([...byShard].map(([shard, group]) => this.redis.zadd(this.keys.reportDeadlines(shard), ...group.flatMap((d) => [d.dueMs, `${d.messageId}\t${d.attempt}`]))));
+  }
+
+  async settleAttempts(reports: readonly SettledAttempt[]): Promise<FallbackTake[]> {
+    const takes: FallbackTake[] = reports.map(() => ({ kind: 'none' }));
+    const byShard = this.groupByShard(
+      reports.map((report, index) => ({ report, index })),
+      (item) => item.report.messageId,
+    );
+    await this.write(
+      [...byShard].map(async ([shard, group]) => {
+        const args: (string | number)[] = [this.keys.tag(shard), group.length];
+        for (const { report } of group) args.push(report.messageId, report.attempt, report.failed ? 1 : 0);
+        const results = (await this.redis.eval(SETTLE_ATTEMPTS_SCRIPT, 1, this.keys.reportDeadlines(shard), ...args)) as string[];
+        group.forEach(({ index }, j) => {
+          const result = results[j] ?? 'N';
+          takes[index] = result === 'S' ? { kind: 'superseded' } : result === 'L' ? { kind: 'late' } : result.startsWith('P') ? { kind: 'plan', plan: JSON.parse(result.slice(1)) as FallbackPlan } : { kind: 'none' };
+        });
+      }),
+    );
+    return takes;
+  }
+
+  async takeOverdueAttempts(nowMs: number, maxCount: number, leaseMs: number): Promise<OverdueAttempt[]> {
+    const perShard = Math.max(1, Math.ceil(maxCount / this.settings.shards));
+    const pending = Array.from(
+      { length: this.settings.shards },
+      (_, shard) => this.redis.eval(TAKE_OVERDUE_ATTEMPTS_SCRIPT, 1, this.keys.reportDeadlines(shard), this.keys.tag(shard), nowMs, perShard, leaseMs) as Promise<string[]>,
+    );
+    await this.write(pending);
+    const results = await Promise.all(pending);
+    const overdue: OverdueAttempt[] = [];
+    for (const flat of results) {
+      for (let j = 0; j + 2 < flat.length; j += 3) {
+        const member = flat[j] as string;
+        const tab = member.indexOf('\t');
+        overdue.push({ messageId: member.slice(0, tab), attempt: member.slice(tab + 1), dueMs: Number(flat[j + 1]), plan: JSON.parse(flat[j + 2] as string) as FallbackPlan });
+      }
+    }
+    return overdue;
+  }
+
+  async finishOverdueAttempts(overdue: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void> {
+    const byShard = this.groupByShard(overdue, (o) => o.messageId);
+    await this.write(
+      [...byShard].map(([shard, group]) => {
+        const args: (string | number)[] = [this.keys.tag(shard), group.length];
+        for (const o of group) args.push(o.messageId, o.attempt);
+        return this.redis.eval(FINISH_OVERDUE_ATTEMPTS_SCRIPT, 1, this.keys.reportDeadlines(shard), ...args);
+      }),
+    );
+  }
+
+  async keepProviderRefs(refs: readonly ProviderRef[]): Promise<void> {
+    const byShard = new Map<number, ProviderRef[]>();
+    for (const r of refs) {
+      const shard = this.keys.shardOfProviderRef(r.providerId, r.providerRef);
+      let group = byShard.get(shard);
+      if (group === undefined) byShard.set(shard, (group = []));
+      group.push(r);
+    }
+    await this.write(
+      [...byShard].map(([shard, group]) => {
+        const args: (string | number)[] = [this.keys.tag(shard), this.settings.statusRetentionMs, group.length];
+        for (const r of group) args.push(`${r.providerId}\t${r.providerRef}`, r.messageId);
+        return this.redis.eval(KEEP_PROVIDER_REFS_SCRIPT, 1, this.keys.lane(shard, 'normal'), ...args);
+      }),
+    );
+  }
+
+  async findByProviderRefs(providerId: string, providerRefs: readonly string[]): Promise<string[]> {
+    const found: string[] = providerRefs.map(() => '');
+    const byShard = new Map<number, number[]>();
+    providerRefs.forEach((ref, i) => {
+      const shard = this.keys.shardOfProviderRef(providerId, ref);
+      let group = byShard.get(shard);
+      if (group === undefined) byShard.set(shard, (group = []));
+      group.push(i);
+    });
+    await Promise.all(
+      [...byShard].map(async ([shard, indexes]) => {
+        // One slot per shard, so one MGET per shard also on Redis Cluster.
+        const ids = await this.read(this.redis.mget(...indexes.map((i) => this.keys.providerRef(shard, providerId, providerRefs[i] as string))));
+        indexes.forEach((i, j) => (found[i] = ids[j] ?? ''));
+      }),
+    );
+    return found;
   }
 
   /** Items by the shard of their message id; ids that are not this store's are left out. */

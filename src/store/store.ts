@@ -48,6 +48,8 @@ export interface EventToRecord {
   readonly event: StatusEvent;
   /** Events with a key already recorded are dropped; '' for none. */
   readonly dedupKey: string;
+  /** Kept in the history as a stale event, never applied (a late report of an attempt the message moved on from). */
+  readonly historyOnly?: boolean;
 }
 
 /**
@@ -80,7 +82,41 @@ export interface FailedAttempt {
  *   an earlier channel of the chain): drop it;
  * - a plan: this report is the first about this attempt; the plan is now taken (the next step keeps its own).
  */
-export type FallbackTake = { readonly kind: 'none' } | { readonly kind: 'superseded' } | { readonly kind: 'plan'; readonly plan: FallbackPlan };
+export type FallbackTake =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'superseded' }
+  | { readonly kind: 'plan'; readonly plan: FallbackPlan }
+  /** settleAttempts only: the first final report of an attempt whose report deadline passed (the message moved on). */
+  | { readonly kind: 'late' };
+
+/** A submitted attempt that must get its final delivery report by dueMs, or the message moves on (report-driven failover). */
+export interface ReportDeadline {
+  readonly messageId: string;
+  /** As in FailedAttempt: providerId and providerRef of the submission. */
+  readonly attempt: string;
+  readonly dueMs: number;
+}
+
+/** A deadline that passed without a final report; its message's plan is taken (see takeOverdueAttempts). */
+export interface OverdueAttempt {
+  readonly messageId: string;
+  readonly attempt: string;
+  readonly dueMs: number;
+  readonly plan: FallbackPlan;
+}
+
+/** A final delivery report to settle against its message's plan and report deadline (see settleAttempts). */
+export interface SettledAttempt extends FailedAttempt {
+  /** FAILED: the plan is taken for a move; other final states only mark the attempt as done. */
+  readonly failed: boolean;
+}
+
+/** A submitted message by its supplier's reference, for reports that carry only that (see MessageStore.keepProviderRefs). */
+export interface ProviderRef {
+  readonly providerId: string;
+  readonly providerRef: string;
+  readonly messageId: string;
+}
 
 /**
  * The queue, the status records and the per-tenant report streams, behind one interface so the
@@ -155,6 +191,40 @@ export interface MessageStore {
    * after delayMs as new deliveries. Not counted against the queue limit: they were admitted once.
    */
   requeueFallbacks(messages: readonly AcceptedMessage[], delayMs: number): Promise<void>;
+
+  /**
+   * Keeps report deadlines (one per submitted attempt of a channel with a report timeout), until
+   * settled by the attempt's final report or taken as overdue.
+   */
+  keepReportDeadlines(deadlines: readonly ReportDeadline[]): Promise<void>;
+
+  /**
+   * For each final delivery report, atomically: drops the attempt's report deadline; the first
+   * report of an attempt taken as overdue comes back 'late'; an attempt marked before otherwise (a
+   * resent report, or a report of a channel the message moved on from) comes back 'superseded';
+   * otherwise marks it, and for a FAILED report
+   * takes the message's plan like takeFallbackPlans ('plan' or 'none'); other states give 'none'.
+   */
+  settleAttempts(reports: readonly SettledAttempt[]): Promise<FallbackTake[]>;
+
+  /**
+   * Takes up to maxCount deadlines due at nowMs, each once across all nodes: the attempt is marked
+   * (so its first late report is 'late') and the message's plan taken. Deadlines of attempts
+   * already settled, or of messages without a plan, are dropped. One round trip per shard.
+   * A taken deadline is handed out again (with the same plan) after leaseMs unless
+   * finishOverdueAttempts was called for it or its late report came: the node that took it may
+   * have died before the move was stored.
+   */
+  takeOverdueAttempts(nowMs: number, maxCount: number, leaseMs: number): Promise<OverdueAttempt[]>;
+
+  /** Ends the lease of taken deadlines whose moves are stored (see takeOverdueAttempts). */
+  finishOverdueAttempts(overdue: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void>;
+
+  /** Indexes submitted messages by (providerId, providerRef) for the status retention. */
+  keepProviderRefs(refs: readonly ProviderRef[]): Promise<void>;
+
+  /** The message ids of a supplier's references, in order; '' for a reference not indexed (or expired). */
+  findByProviderRefs(providerId: string, providerRefs: readonly string[]): Promise<string[]>;
 
   close(): Promise<void>;
 }

@@ -56,6 +56,9 @@ async function claimAll(store: MessageStore, count: number) {
  * The contract every MessageStore implementation keeps (CONVENTIONS C4). Each implementation's
  * test file calls this with a factory; nothing here knows which store it is testing.
  */
+/** Lease of taken report deadlines in tests that do not test it: longer than any test clock. */
+const LEASE = 1_000_000_000;
+
 export function describeStore(name: string, makeStore: MakeStore): void {
   describe(`MessageStore contract: ${name}`, () => {
     const withStore = (title: string, body: (store: MessageStore) => Promise<void>, maxQueuedMessages = 1_000_000): void => {
@@ -221,6 +224,109 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.deepEqual(await store.takeFallbackPlans([{ messageId: id, attempt: 'kakao\u0000r1' }]), [{ kind: 'superseded' }]);
       assert.deepEqual(await store.takeFallbackPlans([{ messageId: id, attempt: 'sms\u0000r2' }]), [{ kind: 'plan', plan: second }]);
       assert.deepEqual(await store.takeFallbackPlans([{ messageId: id, attempt: 'sms\u0000r3' }]), [{ kind: 'none' }], 'taken already, nothing kept');
+    });
+
+    withStore('report deadlines: taken once when due, dropped by a final report; a late report after the take is late once, then superseded', async (store) => {
+      const ids = [await accept(store), await accept(store), await accept(store), await accept(store)];
+      const claimed = await claimAll(store, 4);
+      const plans = claimed.map(({ message }) => ({ message, channel: 'alimtalk' as const, next: [], step: 0, routeName: '' }));
+      await store.keepFallbackPlans(plans);
+      const [a, b, c, d] = ids as [string, string, string, string];
+      await store.keepReportDeadlines([
+        { messageId: a, attempt: 'kakao\u0000r1', dueMs: 1_000 },
+        { messageId: b, attempt: 'kakao\u0000r2', dueMs: 2_000 },
+        { messageId: c, attempt: 'kakao\u0000r3', dueMs: 3_000 },
+        { messageId: d, attempt: 'kakao\u0000r4', dueMs: 1_500 },
+      ]);
+      assert.deepEqual(await store.takeOverdueAttempts(999, 100, LEASE), [], 'nothing due yet');
+      // b is delivered in time: its deadline goes; c's report was lost and comes only after the take.
+      assert.deepEqual(await store.settleAttempts([{ messageId: b, attempt: 'kakao\u0000r2', failed: false }]), [{ kind: 'none' }]);
+      const due = await store.takeOverdueAttempts(2_500, 100, LEASE);
+      assert.deepEqual(
+        due.map((o) => [o.messageId, o.attempt, o.dueMs]).sort(),
+        [
+          [a, 'kakao\u0000r1', 1_000],
+          [d, 'kakao\u0000r4', 1_500],
+        ].sort(),
+      );
+      assert.deepEqual(due.find((o) => o.messageId === a)?.plan, plans[claimed.findIndex((x) => x.message.messageId === a)]);
+      assert.deepEqual(await store.takeOverdueAttempts(2_500, 100, LEASE), [], 'each deadline is taken once');
+      // a's supplier reports after all (twice): the first copy is late, the resend superseded; another attempt is not affected.
+      assert.deepEqual(
+        await store.settleAttempts([
+          { messageId: a, attempt: 'kakao\u0000r1', failed: false },
+          { messageId: a, attempt: 'kakao\u0000r1', failed: false },
+          { messageId: a, attempt: 'kakao-b\u0000r9', failed: true },
+        ]),
+        [{ kind: 'late' }, { kind: 'superseded' }, { kind: 'none' }],
+      );
+      // c fails before its deadline: the failure takes the plan, and the deadline is gone.
+      assert.deepEqual(await store.settleAttempts([{ messageId: c, attempt: 'kakao\u0000r3', failed: true }]), [{ kind: 'plan', plan: plans[claimed.findIndex((x) => x.message.messageId === c)] }]);
+      assert.deepEqual(await store.takeOverdueAttempts(10_000, 100, LEASE), []);
+      // A message without a plan is never moved, and settling it creates nothing.
+      assert.deepEqual(await store.settleAttempts([{ messageId: 'unknown.0', attempt: 'x\u0000y', failed: true }]), [{ kind: 'none' }]);
+    });
+
+    withStore('an overdue deadline taken and not finished is handed out again after the lease, with its plan; a finished one is not', async (store) => {
+      const ids = [await accept(store), await accept(store)];
+      const claimed = await claimAll(store, 2);
+      const plans = claimed.map(({ message }) => ({ message, channel: 'sms' as const, next: [], step: 0, routeName: '' }));
+      await store.keepFallbackPlans(plans);
+      await store.keepReportDeadlines(ids.map((messageId) => ({ messageId, attempt: 'p\u0000r', dueMs: 100 })));
+      const first = await store.takeOverdueAttempts(1_000, 100, 5_000);
+      assert.equal(first.length, 2);
+      // The first taker stored one move (finished) and died before the other.
+      const done = first[0]!;
+      const lost = first[1]!;
+      await store.finishOverdueAttempts([done]);
+      assert.deepEqual(await store.takeOverdueAttempts(5_999, 100, 5_000), [], 'within the lease nobody else takes it');
+      const again = await store.takeOverdueAttempts(6_000, 100, 5_000);
+      assert.deepEqual(again.map((o) => [o.messageId, o.attempt]), [[lost.messageId, lost.attempt]]);
+      assert.deepEqual(again[0]?.plan, lost.plan);
+      await store.finishOverdueAttempts(again);
+      assert.deepEqual(await store.takeOverdueAttempts(100_000, 100, 5_000), []);
+      // Its late report still counts as late, once.
+      assert.deepEqual(await store.settleAttempts([{ messageId: lost.messageId, attempt: lost.attempt, failed: false }]), [{ kind: 'late' }]);
+    });
+
+        withStore('overdue deadlines are taken in batches of maxCount', async (store) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push(await accept(store));
+      const claimed = await claimAll(store, 5);
+      await store.keepFallbackPlans(claimed.map(({ message }) => ({ message, channel: 'sms' as const, next: [], step: 0, routeName: '' })));
+      await store.keepReportDeadlines(ids.map((messageId, i) => ({ messageId, attempt: `p\u0000r${i}`, dueMs: 100 + i })));
+      const taken: string[] = [];
+      for (let round = 0; round < 10 && taken.length < 5; round++) {
+        const batch = await store.takeOverdueAttempts(1_000, 2, LEASE);
+        assert.ok(batch.length <= 2, `at most maxCount per call, got ${batch.length}`);
+        taken.push(...batch.map((o) => o.messageId));
+      }
+      assert.deepEqual(taken.sort(), [...ids].sort());
+    });
+
+    withStore('messages are found by their supplier reference; unknown references come back empty', async (store) => {
+      const a = await accept(store);
+      const b = await accept(store);
+      await store.keepProviderRefs([
+        { providerId: 'smsc-a', providerRef: '0a1b', messageId: a },
+        { providerId: 'smsc-a', providerRef: '0a1c', messageId: b },
+        { providerId: 'smsc-b', providerRef: '0a1b', messageId: b },
+      ]);
+      assert.deepEqual(await store.findByProviderRefs('smsc-a', ['0a1c', 'nope', '0a1b']), [b, '', a]);
+      assert.deepEqual(await store.findByProviderRefs('smsc-b', ['0a1b', '0a1c']), [b, '']);
+    });
+
+    withStore('a history-only event is kept in the history without changing the state, also when it repeats the state', async (store) => {
+      const id = await accept(store);
+      await store.recordEvents([{ event: makeEvent(id, 'submitted'), dedupKey: '' }]);
+      assert.deepEqual(await store.recordEvents([{ event: makeEvent(id, 'delivered', { providerId: 'late' }), dedupKey: '', historyOnly: true }]), ['stale']);
+      let status = await store.getStatus('tenant-a', id);
+      assert.equal(status?.state, 'submitted');
+      assert.deepEqual(status?.history.map((e) => `${e.state} ${e.providerId}`.trim()), ['accepted', 'submitted', 'delivered late']);
+      await store.recordEvents([{ event: makeEvent(id, 'delivered', { providerId: 'next' }), dedupKey: '' }, { event: makeEvent(id, 'delivered', { providerId: 'late2' }), dedupKey: '', historyOnly: true }]);
+      status = await store.getStatus('tenant-a', id);
+      assert.equal(status?.state, 'delivered');
+      assert.deepEqual(status?.history.map((e) => `${e.state} ${e.providerId}`.trim()), ['accepted', 'submitted', 'delivered late', 'delivered next', 'delivered late2']);
     });
 
     withStore('a message queued again for fallback is claimed again with the same id and its fallback step', async (store) => {
