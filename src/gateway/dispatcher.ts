@@ -2,7 +2,6 @@ import type { Config } from '../config/config.js';
 import type { ChannelName } from '../domain/channel.js';
 import type { ChooseProvider } from '../channels/provider-choice.js';
 import type { OutboundMessage, ProviderConnector, SubmitOutcome } from '../channels/provider-connector.js';
-import type { ChannelName } from '../domain/channel.js';
 import type { MessagePriority } from '../domain/message.js';
 import type { StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
