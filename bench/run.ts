@@ -23,6 +23,7 @@ import { runLatency } from './scenarios/latency.js';
 import { runRouter } from './scenarios/router.js';
 import { runSingle } from './scenarios/single.js';
 import { runSoak } from './scenarios/soak.js';
+import { runUrgentLane } from './scenarios/urgent-lane.js';
 import { runUrgentUnderBulk } from './scenarios/urgent-under-bulk.js';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
@@ -31,6 +32,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   single: runSingle,
   latency: runLatency,
   'urgent-under-bulk': runUrgentUnderBulk,
+  'urgent-lane': runUrgentLane,
   failover: runFailover,
   router: runRouter,
 };

@@ -20,6 +20,8 @@ export interface GatewayConfigOptions {
   providers: { id: string; address: string }[];
   routerWorkers?: number;
   metricsPort?: number;
+  /** The providers' contract TPS (providers[].tps); absent for no limit. */
+  providerTps?: number;
 }
 
 export const BENCH_TEMPLATES = `templates: [{ id: alert, variables: [name, amount], body: "[카드승인] {{name}}님 {{amount}}원 승인" }]`;
@@ -36,7 +38,7 @@ limits: { maxBatchSize: 1000 }
 router: { workers: ${options.routerWorkers ?? 0}, batchSize: 1000 }
 dispatcher: { retryBackoff: 50ms, maxRetryBackoff: 200ms }
 tenants: [{ id: bench, apiKeys: [${BENCH_API_KEY}], senderNumbers: ["15880000"] }]
-providers: [${options.providers.map((p) => `{ id: ${p.id}, kind: grpc, address: "${p.address}", channels: [sms, lms], window: 5000, connectTimeout: 300ms, reconnectBackoff: 50ms, maxReconnectBackoff: 500ms }`).join(', ')}]
+providers: [${options.providers.map((p) => `{ id: ${p.id}, kind: grpc, address: "${p.address}", channels: [sms, lms], window: 5000, connectTimeout: 300ms, reconnectBackoff: 50ms, maxReconnectBackoff: 500ms${options.providerTps === undefined ? '' : `, tps: ${options.providerTps}`} }`).join(', ')}]
 routing: { defaultChannel: sms, channels: { sms: [${options.providers.map((p) => p.id).join(', ')}], lms: [${options.providers.map((p) => p.id).join(', ')}] } }
 ${BENCH_TEMPLATES}
 `,

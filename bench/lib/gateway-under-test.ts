@@ -17,7 +17,7 @@ export interface GatewayUnderTest {
 export async function startGatewayUnderTest(
   ctx: BenchContext,
   name: string,
-  options: { store: 'memory' | 'redis'; routerWorkers?: number; metrics?: boolean },
+  options: { store: 'memory' | 'redis'; routerWorkers?: number; metrics?: boolean; providerTps?: number },
 ): Promise<GatewayUnderTest> {
   const provider = await startCountingProvider(`${name}-sim`);
   let store = '{ kind: memory }';
@@ -32,6 +32,7 @@ export async function startGatewayUnderTest(
     providers: [{ id: 'sim', address: provider.address }],
     ...(options.routerWorkers === undefined ? {} : { routerWorkers: options.routerWorkers }),
     ...(metricsPort === undefined ? {} : { metricsPort }),
+    ...(options.providerTps === undefined ? {} : { providerTps: options.providerTps }),
   });
   try {
     const gateway = await startGatewayProcess(config, ctx.gatewayNodeArgs);
