@@ -17,6 +17,8 @@ const FORBIDDEN = {
   gateway: ['cli'],
   // The conformance kit judges a supplier by the proto contract alone, not by our implementation of it.
   'provider-check': ['gateway', 'router', 'channels', 'store', 'cli', 'config'],
+  // A client of the public API: the generated code, and the API-key header name from the gateway.
+  loadgen: ['router', 'channels', 'store', 'cli', 'config'],
 };
 
 function listTs(dir) {
