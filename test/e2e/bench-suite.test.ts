@@ -34,5 +34,5 @@ test('npm run bench -- --scenario router writes results.json, summary.md and a s
 test('an unknown scenario is refused with the list of scenarios', () => {
   const run = spawnSync(process.execPath, [RUN, '--scenario', 'nope'], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(run.status, 2);
-  assert.match(run.stderr, /unknown scenario "nope"[\s\S]*bulk, single, latency, urgent-under-bulk, failover, router/);
+  assert.match(run.stderr, /unknown scenario "nope"[\s\S]*bulk, single, latency, urgent-under-bulk, urgent-lane, failover, router/);
 });
