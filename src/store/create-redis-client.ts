@@ -1,7 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import type { RedisStoreSettings } from '../config/config.js';
 import { log } from '../log.js';
-import type { RecordOutcome } from './store.js';
 import {
   DEAD_LETTER_SCRIPT,
   ENQUEUE_SCRIPT,
@@ -14,7 +13,8 @@ import {
 /** The store's Lua scripts as client commands (numKeys first: the key count varies per call). */
 export interface ScriptCommands {
   sbEnqueue(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
-  sbRecordEvents(numKeys: number, ...args: (string | number)[]): Promise<RecordOutcome[]>;
+  /** One letter per event (see RECORD_EVENTS_SCRIPT). */
+  sbRecordEvents(numKeys: number, ...args: (string | number)[]): Promise<string>;
   sbRecordInbound(numKeys: number, ...args: (string | number)[]): Promise<number>;
   sbRetryLater(numKeys: number, ...args: (string | number)[]): Promise<number>;
   sbMoveDue(numKeys: number, ...args: (string | number)[]): Promise<number>;

@@ -113,7 +113,8 @@ for j = 0, n - 1 do
     out[j + 1] = 'A'
   else
     if ref ~= '' then redis.call('SET', refKey, id, 'PX', dedupTtl) end
-    redis.call('XADD', KEYS[lane], '*', 'm', F[a + 5], 'a', '0')
+    -- No attempts field: a new entry has none (read as 0); retries carry theirs.
+    redis.call('XADD', KEYS[lane], '*', 'm', F[a + 5])
     addReport(tenant, reportLine(ref, id, F[a + 6]))
     queued = queued + 1
     out[j + 1] = 'A'
@@ -130,7 +131,8 @@ return out
  * the keys used are derived from the shard tag. History and status keep the TTL set at acceptance.
  * ARGV: tag, dedupTtlMs, reportMaxLen, count, and the packed fields (SPLIT_FIELDS), for each event:
  *   messageId, state, statusEventLine, dedupKey ('' for none).
- * Returns for each event 'applied', 'stale', 'unknown-message' or 'duplicate'.
+ * Returns one letter per event, as one string (one reply to decode, not one per event): a(pplied),
+ * s(tale), u(nknown message) or d(uplicate).
  */
 export const RECORD_EVENTS_SCRIPT = `${STATE_RANKS}${REPORT_LINES}${SPLIT_FIELDS}
 local tag, dedupTtl, reportMaxLen, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -159,9 +161,9 @@ for j = 0, n - 1 do
     end
   end
   if not m then
-    out[j + 1] = 'unknown-message'
+    out[j + 1] = 'u'
   elseif dedupKey ~= '' and not redis.call('SET', tag .. ':seen:' .. dedupKey, '1', 'PX', dedupTtl, 'NX') then
-    out[j + 1] = 'duplicate'
+    out[j + 1] = 'd'
   else
     local forward
     if historyOnly or RANK[m.state] == 4 then forward = false
@@ -171,19 +173,19 @@ for j = 0, n - 1 do
     if forward then
       m.state, m.history, m.changed = state, m.history .. '\\n' .. event, true
       addReport(m.tenant, reportLine(m.ref, id, event))
-      out[j + 1] = 'applied'
+      out[j + 1] = 'a'
     else
       -- Kept on record, not reported (MessageStore.recordEvents).
       if (historyOnly or (state ~= m.state and state ~= 'accepted' and state ~= 'deferred')) and select(2, string.gsub(m.history, '\\n', '')) < ${MAX_HISTORY_EVENTS} then
         m.history, m.changed = keepStale(m.history, state, event), true
       end
-      out[j + 1] = 'stale'
+      out[j + 1] = 's'
     end
   end
 end
 save()
 flushReports(tag, reportMaxLen)
-return out
+return table.concat(out)
 `;
 
 /**

@@ -9,6 +9,7 @@ import { checkEvictionPolicy, createRedisClient, type ScriptedRedis } from './cr
 import { readReportEntries } from './read-report-entries.js';
 import { KEEP_PROVIDER_REFS_SCRIPT } from './redis-provider-ref-scripts.js';
 import { KEEP_FALLBACK_PLANS_SCRIPT, FINISH_OVERDUE_ATTEMPTS_SCRIPT, SETTLE_ATTEMPTS_SCRIPT, TAKE_FALLBACK_PLANS_SCRIPT, TAKE_OVERDUE_ATTEMPTS_SCRIPT } from './redis-fallback-scripts.js';
+import { decodeQueuedMessage, encodeQueuedMessage } from './queued-message-payload.js';
 import { decodeStatusEventLine, encodeStatusEventLine } from './status-event-line.js';
 import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
@@ -49,6 +50,8 @@ type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | 
 const CLAIM_POLL_MS = 20;
 /** How often an idle report watcher looks for reports written by other nodes. */
 const REPORT_POLL_MS = 100;
+/** The record-events script's answer letters. */
+const RECORD_OUTCOMES: Readonly<Record<string, RecordOutcome>> = { a: 'applied', s: 'stale', u: 'unknown-message', d: 'duplicate' };
 /** Joins the per-message fields of a batch into one script argument (see SPLIT_FIELDS in redis-scripts.ts). */
 const FIELD_SEPARATOR = '\x1f';
 /** How often due retries are moved back to the queues. */
@@ -113,7 +116,7 @@ export class RedisStore implements MessageStore, OptOutList {
       [...byShard].map(async ([shard, group]) => {
         const fields: (string | number)[] = [];
         for (const { message: m } of group) {
-          fields.push(m.messageId, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, JSON.stringify(m.tags), JSON.stringify(m), encodeStatusEventLine(acceptedEvent(m)));
+          fields.push(m.messageId, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, JSON.stringify(m.tags), encodeQueuedMessage(m), encodeStatusEventLine(acceptedEvent(m)));
         }
         const args = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, maxQueuedPerShard, group.length, fields.join(FIELD_SEPARATOR)];
         const results = await this.redis.sbEnqueue(3, ...this.laneKeys4(shard), ...args);
@@ -215,7 +218,7 @@ export class RedisStore implements MessageStore, OptOutList {
         const args = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.reportRetentionPerTenant, indexes.length, fields.join(FIELD_SEPARATOR)];
         // The shard's queue key is declared (not used) so the script runs on the node that owns the shard's slot.
         const results = await this.redis.sbRecordEvents(1, this.keys.lane(shard, 'normal'), ...args);
-        indexes.forEach((i, j) => (outcomes[i] = results[j] ?? 'unknown-message'));
+        indexes.forEach((i, j) => (outcomes[i] = RECORD_OUTCOMES[results.charAt(j)] ?? 'unknown-message'));
       }),
     );
     this.localReports.notify();
@@ -341,7 +344,7 @@ export class RedisStore implements MessageStore, OptOutList {
     const byShard = this.groupByShard(messages, (m) => m.messageId);
     // Parked in the shard's delayed set like a retry (member "<lane>|<attempts>|<payload>", see
     // RETRY_LATER_SCRIPT); the periodic move puts them back in their queue as new entries.
-    await this.write([...byShard].map(([shard, group]) => this.redis.zadd(this.keys.delayed(shard), ...group.flatMap((m) => [dueMs, `${LANES.indexOf(m.priority) + 2}|0|${JSON.stringify(m)}`]))));
+    await this.write([...byShard].map(([shard, group]) => this.redis.zadd(this.keys.delayed(shard), ...group.flatMap((m) => [dueMs, `${LANES.indexOf(m.priority) + 2}|0|${encodeQueuedMessage(m)}`]))));
   }
 
   async keepReportDeadlines(deadlines: readonly ReportDeadline[]): Promise<void> {
@@ -490,7 +493,7 @@ export class RedisStore implements MessageStore, OptOutList {
         const payload = fieldOf(fields, 'm');
         if (payload === undefined) continue;
         const attempts = Number(fieldOf(fields, 'a') ?? '0');
-        const message = JSON.parse(payload) as AcceptedMessage;
+        const message = decodeQueuedMessage(payload);
         this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: attempts + 1 });
         into.push({ message, deliveryCount: attempts + 1 });
       }
@@ -539,7 +542,7 @@ export class RedisStore implements MessageStore, OptOutList {
             await this.redis.xack(stream, CONSUMER_GROUP, entryId);
             continue;
           }
-          const message = JSON.parse(payload) as AcceptedMessage;
+          const message = decodeQueuedMessage(payload);
           // Only this entry's own hand-outs count: a message that died with its node that often is poison.
           // Retries after provider refusals are new entries and never dead-letter (they wait out the TTL).
           const handOuts = (deliveries.get(entryId) ?? 1) + 1;
