@@ -179,12 +179,12 @@ export class Dispatcher {
       if (group === undefined) byProvider.set(choice.providerId, (group = []));
       group.push({ claimed, outbound, providerId: choice.providerId, billableUnits, plan, failoverWhy: '' });
     }
-    // ROUTED is recorded before the submit, so a message waiting on a slow supplier shows where it
-    // went (one store call per batch; the answers' SUBMITTED follow in another). Fallback plans too:
-    // a failed delivery report needs its plan however fast it comes.
     for (const [channel, count] of unplaced) {
       log('warn', `no provider of channel "${channel}" can take messages now (none configured, or every one drained, unreachable or tripped); they wait in the queue`, { channel, count });
     }
+    // ROUTED is recorded before the submit, so a message waiting on a slow supplier shows where it
+    // went (one store call per batch; the answers' SUBMITTED follow in another). Fallback plans too:
+    // a failed delivery report needs its plan however fast it comes.
     await store.recordEvents(events);
     events.length = 0;
     if (plans.length > 0) await store.keepFallbackPlans(plans);
@@ -301,7 +301,6 @@ export class Dispatcher {
     if (rejected > 0) answers.inc({ provider: providerId, outcome: 'rejected' }, rejected);
     if (retryable > 0) answers.inc({ provider: providerId, outcome: 'retryable' }, retryable);
   }
-
 
   /**
    * Puts messages held by the advertising night window back in the queue until they may go (their
