@@ -20,3 +20,16 @@ export async function warmUp(ctx: BenchContext, target: string, provider?: Count
   }
   ctx.progress.done(`${result.accepted.toLocaleString('en-US')} messages, not measured`);
 }
+
+/**
+ * Warms the unary Send path too (the general warm-up uses SendStream): a scenario that measures
+ * unary calls at a low rate would otherwise measure JIT compilation in its worst percentiles.
+ */
+export async function warmUpUnary(ctx: BenchContext, target: string, priority: 'urgent' | 'bulk'): Promise<void> {
+  ctx.progress.phase(`unary warm-up ${target}`);
+  const result = await runLoad({
+    target, apiKey: BENCH_API_KEY, mode: 'unary', concurrency: 4, batchSize: 1, ratePerSec: 0,
+    durationMs: ctx.quick ? 500 : 2000, message: benchMessage(priority),
+  });
+  ctx.progress.done(`${result.accepted.toLocaleString('en-US')} unary sends, not measured`);
+}

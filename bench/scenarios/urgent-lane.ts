@@ -9,6 +9,7 @@ import type { BenchContext } from '../lib/bench-context.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from '../lib/bench-config.js';
 import { startGatewayUnderTest } from '../lib/gateway-under-test.js';
 import { measureLoad } from '../lib/measure-load.js';
+import { warmUpUnary } from '../lib/warm-up.js';
 
 const PROVIDER_TPS = 2_000;
 const URGENT_RATE = 50;
@@ -20,6 +21,7 @@ export async function runUrgentLane(ctx: BenchContext): Promise<void> {
     ratePerSec: URGENT_RATE, durationMs: ctx.phaseSeconds * 1000, message: benchMessage('urgent'),
   };
   try {
+    await warmUpUnary(ctx, gateway.address, 'urgent');
     const alone = await measureLoad(ctx, {
       scenario: 'urgent-lane', label: `urgent ${URGENT_RATE}/s alone (supplier ${PROVIDER_TPS} TPS)`, load: urgentLoad,
       providers: [gateway.provider], trackEndToEnd: true, gatewayPid: gateway.pid, reportCpu: false,
@@ -47,6 +49,7 @@ export async function runUrgentLane(ctx: BenchContext): Promise<void> {
   // The same messages without the lane (sent as bulk, behind the campaign), on a fresh gateway: what the lane saves.
   const plain = await startGatewayUnderTest(ctx, 'urgent-lane-off', { store: 'memory', providerTps: PROVIDER_TPS });
   try {
+    await warmUpUnary(ctx, plain.address, 'bulk');
     const bulkRate = PROVIDER_TPS * 2;
     const bulk = runLoad({
       target: plain.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: 2, batchSize: BATCH_SIZE,

@@ -5,6 +5,7 @@ import type { BenchContext } from '../lib/bench-context.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from '../lib/bench-config.js';
 import { startGatewayUnderTest } from '../lib/gateway-under-test.js';
 import { measureLoad } from '../lib/measure-load.js';
+import { warmUpUnary } from '../lib/warm-up.js';
 
 export const URGENT_RATE = 200;
 
@@ -16,6 +17,7 @@ export async function runUrgentUnderBulk(ctx: BenchContext): Promise<void> {
     ratePerSec: URGENT_RATE, durationMs: ctx.phaseSeconds * 1000, message: benchMessage('urgent'),
   };
   try {
+    await warmUpUnary(ctx, gateway.address, 'urgent');
     const alone = await measureLoad(ctx, { scenario: 'urgent-under-bulk', label: `urgent ${URGENT_RATE}/s alone`, load: urgentLoad, gatewayPid: gateway.pid, reportCpu: false });
     const bulkRate = Math.round(peak / 2);
     const bulk = runLoad({
