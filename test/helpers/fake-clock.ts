@@ -34,3 +34,15 @@ export function kstMidnight(daysAhead: number): number {
 export function kstTime(midnightMs: number, hour: number, minute = 0): number {
   return midnightMs + (hour * 60 + minute) * 60_000;
 }
+
+/**
+ * A running wall clock moved to the same minute of the 12:00 hour KST: for tests of anything but
+ * the advertising night window, so an advertising message is never held because the suite happens
+ * to run between 21:00 and 08:00 in Seoul (CI runs at any hour). It moves forward, never back, so
+ * nothing the host clock times (a connector's expiry check) sees its messages as expired.
+ */
+export function daytimeKstClock(): () => number {
+  const hourKst = Math.floor(((Date.now() + KST_OFFSET_MS) % MS_PER_DAY) / 3_600_000);
+  const shiftMs = (((12 - hourKst) % 24) + 24) % 24 * 3_600_000;
+  return () => Date.now() + shiftMs;
+}

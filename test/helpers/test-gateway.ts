@@ -1,6 +1,7 @@
 import { Channel } from '../../src/gen/switchboard/provider/v1/provider.js';
 import { startSimProvider, type SimProvider, type SimProviderOptions } from '../../src/channels/sim-provider.js';
 import { startGatewayNode, type GatewayNode } from '../../src/gateway/gateway-node.js';
+import { daytimeKstClock } from './fake-clock.js';
 import { GatewayTestClient } from './gateway-calls.js';
 import { compileTestConfig, rawTestConfig, TEST_API_KEY } from './test-config.js';
 
@@ -15,14 +16,15 @@ export interface TestGateway {
 
 /**
  * An in-process gateway on the memory store with a simulated SMS provider and a simulated
- * AlimTalk provider, all on free 127.0.0.1 ports. Register `stop` with t.after right away.
+ * AlimTalk provider, all on free 127.0.0.1 ports, its clock at midday KST (daytimeKstClock).
+ * Register `stop` with t.after right away.
  */
 export async function startTestGateway(sim: Partial<SimProviderOptions> = {}, configure?: (raw: Record<string, unknown>) => void): Promise<TestGateway> {
   const sms = await startSimProvider({ id: 'sim-sms', channels: [Channel.CHANNEL_SMS, Channel.CHANNEL_LMS], ...sim });
   const kakao = await startSimProvider({ id: 'sim-kakao', channels: [Channel.CHANNEL_ALIMTALK] });
   const raw = rawTestConfig({ sms: [sms.address], alimtalk: kakao.address });
   configure?.(raw);
-  const node = await startGatewayNode(compileTestConfig(raw));
+  const node = await startGatewayNode(compileTestConfig(raw), { now: daytimeKstClock() });
   const client = new GatewayTestClient(node.address, TEST_API_KEY);
   return {
     node,
@@ -52,7 +54,7 @@ export interface BareTestGateway {
 export async function startGatewayForProviders(smsAddresses: string[], configure?: (raw: Record<string, unknown>) => void): Promise<BareTestGateway> {
   const raw = rawTestConfig({ sms: smsAddresses });
   configure?.(raw);
-  const node = await startGatewayNode(compileTestConfig(raw));
+  const node = await startGatewayNode(compileTestConfig(raw), { now: daytimeKstClock() });
   const client = new GatewayTestClient(node.address, TEST_API_KEY);
   return {
     node,
