@@ -11,6 +11,7 @@ import {
   type SubmitResult,
 } from '../gen/switchboard/provider/v1/provider.js';
 import type { SubmitOutcome } from './provider-connector.js';
+import { reconnectDelayMs } from './reconnect-delay.js';
 
 /** Where an answer for one written message goes: the submit() call that wrote it fills its slot. */
 export interface PendingMessage {
@@ -159,10 +160,8 @@ export class ProviderConnection {
 
   private scheduleReconnect(): void {
     if (this.closed || this.reconnectTimer !== null) return;
-    const base = Math.min(this.settings.maxReconnectBackoffMs, this.settings.reconnectBackoffMs * 2 ** this.reconnectAttempt);
+    const delayMs = reconnectDelayMs(this.reconnectAttempt, this.settings.reconnectBackoffMs, this.settings.maxReconnectBackoffMs);
     this.reconnectAttempt = Math.min(this.reconnectAttempt + 1, 30);
-    // Jitter in the upper half: connections and nodes that lost a provider together do not reconnect in step.
-    const delayMs = base / 2 + Math.random() * (base / 2);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.connect();

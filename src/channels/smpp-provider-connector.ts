@@ -11,6 +11,7 @@ import { MessageTooLongError, splitIntoSegments, type Segment } from './smpp-seg
 import { SmppSession, type SmppRequest } from './smpp-session.js';
 import { dataCodingOf, encodeText } from './smpp-text.js';
 import { formatValidityPeriod } from './smpp-validity-period.js';
+import { reconnectDelayMs } from './reconnect-delay.js';
 
 /** deliver_sm PDUs read in one turn of the event loop, handed to the ingestor as one batch. */
 interface IncomingBatch {
@@ -323,10 +324,8 @@ export class SmppProviderConnector implements ProviderConnector {
 
   private scheduleReconnect(): void {
     if (this.closed || this.reconnectTimer !== null) return;
-    const base = Math.min(this.settings.maxReconnectBackoffMs, this.settings.reconnectBackoffMs * 2 ** this.reconnectAttempt);
+    const delayMs = reconnectDelayMs(this.reconnectAttempt, this.settings.reconnectBackoffMs, this.settings.maxReconnectBackoffMs);
     this.reconnectAttempt = Math.min(this.reconnectAttempt + 1, 30);
-    // Jitter in the upper half: gateway nodes that lost the SMSC together do not rebind in step.
-    const delayMs = base / 2 + Math.random() * (base / 2);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.connect();
