@@ -111,6 +111,8 @@ export class Dispatcher {
     }
 
     const results = await this.deps.router().route(live.map((c) => toRouteRequest(c.message)), nowMs);
+    // Read once per batch: a reload mid-batch applies from the next batch.
+    const { reportTimeoutsMs, retryElsewhereCodes } = this.deps.config().routing;
     const byProvider = new Map<string, Routed[]>();
     /** Routed to a channel none of whose suppliers can be used now: put back for a later try. */
     const retryNow: ClaimedMessage[] = [];
@@ -170,7 +172,6 @@ export class Dispatcher {
       events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: choice.providerId, billableUnits, why })));
       // On a chain, what a failed delivery report needs to move the message on is kept before the submit (a report may beat its answer).
       // Report-driven failover needs it too, on a channel with a report timeout or codes retryable elsewhere.
-      const { reportTimeoutsMs, retryElsewhereCodes } = this.deps.config().routing;
       const watched = reportTimeoutsMs[result.channel] !== undefined || retryElsewhereCodes[result.channel] !== undefined;
       const plan: FallbackPlan | null =
         result.next.length > 0 || result.step > 0 || watched ? { message: m, channel: result.channel, next: result.next, step: result.step, routeName: result.routeName } : null;
@@ -198,7 +199,6 @@ export class Dispatcher {
     const tried = new Map<string, Set<string>>();
     const deadlines: ReportDeadline[] = [];
     const refs: ProviderRef[] = [];
-    const reportTimeoutsMs = this.deps.config().routing.reportTimeoutsMs;
     for (let round = byProvider; round.size > 0; ) {
       const next = new Map<string, Routed[]>();
       await Promise.all(
