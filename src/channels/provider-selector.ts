@@ -1,23 +1,15 @@
 import type { ChannelProvider, ProviderChoiceSettings } from '../config/config.js';
 import type { ChannelName } from '../domain/channel.js';
 import type { ProviderBoard } from './provider-board.js';
-import type { ChooseProvider, ProviderChoice } from './provider-choice.js';
+import type { ChooseProvider } from './provider-choice.js';
 import type { ProviderLiveState } from './provider-connector.js';
+import { type Candidate, ChoiceExplanations, PREFERRED_GROUP } from './choice-explanations.js';
 
 export interface ProviderSelectorDeps {
   readonly settings: () => ProviderChoiceSettings;
   readonly board: ProviderBoard;
   /** The connector's live state; undefined when the supplier has no connector (not configured any more). */
   readonly liveState: (providerId: string) => ProviderLiveState | undefined;
-}
-
-/** The group an operator's "prefer" puts a supplier in: before every configured group. */
-const PREFERRED_GROUP = -1;
-
-interface Candidate {
-  readonly entry: ChannelProvider;
-  readonly weight: number;
-  readonly breaker: string;
 }
 
 /**
@@ -35,11 +27,13 @@ export function createProviderSelector(deps: ProviderSelectorDeps): ChooseProvid
   /** Each channel's entries by effective group; rebuilt when the config or an operator state changes. */
   const grouped = new Map<ChannelName, [number, ChannelProvider[]][]>();
   let groupedFor: { settings: ProviderChoiceSettings; version: number } | undefined;
+  const explanations = new ChoiceExplanations();
 
   return (channel, recipient, exclude, dryRun = false) => {
     const settings = deps.settings();
     if (settings !== countersFor) {
       counters.clear(); // a reload may have changed the groups and weights
+      explanations.clear();
       countersFor = settings;
     }
     if (groupedFor?.settings !== settings || groupedFor.version !== deps.board.version()) {
@@ -65,10 +59,11 @@ export function createProviderSelector(deps: ProviderSelectorDeps): ChooseProvid
         usable.push({ entry, weight: entry.weight * (health?.weightFactor() ?? 1), breaker: health?.breakerState() ?? 'closed' });
       }
       if (usable.length === 0) continue;
-      const turns = counterFor(counters, channel, group);
+      const groupKey = `${channel}/${group}`;
+      const turns = counterFor(counters, groupKey);
       const picked = settings.stickyRecipients ? rendezvous(recipient, usable) : smoothRoundRobin(dryRun ? new Map(turns) : turns, usable);
       if (!dryRun) deps.board.health(picked.entry.providerId)?.notePicked();
-      return new Choice(picked.entry.providerId, channel, group, settings.stickyRecipients, usable, skipped);
+      return { providerId: picked.entry.providerId, why: explanations.explain(channel, group, groupKey, settings.stickyRecipients, usable, skipped) };
     }
     return undefined;
   };
@@ -100,10 +95,9 @@ function unusableReason(providerId: string, exclude: ReadonlySet<string>, deps: 
   return undefined;
 }
 
-function counterFor(counters: Map<string, Map<string, number>>, channel: ChannelName, group: number): Map<string, number> {
-  const key = `${channel}/${group}`;
-  let counter = counters.get(key);
-  if (counter === undefined) counters.set(key, (counter = new Map()));
+function counterFor(counters: Map<string, Map<string, number>>, groupKey: string): Map<string, number> {
+  let counter = counters.get(groupKey);
+  if (counter === undefined) counters.set(groupKey, (counter = new Map()));
   return counter;
 }
 
@@ -154,40 +148,4 @@ function fnv1a(text: string): number {
   hash = Math.imul(hash, 0xc2b2ae35);
   hash ^= hash >>> 16;
   return hash >>> 0;
-}
-
-/** A pick whose `why` is formatted only when read: most picks are never explained, and the numbers are captured already. */
-class Choice implements ProviderChoice {
-  private explained: string | undefined;
-
-  constructor(
-    readonly providerId: string,
-    private readonly channel: ChannelName,
-    private readonly group: number,
-    private readonly sticky: boolean,
-    private readonly usable: readonly Candidate[],
-    private readonly skipped: readonly string[],
-  ) {}
-
-  get why(): string {
-    return (this.explained ??= explain(this.channel, this.group, this.sticky, this.usable, this.skipped));
-  }
-}
-
-function explain(channel: ChannelName, group: number, sticky: boolean, usable: readonly Candidate[], skipped: readonly string[]): string {
-  const groupName = group === PREFERRED_GROUP ? 'operator-preferred' : `priority group ${group}`;
-  const rule = sticky ? 'recipient hash over weights' : 'weighted round-robin over';
-  const weights = usable
-    .map((c) => {
-      const state = c.breaker;
-      const weight = c.weight === c.entry.weight ? `${c.entry.weight}` : `${c.entry.weight}x${round(c.weight / c.entry.weight)}=${round(c.weight)}`;
-      return `${c.entry.providerId} weight ${weight}${state === 'closed' ? '' : ` (${state})`}`;
-    })
-    .join(', ');
-  const rest = skipped.length === 0 ? '' : `; skipped ${skipped.join(', ')}`;
-  return `channel "${channel}" ${groupName}: ${rule} ${weights}${rest}`;
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }

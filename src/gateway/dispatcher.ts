@@ -12,6 +12,7 @@ import type { OptOutList } from '../store/opt-out-list.js';
 import type { ClaimedMessage, EventToRecord, FallbackPlan, MessageStore, ProviderRef, ReportDeadline } from '../store/store.js';
 import type { AcceptedMessage } from '../domain/message.js';
 import { attemptOf, fallBack } from './fall-back.js';
+import { RoutedWhyCache } from './routed-why-cache.js';
 import { toRouteRequest } from './to-route-request.js';
 
 export interface DispatcherDeps {
@@ -54,6 +55,7 @@ interface Routed {
 export class Dispatcher {
   private readonly stopController = new AbortController();
   private loops: Promise<void>[] = [];
+  private readonly routedWhys = new RoutedWhyCache();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -168,7 +170,7 @@ export class Dispatcher {
         unplaced.set(result.channel, (unplaced.get(result.channel) ?? 0) + 1);
         continue;
       }
-      const why = `${result.why}; provider "${choice.providerId}": ${choice.why}`;
+      const why = this.routedWhys.get(result.why, choice.providerId, choice.why);
       events.push(record(event(claimed, nowMs, 'routed', { channel: result.channel, providerId: choice.providerId, billableUnits, why })));
       // On a chain, what a failed delivery report needs to move the message on is kept before the submit (a report may beat its answer).
       // Report-driven failover needs it too, on a channel with a report timeout or codes retryable elsewhere.
@@ -218,10 +220,10 @@ export class Dispatcher {
           if (connector !== undefined) this.deps.onProviderAnswers?.(providerId, outcomes, group.map((r) => r.outbound.messageId));
           group.forEach((routed, i) => {
             const outcome = outcomes[i] ?? { kind: 'rejected', code: 'NO_ANSWER', reason: 'no answer', retryable: true };
-            const base = { channel: routed.outbound.channel, providerId, billableUnits: routed.billableUnits };
+            const { channel } = routed.outbound;
             if (outcome.kind === 'accepted') {
-              const why = routed.failoverWhy === '' ? {} : { why: routed.failoverWhy };
-              events.push(record(event(routed.claimed, submittedAtMs, 'submitted', { ...base, providerRef: outcome.providerRef, ...why })));
+              const fields = { channel, providerId, billableUnits: routed.billableUnits, providerRef: outcome.providerRef, why: routed.failoverWhy };
+              events.push(record(event(routed.claimed, submittedAtMs, 'submitted', fields)));
               const timeoutMs = routed.plan === null ? undefined : reportTimeoutsMs[routed.outbound.channel];
               if (connector?.reportsByRef === true && outcome.providerRef !== '') refs.push({ providerId, providerRef: outcome.providerRef, messageId: routed.claimed.message.messageId });
               if (timeoutMs !== undefined) deadlines.push({ messageId: routed.claimed.message.messageId, attempt: attemptOf(providerId, outcome.providerRef), dueMs: submittedAtMs + timeoutMs });
@@ -235,7 +237,8 @@ export class Dispatcher {
               done.push(routed.claimed.message.messageId);
             } else if (!outcome.retryable) {
               const state = outcome.code === 'TTL_EXPIRED' ? 'expired' : 'failed';
-              events.push(record(event(routed.claimed, submittedAtMs, state, { ...base, code: outcome.code, reason: outcome.reason })));
+              const fields = { channel, providerId, billableUnits: routed.billableUnits, code: outcome.code, reason: outcome.reason };
+              events.push(record(event(routed.claimed, submittedAtMs, state, fields)));
               done.push(routed.claimed.message.messageId);
             } else {
               const id = routed.claimed.message.messageId;
@@ -326,7 +329,8 @@ function event(claimed: ClaimedMessage, atMs: number, state: StatusEvent['state'
     code: fields.code ?? '',
     reason: fields.reason ?? '',
     billableUnits: fields.billableUnits ?? 0,
-    ...(fields.why === undefined ? {} : { why: fields.why }),
+    // Always present, so every event has one shape (the stores and encoders stay monomorphic).
+    why: fields.why ?? '',
   };
 }
 
