@@ -13,7 +13,6 @@ import type { ClaimedMessage, EventToRecord, FallbackPlan, MessageStore, Provide
 import type { AcceptedMessage } from '../domain/message.js';
 import { attemptOf, fallBack } from './fall-back.js';
 import { RoutedWhyCache } from './routed-why-cache.js';
-import { toRouteRequest } from './to-route-request.js';
 
 export interface DispatcherDeps {
   readonly store: MessageStore;
@@ -112,7 +111,8 @@ export class Dispatcher {
       }
     }
 
-    const results = await this.deps.router().route(live.map((c) => toRouteRequest(c.message)), nowMs);
+    // A stored message is a route request as it is (the worker hand-off encodes only the fields it needs): no copy per message.
+    const results = await this.deps.router().route(live.map((c) => c.message), nowMs);
     // Read once per batch: a reload mid-batch applies from the next batch.
     const { reportTimeoutsMs, retryElsewhereCodes } = this.deps.config().routing;
     const byProvider = new Map<string, Routed[]>();
