@@ -5,6 +5,7 @@ import { compileTextRules } from './compile-text-rules.js';
 import { checkVariable, type VariableType } from '../config/variable-types.js';
 import { countBillableUnits } from './korean/count-billable-units.js';
 import { decideNightWindow } from './korean/decide-night-window.js';
+import { plainEucKrByteLength } from './korean/plain-euc-kr-byte-length.js';
 import { prepareTextMessage } from './korean/prepare-text-message.js';
 import { DEFAULT_ROUTE_NAME, planChannels, type ChannelPlan } from './plan-channels.js';
 import type { RouteFailure, RouteRequest, RouteResult } from './route-types.js';
@@ -30,6 +31,11 @@ interface CompiledVariant {
    * that every message of the variant shares. null when they are rendered per message.
    */
   readonly fixedAttributes: Readonly<Record<string, string>> | null;
+  /**
+   * The EUC-KR bytes of the body's literals when they are all plain (plainEucKrByteLength), else
+   * -1: a message then counts only its values to know its body's length (bodyPlainBytes).
+   */
+  readonly bodyLiteralBytes: number;
 }
 
 /** What an SMS grown into an LMS says instead of its plan's next and why. */
@@ -78,13 +84,15 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
       const buttons = source.buttons.map((button) => Object.entries(button).flatMap(([field, text]) => (typeof text === 'string' ? [[field, compileTemplate(text)] as const] : [])));
       const data = Object.entries(source.data).map(([key, text]) => [key, compileTemplate(text)] as const);
       const fixed = source.templateCode === '' ? NO_ATTRIBUTES : Object.freeze({ 'alimtalk.template_code': source.templateCode });
+      const body = compileTemplate(source.body);
       variant = {
         subject: compileTemplate(source.subject),
-        body: compileTemplate(source.body),
+        body,
         templateCode: source.templateCode,
         buttons,
         data,
         fixedAttributes: buttons.length === 0 && data.length === 0 ? fixed : null,
+        bodyLiteralBytes: sumPlainBytes(body.literals, textRules.unencodable.strictKsX1001),
       };
       compiled.variants.set(channel, variant);
     }
@@ -133,7 +141,7 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
       const reason = plan.routeName === DEFAULT_ROUTE_NAME ? `no provider carries channel "${request.channel ?? routing.defaultChannel}"` : `no channel of the chain has providers (${plan.why})`;
       return { outcome: 'failed', code: 'NO_ROUTE', reason };
     }
-    if (request.templateId === '') return applyChannelRules(request, plan, channel, request.subject, request.body, NO_ATTRIBUTES);
+    if (request.templateId === '') return applyChannelRules(request, plan, channel, request.subject, request.body, -1, NO_ATTRIBUTES);
     const template = routing.templates[request.templateId];
     if (template === undefined) {
       return { outcome: 'failed', code: 'UNKNOWN_TEMPLATE', reason: `template "${request.templateId}" is not configured` };
@@ -146,7 +154,7 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
     const subject = renderTemplateText(variant.subject, variables);
     const body = renderTemplateText(variant.body, variables);
     if (variant.fixedAttributes !== null && subject !== undefined && body !== undefined) {
-      return applyChannelRules(request, plan, channel, subject, body, variant.fixedAttributes);
+      return applyChannelRules(request, plan, channel, subject, body, bodyPlainBytes(variant, variables), variant.fixedAttributes);
     }
     // Buttons or data to render too, or a variable missing: the order below decides which missing
     // variable is named (buttons first, then subject, body and data).
@@ -172,11 +180,19 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
     if (variant.templateCode !== '') attributes['alimtalk.template_code'] = variant.templateCode;
     if (buttons.length > 0) attributes['kakao.buttons'] = JSON.stringify(buttons);
     if (variant.data.length > 0) attributes['push.data'] = JSON.stringify(data);
-    return applyChannelRules(request, plan, channel, subject, body, attributes);
+    return applyChannelRules(request, plan, channel, subject, body, bodyPlainBytes(variant, variables), attributes);
   }
 
   /** SMS, LMS and MMS text follows the Korean carrier rules, which may move an SMS to LMS. */
-  function applyChannelRules(request: RouteRequest, plan: ChannelPlan, channel: ChannelName, subject: string, body: string, attributes: Readonly<Record<string, string>>): RouteResult {
+  function applyChannelRules(
+    request: RouteRequest,
+    plan: ChannelPlan,
+    channel: ChannelName,
+    subject: string,
+    body: string,
+    plainBodyBytes: number,
+    attributes: Readonly<Record<string, string>>,
+  ): RouteResult {
     const step = request.fallback === undefined ? 0 : request.fallback.step;
     if (channel !== 'sms' && channel !== 'lms' && channel !== 'mms') {
       return routed(channel, subject, body, attributes, countBillableUnits(channel), plan.next, step, plan.routeName, plan.why);
@@ -188,6 +204,7 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
         channel,
         kind: request.kind,
         body,
+        plainBodyBytes,
         subject,
         lmsAllowed: lmsFallback && routeAllowsLms,
         advertising: request.kind === 'advertising' ? (routing.advertising[request.tenant] ?? null) : null,
@@ -200,6 +217,21 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
     }
     const upgrade = lmsUpgradeOf(plan, channel);
     return routed(prepared.channel, prepared.subject, prepared.body, attributes, prepared.billableUnits, upgrade.next, step, plan.routeName, upgrade.why);
+  }
+
+  /**
+   * A rendered body's EUC-KR bytes when it is plain: its literals' count from compile time plus its
+   * values' (only they are scanned); -1 when it is not plain, and the text rules take the full path.
+   */
+  function bodyPlainBytes(variant: CompiledVariant, variables: Record<string, string>): number {
+    if (variant.bodyLiteralBytes < 0) return -1;
+    let bytes = variant.bodyLiteralBytes;
+    for (const name of variant.body.names) {
+      const valueBytes = plainEucKrByteLength(variables[name] ?? '', textRules.unencodable.strictKsX1001);
+      if (valueBytes < 0) return -1;
+      bytes += valueBytes;
+    }
+    return bytes;
   }
 
   return (requests, nowMs) => {
@@ -224,6 +256,17 @@ function checkVariables(templateId: string, compiled: CompiledTemplate, variable
     }
   }
   return null;
+}
+
+/** The EUC-KR bytes of texts that are all plain, or -1. */
+function sumPlainBytes(texts: readonly string[], strictKsX1001: boolean): number {
+  let bytes = 0;
+  for (const text of texts) {
+    const textBytes = plainEucKrByteLength(text, strictKsX1001);
+    if (textBytes < 0) return -1;
+    bytes += textBytes;
+  }
+  return bytes;
 }
 
 function missingVariable(templateId: string, name: string): RouteFailure {

@@ -13,6 +13,7 @@ import { compileTestConfig, rawTestConfig } from '../helpers/test-config.js';
 function routingWith(change?: (raw: Record<string, any>) => void): RoutingTable {
   const raw = rawTestConfig({ sms: ['127.0.0.1:1'], alimtalk: '127.0.0.1:2' }) as Record<string, any>;
   raw['templates'].push({ id: 'alert', variables: ['name', { name: 'amount', type: 'amount' }], body: '[카드승인] {{name}}님 {{amount}}원 승인' });
+  raw['templates'].push({ id: 'notice', variables: ['name'], body: '※ {{name}}님 ①번 안내' });
   change?.(raw);
   return compileTestConfig(raw).routing;
 }
@@ -93,6 +94,30 @@ test('a templated SMS renders and fits; variable problems are named', () => {
       failed('MISSING_VARIABLE', 'template "alert" needs variable "amount"'),
       failed('UNKNOWN_VARIABLE', 'variable "coupon" is not a variable of template "alert"'),
       failed('UNKNOWN_TEMPLATE', 'template "nope" is not configured'),
+    ],
+  );
+});
+
+test('a template counts its literals once and its values per message, and takes the full rules when either needs them', () => {
+  // The card-approval literals are 21 bytes, the amount 6: a name of 63 bytes makes 90 (SMS), 64 makes 91 (LMS).
+  assertRoutes(
+    routingWith(),
+    [
+      alert({ variables: { name: `${'가'.repeat(31)}a`, amount: '12,000' } }),
+      alert({ variables: { name: '가'.repeat(32), amount: '12,000' } }),
+      alert({ variables: { name: '김철수😀', amount: '12,000' } }),
+      alert({ variables: { name: '\u1100\u1161\u11a8', amount: '12,000' } }),
+      request({ templateId: 'notice', variables: { name: '김철수' } }),
+      request({ templateId: 'notice', variables: { name: '가'.repeat(40) } }),
+    ],
+    NOON_KST,
+    [
+      routed('sms', `[카드승인] ${'가'.repeat(31)}a님 12,000원 승인`),
+      routed('lms', `[카드승인] ${'가'.repeat(32)}님 12,000원 승인`, { why: `${DEFAULT_WHY}; sms text too long, sent as lms` }),
+      failed('UNENCODABLE_CHARACTERS', 'body has 1 character EUC-KR cannot encode: U+1F600 at 10'),
+      routed('sms', '[카드승인] 각님 12,000원 승인'),
+      routed('sms', '※ 김철수님 ①번 안내'),
+      routed('lms', `※ ${'가'.repeat(40)}님 ①번 안내`, { why: `${DEFAULT_WHY}; sms text too long, sent as lms` }),
     ],
   );
 });

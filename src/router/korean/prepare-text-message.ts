@@ -23,6 +23,12 @@ export interface TextMessageRequest {
   readonly kind: MessageKind;
   /** The rendered body, as the client or template gave it. */
   readonly body: string;
+  /**
+   * The body's EUC-KR byte length when the caller knows the body is plain (plainEucKrByteLength
+   * under the rules' strictness), e.g. a template whose literals were counted when it was compiled;
+   * -1 or absent: counted here.
+   */
+  readonly plainBodyBytes?: number;
   /** Sent with LMS and MMS only. */
   readonly subject: string;
   /** Whether an SMS that is too long may go as LMS instead. */
@@ -68,7 +74,7 @@ const NO_CHANGES: readonly UnencodableChar[] = Object.freeze([]);
 export function prepareTextMessage(request: TextMessageRequest, rules: TextMessageRules): PreparedTextMessage {
   const strict = rules.unencodable.strictKsX1001;
   // Most texts are plain (ASCII and Hangul): one pass counts them, with nothing to normalise or clean.
-  let bodyBytes = plainEucKrByteLength(request.body, strict);
+  let bodyBytes = request.plainBodyBytes !== undefined && request.plainBodyBytes >= 0 ? request.plainBodyBytes : plainEucKrByteLength(request.body, strict);
   let text = request.body;
   let bodyChanges = NO_CHANGES;
   if (bodyBytes < 0) {
