@@ -249,9 +249,10 @@ function checkVariables(templateId: string, compiled: CompiledTemplate, variable
     const bad = checkVariable(type, value);
     if (bad !== null) return { outcome: 'failed', code: 'INVALID_VARIABLE', reason: `template "${templateId}": variables.${name} ${bad}` };
   }
-  // for...in with an own-key test visits what Object.keys lists, in its order, without building the array.
+  // for...in with an own-key test visits what Object.keys lists, in its order, without building the
+  // array; the own-key test runs only for a name that is not declared, which is rare.
   for (const name in variables) {
-    if (Object.hasOwn(variables, name) && !compiled.names.includes(name)) {
+    if (!compiled.names.includes(name) && Object.hasOwn(variables, name)) {
       return { outcome: 'failed', code: 'UNKNOWN_VARIABLE', reason: `variable "${name}" is not a variable of template "${templateId}"` };
     }
   }
