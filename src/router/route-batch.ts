@@ -14,6 +14,7 @@ import type { RouteFailure, RouteRequest, RouteResult } from './route-types.js';
 interface CompiledTemplate {
   /** Each declared variable with its type, in declared order (the order its checks report in). */
   readonly variables: readonly (readonly [name: string, type: VariableType])[];
+  /** The declared names, which a message's variables must be among. */
   readonly names: readonly string[];
   /** Compiled on first use, per channel. */
   readonly variants: Map<ChannelName, CompiledVariant>;
@@ -61,7 +62,8 @@ export function createBatchRouter(routing: RoutingTable): BatchRouter {
   const textRules = compileTextRules(routing.text);
   // Whether an SMS may grow into an LMS at all; the route decides the rest (applyChannelRules).
   const lmsFallback = routing.text.lmsFallback && routing.channels.lms !== undefined;
-  // Plans are shared by the messages of a route (plan-channels.ts caches them), and so is this.
+  // Plans are shared by the messages of a route (plan-channels.ts caches them), and so is this; the
+  // entry of a one-message plan (a fallback step) goes with its plan.
   const lmsUpgrades = new WeakMap<ChannelPlan, LmsUpgrade>();
 
   function templateFor(template: TemplateDefinition): CompiledTemplate {
