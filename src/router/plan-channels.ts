@@ -5,6 +5,11 @@ import type { RouteRequest } from './route-types.js';
 /** The channels a message will try, in order, and why: the first is the one it is routed to now. */
 export interface ChannelPlan {
   readonly channels: readonly ChannelName[];
+  /**
+   * `channels` after the first: what is left of the chain once this message is routed. Built with
+   * the plan, so the many messages that share a plan share this array (frozen: nobody may change it).
+   */
+  readonly next: readonly ChannelName[];
   /** The matched route's name, or "default" when none matched. */
   readonly routeName: string;
   /** For people, e.g. `route "kakao-first" matched (tenant "shop", kind advertising); chain alimtalk > lms`. */
@@ -35,52 +40,63 @@ export function matchesRoute(rule: RouteRule, request: Pick<RouteRequest, 'tenan
  * Channels without providers (after a reload) are left out; an empty plan means no route.
  */
 export function planChannels(routing: RoutingTable, request: RouteRequest): ChannelPlan {
-  const carried = (channel: ChannelName): boolean => routing.channels[channel]?.[0] !== undefined;
   const fallback = request.fallback;
   if (fallback !== undefined) {
-    const channels = fallback.channels.filter(carried);
+    const channels = fallback.channels.filter((channel) => isCarried(routing, channel));
     const why = `fallback step ${fallback.step} of route "${fallback.routeName}": ${fallback.fromChannel} failed (${fallback.reason}); chain now ${describeChain(channels)}`;
-    return { channels, routeName: fallback.routeName, why };
+    return createPlan(channels, fallback.routeName, why);
   }
-  const rule = routing.routes.find((r) => matchesRoute(r, request));
+  const rule = findRoute(routing.routes, request);
   if (rule === undefined) {
     const preferred = request.channel !== null && routing.channels[request.channel] !== undefined ? request.channel : null;
     return defaultPlan(routing, preferred ?? routing.defaultChannel, preferred !== null);
   }
   if (request.channel === null) return rulePlan(routing, rule);
-  let chain = rule.chain.filter(carried);
+  let chain = rule.chain.filter((channel) => isCarried(routing, channel));
   let why = `route "${rule.name}" matched (${describeMatch(rule)})`;
-  if (request.channel !== null) {
-    const start = chain.indexOf(request.channel);
-    if (start >= 0) {
-      chain = chain.slice(start);
-      if (start > 0) why += `; starts at the message's channel "${request.channel}"`;
-    } else {
-      why += `; the message's channel "${request.channel}" is not in the chain`;
-    }
+  const start = chain.indexOf(request.channel);
+  if (start >= 0) {
+    chain = chain.slice(start);
+    if (start > 0) why += `; starts at the message's channel "${request.channel}"`;
+  } else {
+    why += `; the message's channel "${request.channel}" is not in the chain`;
   }
-  const skipped = rule.chain.filter((c) => !carried(c));
+  const skipped = rule.chain.filter((c) => !isCarried(routing, c));
   if (skipped.length > 0) why += `; skipped ${skipped.join(', ')} (no providers)`;
-  return { channels: chain, routeName: rule.name, why: `${why}; chain ${describeChain(chain)}` };
+  return createPlan(chain, rule.name, `${why}; chain ${describeChain(chain)}`);
+}
+
+/** The first route whose conditions all hold; a plain loop, as this runs for every message. */
+function findRoute(routes: readonly RouteRule[], request: RouteRequest): RouteRule | undefined {
+  for (const rule of routes) if (matchesRoute(rule, request)) return rule;
+  return undefined;
+}
+
+function isCarried(routing: RoutingTable, channel: ChannelName): boolean {
+  return routing.channels[channel]?.[0] !== undefined;
+}
+
+function createPlan(channels: readonly ChannelName[], routeName: string, why: string): ChannelPlan {
+  return { channels, next: Object.freeze(channels.slice(1)), routeName, why };
 }
 
 /**
  * The plans that do not depend on the message, built once per routing table (a reload brings a new
  * table): most messages take one of these, so routing a batch builds no strings per message.
  */
-const defaultPlans = new WeakMap<RoutingTable, Map<string, ChannelPlan>>();
+const defaultPlans = new WeakMap<RoutingTable, { asked: Map<ChannelName, ChannelPlan>; defaulted: Map<ChannelName, ChannelPlan> }>();
 const rulePlans = new WeakMap<RouteRule, ChannelPlan>();
 
 function defaultPlan(routing: RoutingTable, channel: ChannelName, asked: boolean): ChannelPlan {
-  let plans = defaultPlans.get(routing);
-  if (plans === undefined) defaultPlans.set(routing, (plans = new Map()));
-  const key = `${channel}${asked ? '!' : ''}`;
-  let plan = plans.get(key);
+  let cached = defaultPlans.get(routing);
+  if (cached === undefined) defaultPlans.set(routing, (cached = { asked: new Map(), defaulted: new Map() }));
+  const plans = asked ? cached.asked : cached.defaulted;
+  let plan = plans.get(channel);
   if (plan === undefined) {
     const because = routing.routes.length === 0 ? 'no routes are configured' : 'no route matched';
     const why = asked ? `${because}; the message asked for channel "${channel}"` : `${because}; routing.defaultChannel "${channel}"`;
-    plan = { channels: routing.channels[channel]?.[0] === undefined ? [] : [channel], routeName: DEFAULT_ROUTE_NAME, why };
-    plans.set(key, plan);
+    plan = createPlan(isCarried(routing, channel) ? [channel] : [], DEFAULT_ROUTE_NAME, why);
+    plans.set(channel, plan);
   }
   return plan;
 }
@@ -89,10 +105,10 @@ function defaultPlan(routing: RoutingTable, channel: ChannelName, asked: boolean
 function rulePlan(routing: RoutingTable, rule: RouteRule): ChannelPlan {
   let plan = rulePlans.get(rule);
   if (plan === undefined) {
-    const chain = rule.chain.filter((c) => routing.channels[c]?.[0] !== undefined);
+    const chain = rule.chain.filter((c) => isCarried(routing, c));
     const skipped = rule.chain.filter((c) => !chain.includes(c));
     const why = `route "${rule.name}" matched (${describeMatch(rule)})${skipped.length > 0 ? `; skipped ${skipped.join(', ')} (no providers)` : ''}; chain ${describeChain(chain)}`;
-    plan = { channels: chain, routeName: rule.name, why };
+    plan = createPlan(chain, rule.name, why);
     rulePlans.set(rule, plan);
   }
   return plan;

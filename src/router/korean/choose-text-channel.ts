@@ -56,7 +56,11 @@ export type TextSizeDecision =
  * character is ever split at a limit. Expects text the unencodable policy has already cleaned.
  */
 export function chooseTextChannel(request: TextSizeRequest, limits: TextSizeLimits): TextSizeDecision {
-  const bodyBytes = eucKrByteLength(request.body);
+  return chooseTextChannelForBytes(request, eucKrByteLength(request.body), limits);
+}
+
+/** chooseTextChannel for a body whose EUC-KR length the caller has counted already (`bodyBytes`). */
+export function chooseTextChannelForBytes(request: TextSizeRequest, bodyBytes: number, limits: TextSizeLimits): TextSizeDecision {
   let channel = request.channel;
   let upgradedToLms = false;
   if (channel === 'sms') {

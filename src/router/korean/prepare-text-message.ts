@@ -1,9 +1,11 @@
 import type { MessageKind } from '../../domain/message.js';
 import { applyAdvertisingText, type AdvertisingSettings } from './apply-advertising-text.js';
 import { applyUnencodablePolicy, type UnencodablePolicy } from './apply-unencodable-policy.js';
-import { chooseTextChannel, type EucKrChannel, type TextSizeLimits } from './choose-text-channel.js';
+import { chooseTextChannelForBytes, type EucKrChannel, type TextSizeLimits } from './choose-text-channel.js';
 import { countBillableUnits } from './count-billable-units.js';
+import { eucKrByteLength } from './euc-kr-byte-length.js';
 import type { UnencodableChar } from './find-unencodable.js';
+import { plainEucKrByteLength } from './plain-euc-kr-byte-length.js';
 
 /** The Korean text rules of one route or carrier, compiled from config. */
 export interface TextMessageRules {
@@ -21,6 +23,12 @@ export interface TextMessageRequest {
   readonly kind: MessageKind;
   /** The rendered body, as the client or template gave it. */
   readonly body: string;
+  /**
+   * The body's EUC-KR byte length when the caller knows the body is plain (plainEucKrByteLength
+   * under the rules' strictness), e.g. a template whose literals were counted when it was compiled;
+   * -1 or absent: counted here.
+   */
+  readonly plainBodyBytes?: number;
   /** Sent with LMS and MMS only. */
   readonly subject: string;
   /** Whether an SMS that is too long may go as LMS instead. */
@@ -52,6 +60,7 @@ export type PreparedTextMessage =
     };
 
 const NO_ADVERTISING: AdvertisingSettings = { senderName: '', optOutLine: '' };
+const NO_CHANGES: readonly UnencodableChar[] = Object.freeze([]);
 
 /**
  * Applies the Korean text rules to an SMS/LMS/MMS in the order that makes each one right:
@@ -59,25 +68,35 @@ const NO_ADVERTISING: AdvertisingSettings = { senderName: '', optOutLine: '' };
  *      into what the client sent, not into the advertising header;
  *   2. the advertising mark, sender name and opt-out line, for advertising;
  *   3. the byte limits on the final text, which may move an SMS up to LMS.
+ * A plain text (plainEucKrByteLength) skips step 1, which would not change it, and is counted once.
  * The night window is separate (decideNightWindow): it is about when, not what.
  */
 export function prepareTextMessage(request: TextMessageRequest, rules: TextMessageRules): PreparedTextMessage {
-  const body = applyUnencodablePolicy(request.body, rules.unencodable, 'body');
-  if (!body.ok) return body;
-  let text = body.text;
+  const strict = rules.unencodable.strictKsX1001;
+  // Most texts are plain (ASCII and Hangul): one pass counts them, with nothing to normalise or clean.
+  let bodyBytes = request.plainBodyBytes !== undefined && request.plainBodyBytes >= 0 ? request.plainBodyBytes : plainEucKrByteLength(request.body, strict);
+  let text = request.body;
+  let bodyChanges = NO_CHANGES;
+  if (bodyBytes < 0) {
+    const body = applyUnencodablePolicy(request.body, rules.unencodable, 'body');
+    if (!body.ok) return body;
+    text = body.text;
+    bodyChanges = body.changed;
+  }
   if (request.kind === 'advertising') {
     const advertised = applyAdvertisingText(text, request.advertising ?? NO_ADVERTISING);
     if (!advertised.ok) return advertised;
     text = advertised.text;
+    bodyBytes = -1;
   }
-  const subject = applyUnencodablePolicy(request.subject, rules.unencodable, 'subject');
-  const size = chooseTextChannel(
-    { channel: request.channel, body: text, subject: subject.ok ? subject.text : request.subject, lmsAllowed: request.lmsAllowed },
-    rules.limits,
-  );
+  if (bodyBytes < 0) bodyBytes = eucKrByteLength(text);
+  // null: the subject is plain and goes as it is.
+  const subject = plainEucKrByteLength(request.subject, strict) >= 0 ? null : applyUnencodablePolicy(request.subject, rules.unencodable, 'subject');
+  const subjectText = subject !== null && subject.ok ? subject.text : request.subject;
+  const size = chooseTextChannelForBytes({ channel: request.channel, body: text, subject: subjectText, lmsAllowed: request.lmsAllowed }, bodyBytes, rules.limits);
   if (!size.ok) return size;
   // An SMS sends no subject, so a subject it cannot encode does not stop it.
-  if (!subject.ok && size.channel !== 'sms') return subject;
+  if (subject !== null && !subject.ok && size.channel !== 'sms') return subject;
   return {
     ok: true,
     channel: size.channel,
@@ -87,7 +106,7 @@ export function prepareTextMessage(request: TextMessageRequest, rules: TextMessa
     subjectBytes: size.subjectBytes,
     upgradedToLms: size.upgradedToLms,
     billableUnits: countBillableUnits(size.channel),
-    bodyChanges: body.changed,
-    subjectChanges: subject.ok && size.channel !== 'sms' ? subject.changed : [],
+    bodyChanges,
+    subjectChanges: subject !== null && subject.ok && size.channel !== 'sms' ? subject.changed : NO_CHANGES,
   };
 }

@@ -76,3 +76,16 @@ test('folded and replaced characters are reported, and the bytes are those of th
     subjectChanges: [{ codePoint: 0x200d, index: 2 }],
   });
 });
+
+test("a caller's count of a plain body stands for counting it here; advertising text is counted again", () => {
+  // The router passes a template's literal count plus its values' count, so the text is not scanned again.
+  const body = '[카드승인] 김철수님 12,000원 승인'; // 33 bytes
+  for (const plainBodyBytes of [33, -1]) {
+    const prepared = prepareTextMessage({ ...REQUEST, body, plainBodyBytes }, RULES);
+    assert.deepEqual(prepared, prepareTextMessage({ ...REQUEST, body }, RULES));
+    assert.deepEqual(prepared.ok && [prepared.channel, prepared.bodyBytes], ['sms', 33]);
+  }
+  // "(광고)스위치은행\n" (17) and "\n무료수신거부 080-123-4567" (26) are added, and counted.
+  const advertised = prepareTextMessage({ ...REQUEST, kind: 'advertising', body, plainBodyBytes: 33 }, RULES);
+  assert.deepEqual(advertised.ok && [advertised.channel, advertised.bodyBytes], ['sms', 76]);
+});
