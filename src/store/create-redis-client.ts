@@ -9,6 +9,7 @@ import {
   RECORD_INBOUND_SCRIPT,
   RETRY_LATER_SCRIPT,
 } from './redis-scripts.js';
+import { RENEW_CLAIMS_SCRIPT } from './redis-lease-scripts.js';
 
 /** The store's Lua scripts as client commands (numKeys first: the key count varies per call). */
 export interface ScriptCommands {
@@ -19,6 +20,8 @@ export interface ScriptCommands {
   sbRetryLater(numKeys: number, ...args: (string | number)[]): Promise<number>;
   sbMoveDue(numKeys: number, ...args: (string | number)[]): Promise<number>;
   sbDeadLetter(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  /** KEYS: the lane stream; ARGV: group, consumer, entry ids (see RENEW_CLAIMS_SCRIPT). */
+  sbRenewClaims(stream: string, ...args: string[]): Promise<number>;
 }
 
 /** A standalone/Sentinel client or a Cluster client: the store uses only what both offer. */
@@ -39,6 +42,7 @@ export function createRedisClient(settings: RedisStoreSettings): ScriptedRedis {
   redis.defineCommand('sbRetryLater', { lua: RETRY_LATER_SCRIPT });
   redis.defineCommand('sbMoveDue', { lua: MOVE_DUE_SCRIPT });
   redis.defineCommand('sbDeadLetter', { lua: DEAD_LETTER_SCRIPT });
+  redis.defineCommand('sbRenewClaims', { lua: RENEW_CLAIMS_SCRIPT, numberOfKeys: 1 });
   return redis;
 }
 

@@ -38,6 +38,8 @@ interface ClaimedEntry {
   readonly entryId: string;
   readonly payload: string;
   readonly attempts: number;
+  /** When this node last reset the entry's idle time in Redis (claimed or renewed). */
+  renewedAtMs: number;
 }
 
 type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
@@ -56,6 +58,8 @@ const RECORD_OUTCOMES: Readonly<Record<string, RecordOutcome>> = { a: 'applied',
 const FIELD_SEPARATOR = '\x1f';
 /** How often due retries are moved back to the queues. */
 const MOVE_DUE_INTERVAL_MS = 100;
+/** Entry ids per renew-claims script call. */
+const RENEW_CHUNK = 500;
 
 /**
  * The durable store shared by every gateway node: Redis Streams with one consumer group per queue
@@ -73,6 +77,8 @@ export class RedisStore implements MessageStore, OptOutList {
   private readonly localArrivals = new Waiters();
   private lastMoveDueMs = 0;
   private lastReclaimMs = 0;
+  private readonly leaseTimer: NodeJS.Timeout;
+  private closed = false;
 
   private constructor(
     private readonly settings: RedisStoreSettings,
@@ -80,6 +86,9 @@ export class RedisStore implements MessageStore, OptOutList {
     private readonly now: () => number,
   ) {
     this.keys = new RedisKeys(settings.keyPrefix, settings.shards);
+    // A third of claimIdle: a claim is renewed at least twice before another node may take it over.
+    this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(settings.claimIdleMs / 3)));
+    this.leaseTimer.unref();
   }
 
   /**
@@ -472,6 +481,9 @@ export class RedisStore implements MessageStore, OptOutList {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.leaseTimer);
+    if (this.closed) return;
+    this.closed = true;
     this.localReports.notify();
     this.localArrivals.notify();
     await this.redis.quit().catch(() => this.redis.disconnect());
@@ -494,7 +506,7 @@ export class RedisStore implements MessageStore, OptOutList {
         if (payload === undefined) continue;
         const attempts = Number(fieldOf(fields, 'a') ?? '0');
         const message = decodeQueuedMessage(payload);
-        this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: attempts + 1 });
+        this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: attempts + 1, renewedAtMs: this.now() });
         into.push({ message, deliveryCount: attempts + 1 });
       }
     }
@@ -521,6 +533,38 @@ export class RedisStore implements MessageStore, OptOutList {
   }
 
   /**
+   * Keeps this node's claims from looking idle while it still works on them: claims older than a
+   * third of claimIdle get their idle time reset (see RENEW_CLAIMS_SCRIPT). Without it another node
+   * would take over, and send again, a batch that waits longer than claimIdle on a slow or throttled
+   * supplier, or that a loaded node finishes draining after SIGTERM. A node that dies stops
+   * renewing, so its claims go idle and are taken over as before.
+   */
+  private async renewLeases(): Promise<void> {
+    const dueMs = this.now() - this.settings.claimIdleMs / 3;
+    const byStream = new Map<string, ClaimedEntry[]>();
+    for (const entry of this.claimed.values()) {
+      if (entry.renewedAtMs > dueMs) continue;
+      const stream = this.keys.lane(entry.shard, entry.lane);
+      let entries = byStream.get(stream);
+      if (entries === undefined) byStream.set(stream, (entries = []));
+      entries.push(entry);
+    }
+    for (const [stream, entries] of byStream) {
+      for (let i = 0; i < entries.length; i += RENEW_CHUNK) {
+        const chunk = entries.slice(i, i + RENEW_CHUNK);
+        const renewedAtMs = this.now();
+        try {
+          await this.redis.sbRenewClaims(stream, CONSUMER_GROUP, this.consumer, ...chunk.map((e) => e.entryId));
+          for (const entry of chunk) entry.renewedAtMs = renewedAtMs;
+        } catch (error) {
+          // Tried again on the next tick; a Redis that stays away makes the claims lapse, as for a dead node.
+          log('warn', 'renewing claimed messages failed', { stream, count: chunk.length, error: (error as Error).message });
+        }
+      }
+    }
+  }
+
+  /**
    * Messages claimed by a node that died stay pending in the group; after claimIdleMs this node
    * takes them over (same message id, so providers can drop duplicates). Those claimed too often
    * go to the dead-letter stream instead of looping.
@@ -529,7 +573,10 @@ export class RedisStore implements MessageStore, OptOutList {
     for (let shard = 0; shard < this.settings.shards; shard++) {
       for (const lane of LANES) {
         const stream = this.keys.lane(shard, lane);
-        const pending = (await this.redis.xpending(stream, CONSUMER_GROUP, 'IDLE', this.settings.claimIdleMs, '-', '+', 100)) as [string, string, number, number][];
+        const idle = (await this.redis.xpending(stream, CONSUMER_GROUP, 'IDLE', this.settings.claimIdleMs, '-', '+', 100)) as [string, string, number, number][];
+        // This node's own claims that it still works on (a renewal came late) are not taken over: that would send them twice.
+        const held = idle.some(([, consumer]) => consumer === this.consumer) ? this.heldEntryIds() : undefined;
+        const pending = held === undefined ? idle : idle.filter(([id, consumer]) => consumer !== this.consumer || !held.has(id));
         if (pending.length === 0) continue;
         const ids = pending.map(([id]) => id);
         const entries = (await this.redis.call('XCLAIM', stream, CONSUMER_GROUP, this.consumer, this.settings.claimIdleMs, ...ids)) as [string, string[] | null][];
@@ -549,7 +596,7 @@ export class RedisStore implements MessageStore, OptOutList {
           const count = Number(fieldOf(fields ?? [], 'a') ?? '0') + handOuts;
           if (handOuts > this.settings.maxDeliveries) dead.push([entryId, payload, message]);
           else {
-            this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: count });
+            this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: count, renewedAtMs: this.now() });
             revived.push({ message, deliveryCount: count });
           }
         }
@@ -561,6 +608,12 @@ export class RedisStore implements MessageStore, OptOutList {
         if (dead.length > 0) await this.deadLetter(shard, stream, dead);
       }
     }
+  }
+
+  private heldEntryIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const entry of this.claimed.values()) ids.add(entry.entryId);
+    return ids;
   }
 
   private async deadLetter(shard: number, stream: string, dead: [string, string, AcceptedMessage][]): Promise<void> {

@@ -107,13 +107,31 @@ describe('redis store', () => {
     const [held] = await dying.claim(10, timeoutSignal(2000));
     assert.equal(held?.message.messageId, id);
 
-    // "dying" never completes it. After claimIdle, the survivor takes it over.
+    // "dying" never completes it and stops renewing its claim (it died). After claimIdle, the survivor takes it over.
+    await dying.close();
     let taken: Awaited<ReturnType<RedisStore['claim']>> = [];
     for (let tries = 0; taken.length === 0 && tries < 40; tries++) taken = await survivor.claim(10, timeoutSignal(500));
     assert.equal(taken[0]?.message.messageId, id);
     assert.equal(taken[0]?.deliveryCount, 3); // the first hand-out, the takeover, then the claim of the requeued entry
     await survivor.complete([id]);
     assert.deepEqual(await survivor.claim(10, timeoutSignal(300)), []);
+  });
+
+  test('a live node keeps its claims while it works on them: a batch held past claimIdle is not taken over', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 1, claimIdleMs: 300, maxDeliveries: 5 });
+    const slow = await RedisStore.connect(settings);
+    const other = await RedisStore.connect(settings);
+    t.after(() => Promise.all([slow.close(), other.close()]));
+    const [outcome] = await other.enqueue([makeAccepted()]);
+    const id = outcome?.kind === 'accepted' ? outcome.messageId : '';
+    const [held] = await slow.claim(10, timeoutSignal(2000));
+    assert.equal(held?.message.messageId, id);
+    // Five times claimIdle: the other node looks for idle claims all the while and finds none.
+    assert.deepEqual(await other.claim(10, timeoutSignal(1500)), []);
+    const [pending] = (await redis.client().xpending(`${settings.keyPrefix}:{s0}:q:normal`, 'dispatch', '-', '+', 10)) as [string, string, number, number][];
+    assert.equal(pending?.[3], 1, 'renewing is not a delivery');
+    await slow.complete([id]);
+    assert.deepEqual(await other.claim(10, timeoutSignal(400)), []);
   });
 
   test('a message whose holders keep dying moves to the dead-letter stream and ends FAILED, instead of looping', async (t) => {
@@ -124,6 +142,7 @@ describe('redis store', () => {
     const [outcome] = await survivor.enqueue([makeAccepted()]);
     const id = outcome?.kind === 'accepted' ? outcome.messageId : '';
     assert.equal((await dying.claim(10, timeoutSignal(2000))).length, 1);
+    await dying.close();
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.deepEqual(await survivor.claim(10, timeoutSignal(300)), []);
     const status = await survivor.getStatus('tenant-a', id);
