@@ -127,7 +127,8 @@ async function streaming(
   call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
   handler: (signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
-  const { signal, close } = deps.calls.open((listener) => call.once('cancelled', listener));
+  const scope = deps.calls.open(call);
+  const signal = scope.signal;
   // A drain ends the call promptly even while the handler waits for the client's next frame.
   const onAbort = (): void => {
     if (call.cancelled) return;
@@ -143,7 +144,7 @@ async function streaming(
     if (!signal.aborted && !call.cancelled) call.emit('error', toStatus(error));
   } finally {
     signal.removeEventListener('abort', onAbort);
-    close();
+    deps.calls.close(scope);
   }
 }
 
