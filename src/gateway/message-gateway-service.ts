@@ -24,6 +24,7 @@ import { authenticate } from './authenticate.js';
 import { explainRoute, type ExplainDeps } from './explain-route.js';
 import type { CallRegistry } from './call-registry.js';
 import { GatewayError, invalidArgument, notFound } from './gateway-error.js';
+import { MessageReader } from './message-reader.js';
 import { toStatus } from './to-status.js';
 import { toWireReport, toWireStatus } from './to-wire-status.js';
 import { unaryHandler } from './unary-handler.js';
@@ -47,6 +48,7 @@ const STATUS_OF_REJECTION: Partial<Record<RejectReason, Status>> = {
 
 /** The MessageGateway implementation. Each handler is wrapped once so every error becomes a proper status (C5). */
 export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGatewayServer {
+  const counters = new AdmissionCounters(deps.metrics);
   return {
     send: unaryHandler(deps.calls, async (call: ServerUnaryCall<SendRequest, SendResponse>): Promise<SendResponse> => {
       const config = deps.config();
@@ -54,7 +56,7 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
       const { message } = call.request;
       if (message === undefined) throw invalidArgument('message is required');
       const acks = await acceptBatch([message], tenant, config, deps);
-      countAcks(deps.metrics, acks);
+      counters.count(acks);
       const [ack] = acks;
       if (ack === undefined) throw new Error('acceptBatch returned no ack for one message');
       if (!ack.accepted) throw new GatewayError(STATUS_OF_REJECTION[ack.reason] ?? Status.INVALID_ARGUMENT, ack.detail);
@@ -67,15 +69,15 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
         const tenant = authenticate(call.metadata, config);
         // One frame at a time: while a frame is stored, the call is not read, so a client faster
         // than the store is held back by HTTP/2 flow control instead of buffered here.
-        // destroyOnReturn: false, or leaving the loop destroys the call before its status is sent.
-        for await (const frame of call.iterator({ destroyOnReturn: false }) as AsyncIterable<SendBatch>) {
-          if (signal.aborted) break;
+        const frames = new MessageReader<SendBatch>(call);
+        for (let frame = await frames.next(); frame !== null && !signal.aborted; frame = await frames.next()) {
           if (frame.messages.length === 0) throw invalidArgument(`SendBatch ${frame.batchId}: messages is empty`);
           if (frame.messages.length > config.limits.maxBatchSize) {
             throw invalidArgument(`SendBatch ${frame.batchId}: messages has ${frame.messages.length} entries; the limit is ${config.limits.maxBatchSize}`);
           }
-          const acks = await acceptHoldingWhileFull(frame.messages, tenant, config, deps, signal);
-          countAcks(deps.metrics, acks);
+          let acks = await acceptBatch(frame.messages, tenant, config, deps);
+          if (hasQueueFull(acks)) acks = await holdWhileFull(acks, frame.messages, tenant, config, deps, signal);
+          counters.count(acks);
           if (!call.write({ batchId: frame.batchId, acks })) await waitForDrain(call, signal);
         }
       });
@@ -125,7 +127,8 @@ async function streaming(
   call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
   handler: (signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
-  const { signal, close } = deps.calls.open((listener) => call.once('cancelled', listener));
+  const scope = deps.calls.open(call);
+  const signal = scope.signal;
   // A drain ends the call promptly even while the handler waits for the client's next frame.
   const onAbort = (): void => {
     if (call.cancelled) return;
@@ -141,49 +144,79 @@ async function streaming(
     if (!signal.aborted && !call.cancelled) call.emit('error', toStatus(error));
   } finally {
     signal.removeEventListener('abort', onAbort);
-    close();
-  }
-}
-
-function waitForDrain(call: NodeJS.EventEmitter, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      call.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    call.on('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Adds a batch's acks to the admission counters: one inc per outcome kind, not per message. */
-function countAcks(metrics: GatewayMetrics, acks: readonly Ack[]): void {
-  let accepted = 0;
-  let duplicates = 0;
-  let rejected: Partial<Record<RejectReason, number>> | null = null;
-  for (const ack of acks) {
-    if (!ack.accepted) {
-      rejected ??= {};
-      rejected[ack.reason] = (rejected[ack.reason] ?? 0) + 1;
-    } else if (ack.duplicate) duplicates++;
-    else accepted++;
-  }
-  if (accepted > 0) metrics.messagesAccepted.inc({ duplicate: 'false' }, accepted);
-  if (duplicates > 0) metrics.messagesAccepted.inc({ duplicate: 'true' }, duplicates);
-  for (const [reason, count] of Object.entries(rejected ?? {})) {
-    metrics.messagesRejected.inc({ reason: RejectReason[Number(reason)]?.replace('REJECT_REASON_', '') ?? reason }, count);
+    deps.calls.close(scope);
   }
 }
 
 /**
- * acceptBatch for a stream frame: while the queue is full, the frame is held and its refused
- * messages tried again with backoff, up to limits.queueFullWaitMs. The stream is not read
- * meanwhile, so a client faster than the dispatcher is slowed by HTTP/2 flow control instead of
- * getting QUEUE_FULL acks to resend.
+ * Waits until the call's write buffer drains, or the call ends: an abort (server drain) emits
+ * 'error' on the call (see streaming), a client cancel destroys it ('close'). Listening on the call,
+ * not on the signal: an EventEmitter listener costs far less than an AbortSignal one, and this
+ * runs for most frames of a busy stream.
  */
-async function acceptHoldingWhileFull(messages: readonly Message[], tenant: Tenant, config: Config, deps: GatewayServiceDeps, signal: AbortSignal): Promise<Ack[]> {
-  const acks = await acceptBatch(messages, tenant, config, deps);
+function waitForDrain(call: NodeJS.EventEmitter, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done).off('error', done).off('close', done);
+      resolve();
+    };
+    call.on('drain', done).on('error', done).on('close', done);
+  });
+}
+
+const ACCEPTED = { duplicate: 'false' } as const;
+const DUPLICATE = { duplicate: 'true' } as const;
+
+/** The admission counters, added to once per batch per outcome kind, never per message. */
+class AdmissionCounters {
+  /** The label of each RejectReason, made once instead of per batch. */
+  private readonly rejectedLabels = new Map<RejectReason, { reason: string }>();
+
+  constructor(private readonly metrics: GatewayMetrics) {}
+
+  count(acks: readonly Ack[]): void {
+    let accepted = 0;
+    let duplicates = 0;
+    let rejected = 0;
+    for (const ack of acks) {
+      if (!ack.accepted) rejected++;
+      else if (ack.duplicate) duplicates++;
+      else accepted++;
+    }
+    if (accepted > 0) this.metrics.messagesAccepted.inc(ACCEPTED, accepted);
+    if (duplicates > 0) this.metrics.messagesAccepted.inc(DUPLICATE, duplicates);
+    if (rejected > 0) this.countRejected(acks);
+  }
+
+  private countRejected(acks: readonly Ack[]): void {
+    const byReason = new Map<RejectReason, number>();
+    for (const ack of acks) if (!ack.accepted) byReason.set(ack.reason, (byReason.get(ack.reason) ?? 0) + 1);
+    for (const [reason, count] of byReason) this.metrics.messagesRejected.inc(this.rejectedLabel(reason), count);
+  }
+
+  private rejectedLabel(reason: RejectReason): { reason: string } {
+    let label = this.rejectedLabels.get(reason);
+    if (label === undefined) {
+      label = { reason: RejectReason[reason]?.replace('REJECT_REASON_', '') ?? String(reason) };
+      this.rejectedLabels.set(reason, label);
+    }
+    return label;
+  }
+}
+
+function hasQueueFull(acks: readonly Ack[]): boolean {
+  for (const ack of acks) if (ack.reason === RejectReason.REJECT_REASON_QUEUE_FULL) return true;
+  return false;
+}
+
+/**
+ * For a stream frame that found the queue full: the frame is held and its refused messages tried
+ * again with backoff, up to limits.queueFullWaitMs. The stream is not read meanwhile, so a client
+ * faster than the dispatcher is slowed by HTTP/2 flow control instead of getting QUEUE_FULL acks
+ * to resend. `acks` are the frame's first acks; returns them with the retried ones replaced.
+ */
+async function holdWhileFull(acks: Ack[], messages: readonly Message[], tenant: Tenant, config: Config, deps: GatewayServiceDeps, signal: AbortSignal): Promise<Ack[]> {
   for (let waitedMs = 0, pauseMs = 5; waitedMs < config.limits.queueFullWaitMs && !signal.aborted; waitedMs += pauseMs, pauseMs = Math.min(pauseMs * 2, 100)) {
     const refused: number[] = [];
     acks.forEach((ack, i) => ack.reason === RejectReason.REJECT_REASON_QUEUE_FULL && refused.push(i));

@@ -4,6 +4,8 @@ export type PhoneNumberResult = { ok: true; e164: string } | { ok: false; why: s
 /** ASCII space only, not \s: a newline, tab or Unicode space in a number is junk to refuse, not a separator. */
 const SEPARATORS = /[ \-().]/g;
 const KR_MOBILE_NATIONAL = /^1[016789]\d{7,8}$/;
+/** The form most numbers arrive in ("01012345678"): one test instead of the general path's several. */
+const KR_MOBILE_DOMESTIC_COMPACT = /^01[016789]\d{7,8}$/;
 
 /**
  * Normalises a recipient to E.164. Accepts Korean mobile numbers in domestic form
@@ -13,6 +15,7 @@ const KR_MOBILE_NATIONAL = /^1[016789]\d{7,8}$/;
  * allows international sending.
  */
 export function normalizePhoneNumber(raw: string, allowInternational: boolean): PhoneNumberResult {
+  if (KR_MOBILE_DOMESTIC_COMPACT.test(raw) && !(raw.startsWith('010') && raw.length !== 11)) return { ok: true, e164: `+82${raw.slice(1)}` };
   const compact = raw.replace(SEPARATORS, '');
   if (!/^\+?\d+$/.test(compact)) return { ok: false, why: 'is not a valid phone number' };
   if (compact.startsWith('+82')) {

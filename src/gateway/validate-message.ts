@@ -17,6 +17,10 @@ export type ValidationResult = { ok: true; message: AcceptedMessage } | { ok: fa
 const CLIENT_REF = /^[A-Za-z0-9_:.-]{1,128}$/;
 /** C0 controls other than tab, newline and carriage return, and DEL. */
 const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** Either of the two above: one scan finds the common case, text with neither. */
+const BAD_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\uFFFD]/;
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair: 4 bytes for 2 units). */
+const MAX_UTF8_BYTES_PER_UNIT = 3;
 /** Tags are one-line labels: unlike a body, no tab or line break either. */
 const TAG_CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const MAX_TAGS = 16;
@@ -40,8 +44,25 @@ function reject(reason: RejectReason, detail: string): ValidationResult {
 
 /** Text the gateway refuses: U+FFFD (what invalid UTF-8 decodes to) or control characters. */
 function badTextIn(value: string): string | null {
+  if (!BAD_TEXT.test(value)) return null;
   if (value.includes('\uFFFD')) return 'contains invalid UTF-8';
   if (CONTROL_CHARS.test(value)) return 'contains control characters';
+  return null;
+}
+
+/** The UTF-8 size of `value` when it may be over `limit` bytes; 0 when it cannot be (no need to count). */
+function utf8BytesOver(value: string, limit: number): number {
+  if (value.length * MAX_UTF8_BYTES_PER_UNIT <= limit) return 0;
+  const bytes = Buffer.byteLength(value, 'utf8');
+  return bytes > limit ? bytes : 0;
+}
+
+/** The rejection of a content field with bad text or over `limit` bytes, or null when it is fine. */
+function checkContentText(field: string, value: string, limit: number): ValidationResult | null {
+  const bad = badTextIn(value);
+  if (bad !== null) return reject(RejectReason.REJECT_REASON_INVALID_TEXT, `${field} ${bad}`);
+  const bytes = utf8BytesOver(value, limit);
+  if (bytes > 0) return reject(RejectReason.REJECT_REASON_TOO_LARGE, `${field} is ${bytes} bytes; the limit is ${limit}`);
   return null;
 }
 
@@ -112,14 +133,8 @@ export function validateMessage(
     if (stray !== undefined) {
       return reject(RejectReason.REJECT_REASON_INVALID_ARGUMENT, `variables.${stray} is given but the message has no template_id; variables apply only to templates`);
     }
-    for (const [field, value] of [['content.body', content.body], ['content.subject', content.subject]] as const) {
-      const bad = badTextIn(value);
-      if (bad !== null) return reject(RejectReason.REJECT_REASON_INVALID_TEXT, `${field} ${bad}`);
-      const bytes = Buffer.byteLength(value, 'utf8');
-      if (bytes > limits.maxBodyBytes) {
-        return reject(RejectReason.REJECT_REASON_TOO_LARGE, `${field} is ${bytes} bytes; the limit is ${limits.maxBodyBytes}`);
-      }
-    }
+    const badBody = checkContentText('content.body', content.body, limits.maxBodyBytes) ?? checkContentText('content.subject', content.subject, limits.maxBodyBytes);
+    if (badBody !== null) return badBody;
     body = content.body;
     subject = content.subject;
   } else {
@@ -133,7 +148,9 @@ export function validateMessage(
         return reject(RejectReason.REJECT_REASON_MISSING_VARIABLE, `variables.${name} is required by template "${template.id}"`);
       }
     }
-    for (const [name, value] of Object.entries(wire.variables)) {
+    for (const name in wire.variables) {
+      if (!Object.hasOwn(wire.variables, name)) continue;
+      const value = wire.variables[name] as string;
       if (!template.variables.includes(name)) {
         return reject(
           RejectReason.REJECT_REASON_UNKNOWN_VARIABLE,
@@ -144,8 +161,8 @@ export function validateMessage(
       if (bad !== null) return reject(RejectReason.REJECT_REASON_INVALID_TEXT, `variables.${name} ${bad}`);
       const mistyped = checkVariable(template.variableTypes[name] ?? 'string', value);
       if (mistyped !== null) return reject(RejectReason.REJECT_REASON_INVALID_ARGUMENT, `variables.${name} of template "${template.id}" ${mistyped}`);
-      const bytes = Buffer.byteLength(value, 'utf8');
-      if (bytes > limits.maxVariableBytes) {
+      const bytes = utf8BytesOver(value, limits.maxVariableBytes);
+      if (bytes > 0) {
         return reject(RejectReason.REJECT_REASON_TOO_LARGE, `variables.${name} is ${bytes} bytes; the limit is ${limits.maxVariableBytes}`);
       }
     }

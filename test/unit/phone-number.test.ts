@@ -18,6 +18,10 @@ test('Korean mobile numbers in domestic or E.164 form normalise to E.164', () =>
     ['011-123-4567', '+82111234567'],
     ['016-1234-5678', '+821612345678'],
     ['+82 19 123 4567', '+82191234567'],
+    // The same without separators (the compact form has a shortcut of its own).
+    ['0111234567', '+82111234567'],
+    ['01612345678', '+821612345678'],
+    ['0191234567', '+82191234567'],
   ];
   for (const [raw, e164] of cases) {
     assert.deepEqual(normalizePhoneNumber(raw, false), { ok: true, e164 }, raw);
