@@ -3,7 +3,7 @@ import type { GrpcProviderSettings } from '../config/config.js';
 import { ChannelProviderClient, ChannelProviderService, type Capabilities } from '../gen/switchboard/provider/v1/provider.js';
 import type { OutboundMessage, SubmitOutcome } from './provider-connector.js';
 import { reconnectDelayMs } from './reconnect-delay.js';
-import { decodeReportFrame, encodeReportAck, type ReportFrame } from './report-frame-codec.js';
+import { decodeReportFrame, type ReportFrame } from './report-frame-codec.js';
 import { decodeSubmitAnswers, encodeSubmitFrame, type SubmitAnswers } from './submit-frame-codec.js';
 
 /** Where the answers to one submit() call's messages go: slot `index` of that call's outcomes. */
@@ -63,7 +63,8 @@ export class ProviderConnection {
   private current: SubmitStream | null = null;
   /** Streams half-closed after a GOAWAY, still waiting for their answers. */
   private readonly retiring = new Set<SubmitStream>();
-  private reportsCall: ClientDuplexStream<readonly string[], ReportFrame> | null = null;
+  /** Writes ReportAcks already encoded (ReportFrame.ack). */
+  private reportsCall: ClientDuplexStream<Buffer, ReportFrame> | null = null;
   private connecting = false;
   /** The client whose channel state is being watched for a drain (one watch at a time). */
   private watched: ChannelProviderClient | null = null;
@@ -201,12 +202,12 @@ export class ProviderConnection {
 
   /** Opens the Reports stream that goes with a Submit stream; while that Submit stream lives, a broken Reports stream is reopened. */
   private openReports(stream: SubmitStream): void {
-    const reportsCall = this.client.makeBidiStreamRequest(REPORTS_PATH, encodeReportAck, decodeReportFrame);
+    const reportsCall = this.client.makeBidiStreamRequest(REPORTS_PATH, (ack: Buffer) => ack, decodeReportFrame);
     this.reportsCall = reportsCall;
     reportsCall.on('data', (frame: ReportFrame) => {
       // A stream that has since broken or rotated cannot carry the ack; the provider resends and the store drops duplicates.
       const ack = (): void => {
-        if (this.reportsCall === reportsCall) reportsCall.write(frame.reportIds);
+        if (this.reportsCall === reportsCall) reportsCall.write(frame.ack);
       };
       if (!this.events.onReports(frame, ack)) reportsCall.pause();
     });

@@ -7,40 +7,39 @@ import { WireWriter } from './wire-writer.js';
 /**
  * The Reports stream's codec on the gateway side, hand-written because it runs for every report:
  * a ReportBatch is decoded straight to our ProviderReports (no ProviderReport, oneof and
- * DeliveryReport objects per report first), and a ReportAck is written into a reused scratch
- * buffer. Field numbers are those of proto/switchboard/provider/v1/provider.proto; the unit test
- * checks both directions against the generated ts-proto code.
+ * DeliveryReport objects per report first), and the ReportAck that will ack the frame is built
+ * at the same time from the frame's own bytes. Field numbers are those of
+ * proto/switchboard/provider/v1/provider.proto; the unit test checks both directions against the
+ * generated ts-proto code.
  */
 
-/** A ReportBatch frame: the reports to store, and the ids of every report in it (to ack once they are stored). */
+/** A ReportBatch frame: the reports to store, and the ReportAck to write once they are stored. */
 export interface ReportFrame {
   /** Without reports that carry no event or an unknown delivery state: nothing to apply, but acked all the same. */
   readonly reports: ProviderReport[];
-  readonly reportIds: string[];
+  /** The encoded ReportAck of every report id in the frame, in order. */
+  readonly ack: Buffer;
 }
 
-const writer = new WireWriter();
+const ackWriter = new WireWriter();
 
-/** ReportAck { repeated string report_ids = 1 }, as ts-proto's encoder writes it. */
-export function encodeReportAck(reportIds: readonly string[]): Buffer {
-  for (const id of reportIds) {
-    writer.uint32(10);
-    writer.string(id);
-  }
-  return writer.finish();
-}
-
-/** ReportBatch { repeated ProviderReport reports = 1 }. Unknown fields are skipped. */
+/**
+ * ReportBatch { repeated ProviderReport reports = 1 }. Unknown fields are skipped.
+ *
+ * ReportAck { repeated string report_ids = 1 } repeats each report's `string report_id = 1` field,
+ * and a report carries that field with the same tag and bytes, so the ack is those fields copied
+ * from the frame: no string to encode again per report (it is byte for byte what ts-proto writes).
+ */
 export function decodeReportFrame(frame: Buffer): ReportFrame {
+  ackWriter.reset(); // whatever a frame that failed to decode left
   const reader = new WireReader(frame);
   const reports: ProviderReport[] = [];
-  const reportIds: string[] = [];
   const end = reader.end;
   while (reader.pos < end) {
     const tag = reader.uint32();
     if (tag === 10) {
       const reportEnd = reader.messageEnd();
-      decodeReport(reader, reportEnd, reports, reportIds);
+      decodeReport(reader, reportEnd, reports);
       reader.pos = reportEnd;
     } else if (tag === 0 || (tag & 7) === 4) {
       break;
@@ -48,21 +47,26 @@ export function decodeReportFrame(frame: Buffer): ReportFrame {
       reader.skip(tag & 7);
     }
   }
-  return { reports, reportIds };
+  return { reports, ack: ackWriter.finish() };
 }
 
 type Delivery = NonNullable<ProviderReport['delivery']>;
 type Inbound = NonNullable<ProviderReport['inbound']>;
 
 /** ProviderReport { string report_id = 1; oneof event { DeliveryReport delivery = 2; InboundMessage inbound = 3; } }: the last event field wins. */
-function decodeReport(reader: WireReader, end: number, reports: ProviderReport[], reportIds: string[]): void {
+function decodeReport(reader: WireReader, end: number, reports: ProviderReport[]): void {
   let reportId = '';
+  let idFieldStart = 0;
+  let idFieldEnd = 0;
   let delivery: Delivery | null = null;
   let inbound: Inbound | null = null;
   while (reader.pos < end) {
+    const tagStart = reader.pos;
     const tag = reader.uint32();
     if (tag === 10) {
       reportId = reader.string();
+      idFieldStart = tagStart;
+      idFieldEnd = reader.pos;
     } else if (tag === 18) {
       const deliveryEnd = reader.messageEnd();
       delivery = decodeDelivery(reader, deliveryEnd);
@@ -79,7 +83,9 @@ function decodeReport(reader: WireReader, end: number, reports: ProviderReport[]
       reader.skip(tag & 7);
     }
   }
-  reportIds.push(reportId);
+  // The ack names every report, '' for one without an id (proto3 leaves an empty string out of the report, not out of a repeated field).
+  if (idFieldEnd > idFieldStart) ackWriter.copy(reader.buffer, idFieldStart, idFieldEnd);
+  else ackWriter.emptyString(10);
   // A delivery with an unknown state decodes to null: nothing to apply.
   if (delivery !== null || inbound !== null) reports.push({ reportId, delivery, inbound });
 }

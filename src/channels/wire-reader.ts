@@ -12,6 +12,10 @@ export class WireReader {
 
   constructor(private readonly buf: Buffer) {}
 
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
   get end(): number {
     return this.buf.length;
   }

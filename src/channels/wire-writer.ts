@@ -69,6 +69,24 @@ export class WireWriter {
     this.finishLength(start, guess, written);
   }
 
+  /** A string field set to '' (proto3 leaves it out of a message, but not out of a repeated field). */
+  emptyString(tag: number): void {
+    this.uint32(tag);
+    this.uint32(0);
+  }
+
+  /** Bytes already in wire format (fields copied from a frame that was read). */
+  copy(from: Buffer, start: number, end: number): void {
+    const length = end - start;
+    this.reserve(length);
+    const buf = this.buf;
+    let pos = this.pos;
+    // Short runs (a field or two) are cheaper copied here than through a native call.
+    if (length <= 64) for (let i = start; i < end; i++) buf[pos++] = from[i] as number;
+    else pos += from.copy(buf, pos, start, end);
+    this.pos = pos;
+  }
+
   /** Starts a length-delimited field's payload (a nested message): returns where its length goes. */
   fork(): number {
     this.reserve(1);
