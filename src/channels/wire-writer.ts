@@ -31,14 +31,26 @@ export class WireWriter {
 
   /** An int64 given as a non-negative safe integer (callers check: the generated encoder handles the rest). */
   uint53(value: number): void {
+    if (value <= 0xffffffff) {
+      this.uint32(value);
+      return;
+    }
+    // Millisecond timestamps land here: 28 low bits as 4 bytes, then the rest (at most 25 bits) in 32-bit steps.
     this.reserve(8);
     const buf = this.buf;
     let pos = this.pos;
-    while (value > 0x7f) {
-      buf[pos++] = (value % 0x80) | 0x80;
-      value = Math.floor(value / 0x80);
+    const lo = value % 0x100000000;
+    const hi = (value - lo) / 0x100000000;
+    buf[pos++] = (lo & 0x7f) | 0x80;
+    buf[pos++] = ((lo >>> 7) & 0x7f) | 0x80;
+    buf[pos++] = ((lo >>> 14) & 0x7f) | 0x80;
+    buf[pos++] = ((lo >>> 21) & 0x7f) | 0x80;
+    let rest = (lo >>> 28) | (hi << 4);
+    while (rest > 0x7f) {
+      buf[pos++] = (rest & 0x7f) | 0x80;
+      rest >>>= 7;
     }
-    buf[pos++] = value;
+    buf[pos++] = rest;
     this.pos = pos;
   }
 
