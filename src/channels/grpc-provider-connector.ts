@@ -96,6 +96,8 @@ export class GrpcProviderConnector implements ProviderConnector {
           messages.push(message);
           indexes.push(i);
         }
+        // Back to the window's count just before send() counts what is written (nothing runs in between).
+        slots.connection.release(slots.count, messages.length);
         if (messages.length > 0) {
           const sent = slots.connection.send(messages, answers, indexes, nowMs);
           if (sent === false) {

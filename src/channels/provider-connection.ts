@@ -73,6 +73,8 @@ export class ProviderConnection {
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** Messages written and not answered, over the current and retiring streams: what the window counts. */
   private unanswered = 0;
+  /** Window slots the pool handed to a caller that has not sent on them yet (see hold()). */
+  private held = 0;
 
   constructor(
     private readonly settings: GrpcProviderSettings,
@@ -96,7 +98,22 @@ export class ProviderConnection {
   freeSlots(urgent: boolean): number {
     if (this.current === null) return 0;
     const reserved = urgent ? 0 : Math.floor(this.settings.window * this.settings.urgentReserve);
-    return Math.max(0, this.settings.window - reserved - this.unanswered);
+    return Math.max(0, this.settings.window - reserved - this.unanswered - this.held);
+  }
+
+  /**
+   * Keeps `count` free slots for a caller of the pool's reserve(), until it sends on them or gives
+   * them back with release(). reserve() resolves a promise: without this, callers woken by the
+   * same event each saw the same free slots and together wrote more than the window.
+   */
+  hold(count: number): void {
+    this.held += count;
+  }
+
+  /** Gives back `count` held slots, `used` of which the caller's send() is about to count; the rest may wake waiters. */
+  release(count: number, used: number): void {
+    this.held -= count;
+    if (used < count) this.events.onChange();
   }
 
   /**
