@@ -1,7 +1,7 @@
 import type { GrpcProviderSettings } from '../config/config.js';
 import { ProviderConnection, type ConnectionEvents } from './provider-connection.js';
 
-/** Window slots granted on one connection. */
+/** Window slots granted on one connection, held for the caller until it release()s them (just before its send()). */
 export interface Slots {
   readonly connection: ProviderConnection;
   readonly count: number;
@@ -71,7 +71,11 @@ export class ConnectionPool {
         const free = connection.freeSlots(urgent);
         if (free > bestFree) [best, bestFree] = [connection, free];
       }
-      if (best !== null) return { connection: best, count: Math.min(wanted, bestFree) };
+      if (best !== null) {
+        const count = Math.min(wanted, bestFree);
+        best.hold(count);
+        return { connection: best, count };
+      }
       if (this.ready) {
         await this.waitFor(this.changeWaiters, signal, 0);
       } else {

@@ -1,24 +1,10 @@
 import type { GrpcProviderSettings } from '../config/config.js';
-import {
-  DeliveryState as WireDeliveryState,
-  type ProviderMessage,
-  type ProviderReport as WireReport,
-  type ReportBatch,
-} from '../gen/switchboard/provider/v1/provider.js';
 import { ConnectionPool } from './connection-pool.js';
-import { fromProviderChannel, toProviderChannel } from './provider-channel.js';
-import type { PendingMessage } from './provider-connection.js';
-import type {
-  DeliveryState,
-  OutboundMessage,
-  ProviderCapabilities,
-  ProviderLiveState,
-  ProviderConnector,
-  ProviderReport,
-  ProviderReportBatch,
-  SubmitOutcome,
-} from './provider-connector.js';
+import { fromProviderChannel } from './provider-channel.js';
+import type { AnswerSink } from './provider-connection.js';
+import type { OutboundMessage, ProviderCapabilities, ProviderLiveState, ProviderConnector, ProviderReportBatch, SubmitOutcome } from './provider-connector.js';
 import { takeTokens, type RateLimiter } from './rate-limiter.js';
+import type { ReportFrame } from './report-frame-codec.js';
 import { ReportQueue } from './report-queue.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -77,17 +63,9 @@ export class GrpcProviderConnector implements ProviderConnector {
   }
 
   async submit(batch: readonly OutboundMessage[], signal: AbortSignal): Promise<SubmitOutcome[]> {
-    const outcomes: SubmitOutcome[] = new Array(batch.length);
-    let remaining = batch.length;
-    let resolveBatch!: () => void;
-    const done = new Promise<void>((resolve) => (resolveBatch = resolve));
-    const settle = (index: number, outcome: SubmitOutcome): void => {
-      outcomes[index] = outcome;
-      if (--remaining === 0) resolveBatch();
-    };
-
+    const answers = new SubmitBatch(batch.length);
     // Urgent first: the caller's batch is claimed urgent before normal before bulk, but keep it sure.
-    const order = batch.map((_, i) => i).sort((a, b) => rank(batch[a] as OutboundMessage) - rank(batch[b] as OutboundMessage));
+    const order = urgentFirst(batch);
     let next = 0;
     const refusal: [string, string] | null = this.pool.failFast ? unreachable(this.id) : null;
     while (next < order.length && refusal === null) {
@@ -106,22 +84,25 @@ export class GrpcProviderConnector implements ProviderConnector {
         if (slots === null) break;
         // A message can outlive its TTL while it waits for tokens, a connection or window: never send it late.
         const nowMs = Date.now();
-        const messages: ProviderMessage[] = [];
-        const pending: PendingMessage[] = [];
-        for (const i of order.slice(next, next + slots.count)) {
+        const messages: OutboundMessage[] = [];
+        const indexes: number[] = [];
+        for (let k = next; k < next + slots.count; k++) {
+          const i = order[k] as number;
           const message = batch[i] as OutboundMessage;
           if (message.expiresAtMs > 0 && message.expiresAtMs <= nowMs) {
-            settle(i, { kind: 'rejected', code: 'TTL_EXPIRED', reason: 'the message TTL passed while it waited for the provider', retryable: false });
+            answers.settle(i, { kind: 'rejected', code: 'TTL_EXPIRED', reason: 'the message TTL passed while it waited for the provider', retryable: false });
             continue;
           }
-          messages.push(toWireMessage(message));
-          pending.push({ answer: (outcome) => settle(i, outcome), expiresAtMs: message.expiresAtMs, writtenAtMs: nowMs });
+          messages.push(message);
+          indexes.push(i);
         }
+        // Back to the window's count just before send() counts what is written (nothing runs in between).
+        slots.connection.release(slots.count, messages.length);
         if (messages.length > 0) {
-          const sent = slots.connection.send(messages, pending);
+          const sent = slots.connection.send(messages, answers, indexes, nowMs);
           if (sent === false) {
             // The stream went away between reserve and send: nothing was written, so another try can only help.
-            for (const p of pending) p.answer({ kind: 'rejected', code: 'STREAM_BROKEN', reason: `provider "${this.id}" stream closed before the write`, retryable: true });
+            for (const i of indexes) answers.settle(i, { kind: 'rejected', code: 'STREAM_BROKEN', reason: `provider "${this.id}" stream closed before the write`, retryable: true });
           } else {
             await sent;
           }
@@ -133,10 +114,9 @@ export class GrpcProviderConnector implements ProviderConnector {
     // Whatever could not be written goes back to the caller for a later try.
     if (next < order.length) {
       const [code, reason] = refusal ?? ['UNAVAILABLE', signal.aborted ? 'submit cancelled' : `provider "${this.id}" is not connected`];
-      for (const i of order.slice(next)) settle(i, { kind: 'rejected', code, reason, retryable: true });
+      for (const i of order.slice(next)) answers.settle(i, { kind: 'rejected', code, reason, retryable: true });
     }
-    if (remaining > 0) await done;
-    return outcomes;
+    return answers.done();
   }
 
   reports(): AsyncIterable<ProviderReportBatch> {
@@ -149,74 +129,44 @@ export class GrpcProviderConnector implements ProviderConnector {
     await this.rateLimiter?.close();
   }
 
-  private onReports(batch: ReportBatch, ack: (reportIds: string[]) => void): boolean {
-    const reports = batch.reports.map(fromWireReport).filter((r) => r !== null);
-    const reportIds = batch.reports.map((r) => r.reportId);
-    return this.reportQueue.push({ reports, ack: () => ack(reportIds) });
+  private onReports(frame: ReportFrame, ack: () => void): boolean {
+    return this.reportQueue.push({ reports: frame.reports, ack });
   }
 }
 
-function rank(message: OutboundMessage): number {
-  return message.priority === 'urgent' ? 0 : 1;
+/**
+ * One submit() call's outcomes, filled in by index as answers come (from the provider, or from
+ * here for messages never written); done() resolves once every message has one.
+ */
+class SubmitBatch implements AnswerSink {
+  readonly outcomes: SubmitOutcome[];
+  private remaining: number;
+  private resolve: ((outcomes: SubmitOutcome[]) => void) | null = null;
+
+  constructor(size: number) {
+    this.outcomes = new Array<SubmitOutcome>(size);
+    this.remaining = size;
+  }
+
+  settle(index: number, outcome: SubmitOutcome): void {
+    this.outcomes[index] = outcome;
+    if (--this.remaining === 0) this.resolve?.(this.outcomes);
+  }
+
+  done(): Promise<SubmitOutcome[]> {
+    if (this.remaining === 0) return Promise.resolve(this.outcomes);
+    return new Promise((resolve) => (this.resolve = resolve));
+  }
+}
+
+/** The batch's indexes, urgent messages first, each lane in its original order. */
+function urgentFirst(batch: readonly OutboundMessage[]): number[] {
+  const order: number[] = [];
+  for (let i = 0; i < batch.length; i++) if ((batch[i] as OutboundMessage).priority === 'urgent') order.push(i);
+  for (let i = 0; i < batch.length; i++) if ((batch[i] as OutboundMessage).priority !== 'urgent') order.push(i);
+  return order;
 }
 
 function unreachable(id: string): [string, string] {
   return ['PROVIDER_UNREACHABLE', `provider "${id}" has been unreachable since its last connect timeout; not waiting for it`];
-}
-
-function toWireMessage(message: OutboundMessage): ProviderMessage {
-  return {
-    messageId: message.messageId,
-    channel: toProviderChannel(message.channel),
-    recipient: message.recipient,
-    sender: message.sender,
-    subject: message.subject,
-    body: message.body,
-    attributes: message.attributes,
-    expiresAtMs: message.expiresAtMs,
-  };
-}
-
-function toDeliveryState(state: WireDeliveryState): DeliveryState | null {
-  switch (state) {
-    case WireDeliveryState.DELIVERY_STATE_DELIVERED:
-      return 'delivered';
-    case WireDeliveryState.DELIVERY_STATE_FAILED:
-      return 'failed';
-    case WireDeliveryState.DELIVERY_STATE_EXPIRED:
-      return 'expired';
-    default:
-      return null;
-  }
-}
-
-/** Parses one wire report; null for a report without an event or with an unknown state (nothing to apply). */
-function fromWireReport(report: WireReport): ProviderReport | null {
-  const event = report.event;
-  if (event?.$case === 'delivery') {
-    const state = toDeliveryState(event.value.state);
-    if (state === null) return null;
-    const d = event.value;
-    return {
-      reportId: report.reportId,
-      delivery: { messageId: d.messageId, providerRef: d.providerRef, state, code: d.code, description: d.description, doneAtMs: d.doneAtMs },
-      inbound: null,
-    };
-  }
-  if (event?.$case === 'inbound') {
-    const m = event.value;
-    return {
-      reportId: report.reportId,
-      delivery: null,
-      inbound: {
-        channel: fromProviderChannel(m.channel),
-        from: m.from,
-        to: m.to,
-        body: m.body,
-        inReplyToMessageId: m.inReplyToMessageId,
-        receivedAtMs: m.receivedAtMs,
-      },
-    };
-  }
-  return null;
 }

@@ -1,24 +1,34 @@
 import { connectivityState, credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import type { GrpcProviderSettings } from '../config/config.js';
-import {
-  ChannelProviderClient,
-  type Capabilities,
-  type ProviderMessage,
-  type ReportAck,
-  type ReportBatch,
-  type SubmitRequest,
-  type SubmitResponse,
-  type SubmitResult,
-} from '../gen/switchboard/provider/v1/provider.js';
-import type { SubmitOutcome } from './provider-connector.js';
+import { ChannelProviderClient, ChannelProviderService, type Capabilities } from '../gen/switchboard/provider/v1/provider.js';
+import type { OutboundMessage, SubmitOutcome } from './provider-connector.js';
 import { reconnectDelayMs } from './reconnect-delay.js';
+import { decodeReportFrame, type ReportFrame } from './report-frame-codec.js';
+import { decodeSubmitAnswers, encodeSubmitFrame, type SubmitAnswers } from './submit-frame-codec.js';
 
-/** Where an answer for one written message goes: the submit() call that wrote it fills its slot. */
-export interface PendingMessage {
-  answer(outcome: SubmitOutcome): void;
-  readonly expiresAtMs: number;
-  readonly writtenAtMs: number;
+/** Where the answers to one submit() call's messages go: slot `index` of that call's outcomes. */
+export interface AnswerSink {
+  settle(index: number, outcome: SubmitOutcome): void;
 }
+
+/** One written message waiting for its answer: no closure per message, just where the answer goes. */
+class PendingMessage {
+  constructor(
+    readonly sink: AnswerSink,
+    readonly index: number,
+    readonly expiresAtMs: number,
+    readonly writtenAtMs: number,
+  ) {}
+
+  answer(outcome: SubmitOutcome): void {
+    this.sink.settle(this.index, outcome);
+  }
+}
+
+// Submit and Reports are opened with our own codecs (submit-frame-codec, report-frame-codec): the
+// generated client's methods go through a ts-proto object per message. GetCapabilities stays generated.
+const SUBMIT_PATH = ChannelProviderService.submit.path;
+const REPORTS_PATH = ChannelProviderService.reports.path;
 
 /** What a connection tells its pool. */
 export interface ConnectionEvents {
@@ -28,13 +38,13 @@ export interface ConnectionEvents {
   onChange(): void;
   /** The provider's GetCapabilities answer, once per stream. */
   onCapabilities(capabilities: Capabilities): void;
-  /** A frame from the Reports stream; ack() only while the stream that brought it is open. Returns false to pause the stream. */
-  onReports(batch: ReportBatch, ack: (reportIds: string[]) => void): boolean;
+  /** A frame from the Reports stream; ack() acks all its reports, only while the stream that brought it is open. Returns false to pause the stream. */
+  onReports(frame: ReportFrame, ack: () => void): boolean;
 }
 
 /** One Submit stream and what was written on it that is not answered yet. */
 interface SubmitStream {
-  readonly call: ClientDuplexStream<SubmitRequest, SubmitResponse>;
+  readonly call: ClientDuplexStream<readonly OutboundMessage[], SubmitAnswers>;
   readonly pending: Map<string, PendingMessage>;
   /** Set while write() waits for 'drain': later writes wait behind it. */
   drained: Promise<void> | null;
@@ -53,7 +63,8 @@ export class ProviderConnection {
   private current: SubmitStream | null = null;
   /** Streams half-closed after a GOAWAY, still waiting for their answers. */
   private readonly retiring = new Set<SubmitStream>();
-  private reportsCall: ClientDuplexStream<ReportAck, ReportBatch> | null = null;
+  /** Writes ReportAcks already encoded (ReportFrame.ack). */
+  private reportsCall: ClientDuplexStream<Buffer, ReportFrame> | null = null;
   private connecting = false;
   /** The client whose channel state is being watched for a drain (one watch at a time). */
   private watched: ChannelProviderClient | null = null;
@@ -62,6 +73,8 @@ export class ProviderConnection {
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** Messages written and not answered, over the current and retiring streams: what the window counts. */
   private unanswered = 0;
+  /** Window slots the pool handed to a caller that has not sent on them yet (see hold()). */
+  private held = 0;
 
   constructor(
     private readonly settings: GrpcProviderSettings,
@@ -85,20 +98,39 @@ export class ProviderConnection {
   freeSlots(urgent: boolean): number {
     if (this.current === null) return 0;
     const reserved = urgent ? 0 : Math.floor(this.settings.window * this.settings.urgentReserve);
-    return Math.max(0, this.settings.window - reserved - this.unanswered);
+    return Math.max(0, this.settings.window - reserved - this.unanswered - this.held);
+  }
+
+  /**
+   * Keeps `count` free slots for a caller of the pool's reserve(), until it sends on them or gives
+   * them back with release(). reserve() resolves a promise: without this, callers woken by the
+   * same event each saw the same free slots and together wrote more than the window.
+   */
+  hold(count: number): void {
+    this.held += count;
+  }
+
+  /** Gives back `count` held slots, `used` of which the caller's send() is about to count; the rest may wake waiters. */
+  release(count: number, used: number): void {
+    this.held -= count;
+    if (used < count) this.events.onChange();
   }
 
   /**
    * Registers the messages as in flight (synchronously, so the window count is right at once) and
-   * writes them as one frame, waiting for 'drain' first when the stream is blocked. Returns false
-   * when no stream is open: nothing was registered.
+   * writes them as one frame, waiting for 'drain' first when the stream is blocked. The answer to
+   * `messages[i]` goes to `sink` as slot `indexes[i]`. Returns false when no stream is open:
+   * nothing was registered.
    */
-  send(messages: readonly ProviderMessage[], pending: readonly PendingMessage[]): Promise<boolean> | false {
+  send(messages: readonly OutboundMessage[], sink: AnswerSink, indexes: readonly number[], writtenAtMs: number): Promise<boolean> | false {
     const stream = this.current;
     if (stream === null) return false;
-    for (let i = 0; i < messages.length; i++) stream.pending.set((messages[i] as ProviderMessage).messageId, pending[i] as PendingMessage);
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as OutboundMessage;
+      stream.pending.set(message.messageId, new PendingMessage(sink, indexes[i] as number, message.expiresAtMs, writtenAtMs));
+    }
     this.unanswered += messages.length;
-    return this.write(stream, { messages: messages as ProviderMessage[] });
+    return this.write(stream, messages);
   }
 
   /** Answers TTL_EXPIRED for unanswered messages past their TTL, and replaces the connection when its oldest message waited past answerTimeout. */
@@ -171,11 +203,11 @@ export class ProviderConnection {
   private openStreams(): void {
     if (this.current !== null) return;
     const client = this.client;
-    const stream: SubmitStream = { call: client.submit(), pending: new Map(), drained: null };
+    const stream: SubmitStream = { call: client.makeBidiStreamRequest(SUBMIT_PATH, encodeSubmitFrame, decodeSubmitAnswers), pending: new Map(), drained: null };
     this.current = stream;
     this.openReports(stream);
 
-    stream.call.on('data', (response: SubmitResponse) => this.onAnswers(stream, response.results));
+    stream.call.on('data', (answers: SubmitAnswers) => this.onAnswers(stream, answers));
     stream.call.on('error', (error: Error) => this.onSubmitEnd(stream, error.message));
     stream.call.on('end', () => this.onSubmitEnd(stream, 'stream ended by provider'));
     this.watchForDrain(client);
@@ -187,14 +219,14 @@ export class ProviderConnection {
 
   /** Opens the Reports stream that goes with a Submit stream; while that Submit stream lives, a broken Reports stream is reopened. */
   private openReports(stream: SubmitStream): void {
-    const reportsCall = this.client.reports();
+    const reportsCall = this.client.makeBidiStreamRequest(REPORTS_PATH, (ack: Buffer) => ack, decodeReportFrame);
     this.reportsCall = reportsCall;
-    reportsCall.on('data', (batch: ReportBatch) => {
+    reportsCall.on('data', (frame: ReportFrame) => {
       // A stream that has since broken or rotated cannot carry the ack; the provider resends and the store drops duplicates.
-      const ack = (reportIds: string[]): void => {
-        if (this.reportsCall === reportsCall) reportsCall.write({ reportIds });
+      const ack = (): void => {
+        if (this.reportsCall === reportsCall) reportsCall.write(frame.ack);
       };
-      if (!this.events.onReports(batch, ack)) reportsCall.pause();
+      if (!this.events.onReports(frame, ack)) reportsCall.pause();
     });
     const ended = (): void => {
       if (this.reportsCall !== reportsCall) return;
@@ -250,14 +282,16 @@ export class ProviderConnection {
     this.connect();
   }
 
-  private onAnswers(stream: SubmitStream, results: readonly SubmitResult[]): void {
+  private onAnswers(stream: SubmitStream, { messageIds, outcomes }: SubmitAnswers): void {
     this.reconnectAttempt = 0;
-    for (const result of results) {
-      const entry = stream.pending.get(result.messageId);
+    const pending = stream.pending;
+    for (let i = 0; i < messageIds.length; i++) {
+      const messageId = messageIds[i] as string;
+      const entry = pending.get(messageId);
       if (entry === undefined) continue; // answered already (TTL), or a duplicate answer
-      stream.pending.delete(result.messageId);
+      pending.delete(messageId);
       this.unanswered--;
-      entry.answer(toOutcome(result.outcome));
+      entry.answer(outcomes[i] as SubmitOutcome);
     }
     if (this.retiring.has(stream) && stream.pending.size === 0) this.finishRetiring(stream, 'rotated');
     this.events.onChange();
@@ -308,13 +342,13 @@ export class ProviderConnection {
     for (const entry of entries) entry.answer({ kind: 'rejected', code: 'STREAM_BROKEN', reason, retryable: true });
   }
 
-  private async write(stream: SubmitStream, request: SubmitRequest): Promise<boolean> {
+  private async write(stream: SubmitStream, messages: readonly OutboundMessage[]): Promise<boolean> {
     // Writes wait behind a blocked one, so the HTTP/2 buffer never holds more than the window.
     while (stream.drained !== null) await stream.drained;
     // Broken meanwhile: its pending were handed back. Rotated meanwhile: the half-closed stream takes no
     // more writes; its pending come back retryable when the provider ends it.
     if (!stream.call.writable || this.retiring.has(stream)) return true;
-    if (!stream.call.write(request)) {
+    if (!stream.call.write(messages)) {
       stream.drained = waitForDrain(stream.call).then(() => {
         stream.drained = null;
       });
@@ -324,7 +358,7 @@ export class ProviderConnection {
   }
 }
 
-function waitForDrain(call: ClientDuplexStream<SubmitRequest, SubmitResponse>): Promise<void> {
+function waitForDrain(call: ClientDuplexStream<readonly OutboundMessage[], SubmitAnswers>): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       call.off('drain', done);
@@ -336,12 +370,4 @@ function waitForDrain(call: ClientDuplexStream<SubmitRequest, SubmitResponse>): 
     call.on('close', done);
     call.on('error', done);
   });
-}
-
-function toOutcome(outcome: SubmitResult['outcome']): SubmitOutcome {
-  if (outcome === undefined) {
-    return { kind: 'rejected', code: 'PROTOCOL_ERROR', reason: 'provider answered without accepted or rejected', retryable: true };
-  }
-  if (outcome.$case === 'accepted') return { kind: 'accepted', providerRef: outcome.value.providerRef };
-  return { kind: 'rejected', code: outcome.value.code, reason: outcome.value.reason, retryable: outcome.value.retryable };
 }

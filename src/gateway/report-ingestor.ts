@@ -68,7 +68,6 @@ async function prepareReports(providerId: string, reports: readonly ProviderRepo
   const inbound: { event: InboundEvent; dedupKey: string }[] = [];
   const byRef = await messageIdsByRef(providerId, reports, deps);
   for (const report of reports) {
-    const dedupKey = `report:${providerId}:${report.reportId}`;
     const d = report.delivery === null || report.delivery.messageId !== '' ? report.delivery : { ...report.delivery, messageId: byRef.get(report.delivery.providerRef) ?? '' };
     if (d !== null) {
       deliveries.push({
@@ -97,7 +96,7 @@ async function prepareReports(providerId: string, reports: readonly ProviderRepo
       }
       inbound.push({
         event: { tenant, providerId, channel: m.channel, from: m.from, to: m.to, body: m.body, inReplyToMessageId: m.inReplyToMessageId, receivedAtMs: m.receivedAtMs || deps.now() },
-        dedupKey,
+        dedupKey: `report:${providerId}:${report.reportId}`,
       });
     }
   }
@@ -139,7 +138,11 @@ async function applyFallbacks(providerId: string, deliveries: EventToRecord[], d
   // report settles its deadline (and a late one must be told apart), at one store call per batch.
   const { reportTimeoutsMs, retryElsewhereCodes } = deps.config().routing;
   const watching = Object.keys(reportTimeoutsMs).length > 0 || Object.keys(retryElsewhereCodes).length > 0;
-  const finals = deliveries.flatMap((d, index) => (d.event.state === 'failed' || (watching && isFinalState(d.event.state)) ? [index] : []));
+  const finals: number[] = [];
+  for (let index = 0; index < deliveries.length; index++) {
+    const state = (deliveries[index] as EventToRecord).event.state;
+    if (state === 'failed' || (watching && isFinalState(state))) finals.push(index);
+  }
   if (finals.length === 0) return [];
   const takes = await deps.store.settleAttempts(
     finals.map((i) => {
@@ -182,13 +185,17 @@ async function applyFallbacks(providerId: string, deliveries: EventToRecord[], d
   return messages;
 }
 
+const NO_REFS: ReadonlyMap<string, string> = new Map();
+
 /**
  * A report that names only the supplier's reference (an SMSC receipt this node's connector cannot
  * map: sent by another node, or before a restart) is matched through the store's reference index.
  */
-async function messageIdsByRef(providerId: string, reports: readonly ProviderReport[], deps: ReportIngestorDeps): Promise<Map<string, string>> {
-  const refs = [...new Set(reports.flatMap((r) => (r.delivery !== null && r.delivery.messageId === '' && r.delivery.providerRef !== '' ? [r.delivery.providerRef] : [])))];
-  if (refs.length === 0) return new Map();
+async function messageIdsByRef(providerId: string, reports: readonly ProviderReport[], deps: ReportIngestorDeps): Promise<ReadonlyMap<string, string>> {
+  const wanted = new Set<string>();
+  for (const r of reports) if (r.delivery !== null && r.delivery.messageId === '' && r.delivery.providerRef !== '') wanted.add(r.delivery.providerRef);
+  if (wanted.size === 0) return NO_REFS;
+  const refs = [...wanted];
   const ids = await deps.store.findByProviderRefs(providerId, refs);
   return new Map(refs.map((ref, i) => [ref, ids[i] ?? '']));
 }

@@ -34,6 +34,21 @@ test('submit waits for window space without leaving listeners on the caller sign
   assert.equal(sim.received().length, 100);
 });
 
+test('submits that wait together for the connection never put more in flight than the window', async (t) => {
+  const sim = await startSimProvider({ latencyMs: 100 });
+  t.after(() => sim.close());
+  const connector = connectorTo(sim.address, 1);
+  t.after(() => connector.close());
+  const signal = new AbortController().signal;
+  // Both wait for the connection and are woken by the same event; the second must then wait for the first's answer.
+  let peak = 0;
+  const watch = setInterval(() => (peak = Math.max(peak, connector.connectionState().inFlight)), 2);
+  const outcomes = await Promise.all([connector.submit([outbound(1)], signal), connector.submit([outbound(2)], signal), connector.submit([outbound(3)], signal)]);
+  clearInterval(watch);
+  assert.deepEqual(outcomes.map(([o]) => o?.kind), ['accepted', 'accepted', 'accepted']);
+  assert.equal(peak, 1, 'a window of 1 holds one message at a time');
+});
+
 test('a message whose TTL passes while it waits for window space is never sent and comes back TTL_EXPIRED', async (t) => {
   const sim = await startSimProvider({ latencyMs: 400 });
   t.after(() => sim.close());
