@@ -7,7 +7,8 @@ import { FifoQueue } from './fifo-queue.js';
 import { InvalidCursorError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
 import { ReportLog } from './report-log.js';
-import { acceptedAtMsOfHistory, appendToHistory, decodeHistory, historyLength, insertStaleIntoHistory, startHistory } from './status-history.js';
+import { acceptedAtMsOfStatus, packStatus, StatusEntry, tenantOfStatus, unpackStatus, type StoredStatus } from './status-entry.js';
+import { appendToHistory, decodeHistory, historyLength, insertStaleIntoHistory, startHistory } from './status-history.js';
 import {
   type ClaimedMessage,
   type EnqueueOutcome,
@@ -26,18 +27,6 @@ import {
   type StoredReport,
 } from './store.js';
 import { Waiters } from './waiters.js';
-
-/** One message's status record; the message id is its key in the store's map. */
-class StatusEntry {
-  constructor(
-    readonly tenant: string,
-    readonly clientRef: string,
-    readonly tags: readonly string[],
-    public state: MessageState,
-    /** Encoded events (see status-history.ts); its first event's time is the acceptance time. */
-    public history: string,
-  ) {}
-}
 
 /** Shared by the (many) messages without tags, instead of an empty array each. */
 const NO_TAGS: readonly string[] = Object.freeze([]);
@@ -59,7 +48,7 @@ export class MemoryStore implements MessageStore, OptOutList {
   private delayedCount = 0;
   private readonly delayTimers = new Set<NodeJS.Timeout>();
   private readonly claimWaiters = new Waiters();
-  private readonly statuses = new Map<string, StatusEntry>();
+  private readonly statuses = new Map<string, StoredStatus>();
   private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
   private readonly seenDedupKeys = new Map<string, number>();
   private readonly reportLogs = new Map<string, ReportLog>();
@@ -168,13 +157,15 @@ export class MemoryStore implements MessageStore, OptOutList {
   }
 
   async getStatus(tenant: string, messageId: string): Promise<StatusRecord | undefined> {
-    const entry = this.statuses.get(messageId);
+    const stored = this.statuses.get(messageId);
+    const entry = typeof stored === 'string' ? unpackStatus(stored) : stored;
     if (entry === undefined || entry.tenant !== tenant) return undefined;
     return { messageId, tenant, clientRef: entry.clientRef, state: entry.state, history: decodeHistory(messageId, entry.history), tags: [...entry.tags] };
   }
 
   async getTenantOf(messageId: string): Promise<string | undefined> {
-    return this.statuses.get(messageId)?.tenant;
+    const stored = this.statuses.get(messageId);
+    return stored === undefined ? undefined : tenantOfStatus(stored);
   }
 
   async readReports(tenant: string, cursor: string, maxCount: number, signal: AbortSignal): Promise<StoredReport[]> {
@@ -321,8 +312,8 @@ export class MemoryStore implements MessageStore, OptOutList {
     let nowMs = -1; // read once per batch, and only when a dedup key needs it
     let log: ReportLog | undefined;
     for (const { event, dedupKey, historyOnly } of events) {
-      const entry = this.statuses.get(event.messageId);
-      if (entry === undefined) {
+      const stored = this.statuses.get(event.messageId);
+      if (stored === undefined) {
         outcomes.push('unknown-message');
         continue;
       }
@@ -333,16 +324,22 @@ export class MemoryStore implements MessageStore, OptOutList {
           continue;
         }
       }
+      // A final message's record is packed; nothing moves it any more, so this event is stale.
+      const entry = typeof stored === 'string' ? unpackStatus(stored) : stored;
       if (historyOnly === true || !movesForward(entry.state, event.state)) {
         // A late report is kept even when it repeats the state (the next supplier's DELIVERED, then the first one's).
         const length = historyLength(entry.history);
         const kept = historyOnly === true ? length < MAX_HISTORY_EVENTS : keepsStaleInHistory(entry.state, event.state, length);
-        if (kept) entry.history = insertStaleIntoHistory(entry.history, event);
+        if (kept) {
+          entry.history = insertStaleIntoHistory(entry.history, event);
+          if (typeof stored === 'string') this.statuses.set(event.messageId, packStatus(entry));
+        }
         outcomes.push('stale');
         continue;
       }
       entry.state = event.state;
       entry.history = appendToHistory(entry.history, event);
+      if (isFinalState(event.state)) this.statuses.set(event.messageId, packStatus(entry));
       if (log === undefined || log.tenant !== entry.tenant) log = this.appendingTo(entry.tenant);
       log.append(event, entry.clientRef);
       outcomes.push('applied');
@@ -400,8 +397,8 @@ export class MemoryStore implements MessageStore, OptOutList {
       if (now - entry.atMs < this.settings.statusRetentionMs && this.fallbacks.size <= this.settings.maxStatusRecords) break;
       this.fallbacks.delete(id);
     }
-    for (const [id, entry] of this.statuses) {
-      const expired = now - acceptedAtMsOfHistory(entry.history) >= this.settings.statusRetentionMs;
+    for (const [id, status] of this.statuses) {
+      const expired = now - acceptedAtMsOfStatus(status) >= this.settings.statusRetentionMs;
       if (!expired && this.statuses.size <= this.settings.maxStatusRecords) break;
       this.statuses.delete(id);
     }
