@@ -39,6 +39,7 @@ const SWEEP_INTERVAL_MS = 10_000;
  * crash. Every structure is bounded by config.
  */
 export class MemoryStore implements MessageStore, OptOutList {
+  /** Queued messages as claim hands them out: deliveryCount is the count of the next claim. */
   private readonly lanes: Record<MessagePriority, FifoQueue<ClaimedMessage>> = {
     urgent: new FifoQueue(),
     normal: new FifoQueue(),
@@ -100,7 +101,7 @@ export class MemoryStore implements MessageStore, OptOutList {
       // Looked up once per run of one tenant's messages (a batch is usually one tenant's).
       if (log === undefined || log.tenant !== message.tenant) log = this.appendingTo(message.tenant);
       log.append(accepted, message.clientRef);
-      this.lanes[message.priority].push({ message, deliveryCount: 0 });
+      this.lanes[message.priority].push({ message, deliveryCount: 1 });
       outcomes.push({ kind: 'accepted', messageId: message.messageId });
     }
     this.notifyReaders();
@@ -116,9 +117,8 @@ export class MemoryStore implements MessageStore, OptOutList {
         if (taken.length < maxCount) this.lanes[priority].shiftInto(taken, maxCount - taken.length);
       }
       if (taken.length > 0) {
-        const claimed = taken.map((c) => ({ message: c.message, deliveryCount: c.deliveryCount + 1 }));
-        for (const c of claimed) this.inFlight.add(c.message.messageId);
-        return claimed;
+        for (const c of taken) this.inFlight.add(c.message.messageId);
+        return taken;
       }
       await this.claimWaiters.wait(signal);
     }
@@ -135,7 +135,7 @@ export class MemoryStore implements MessageStore, OptOutList {
     const timer = setTimeout(() => {
       this.delayTimers.delete(timer);
       this.delayedCount -= live.length;
-      for (const c of live) this.lanes[c.message.priority].push(c);
+      for (const c of live) this.lanes[c.message.priority].push({ message: c.message, deliveryCount: c.deliveryCount + 1 });
       this.claimWaiters.notify();
     }, delayMs);
     this.delayTimers.add(timer);
@@ -213,7 +213,7 @@ export class MemoryStore implements MessageStore, OptOutList {
     const timer = setTimeout(() => {
       this.delayTimers.delete(timer);
       this.delayedCount -= messages.length;
-      for (const message of messages) this.lanes[message.priority].push({ message, deliveryCount: 0 });
+      for (const message of messages) this.lanes[message.priority].push({ message, deliveryCount: 1 });
       this.claimWaiters.notify();
     }, delayMs);
     this.delayTimers.add(timer);
