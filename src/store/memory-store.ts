@@ -7,7 +7,8 @@ import { FifoQueue } from './fifo-queue.js';
 import { InvalidCursorError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
 import { ReportLog } from './report-log.js';
-import { acceptedAtMsOfStatus, packStatus, StatusEntry, tenantOfStatus, unpackStatus, type StoredStatus } from './status-entry.js';
+import { HistoryShapes } from './history-shapes.js';
+import { acceptedAtMsOfStatus, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus, type StoredStatus } from './status-entry.js';
 import { appendToHistory, decodeHistory, historyLength, insertStaleIntoHistory, startHistory } from './status-history.js';
 import {
   type ClaimedMessage,
@@ -32,6 +33,8 @@ import { Waiters } from './waiters.js';
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
 const SWEEP_INTERVAL_MS = 10_000;
+/** Shapes kept for final status records; a few hundred bytes each, and most traffic uses a handful. */
+const MAX_HISTORY_SHAPES = 16_384;
 
 /**
  * The embedded default store: everything in this process's memory. Not durable and not shared:
@@ -50,6 +53,8 @@ export class MemoryStore implements MessageStore, OptOutList {
   private readonly delayTimers = new Set<NodeJS.Timeout>();
   private readonly claimWaiters = new Waiters();
   private readonly statuses = new Map<string, StoredStatus>();
+  /** What final status records share (see packStatus). */
+  private readonly shapes = new HistoryShapes(MAX_HISTORY_SHAPES);
   private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
   private readonly seenDedupKeys = new Map<string, number>();
   private readonly reportLogs = new Map<string, ReportLog>();
@@ -158,14 +163,14 @@ export class MemoryStore implements MessageStore, OptOutList {
 
   async getStatus(tenant: string, messageId: string): Promise<StatusRecord | undefined> {
     const stored = this.statuses.get(messageId);
-    const entry = typeof stored === 'string' ? unpackStatus(stored) : stored;
+    const entry = typeof stored === 'string' ? unpackStatus(stored, this.shapes) : stored;
     if (entry === undefined || entry.tenant !== tenant) return undefined;
     return { messageId, tenant, clientRef: entry.clientRef, state: entry.state, history: decodeHistory(messageId, entry.history), tags: [...entry.tags] };
   }
 
   async getTenantOf(messageId: string): Promise<string | undefined> {
     const stored = this.statuses.get(messageId);
-    return stored === undefined ? undefined : tenantOfStatus(stored);
+    return stored === undefined ? undefined : tenantOfStatus(stored, this.shapes);
   }
 
   async readReports(tenant: string, cursor: string, maxCount: number, signal: AbortSignal): Promise<StoredReport[]> {
@@ -325,21 +330,24 @@ export class MemoryStore implements MessageStore, OptOutList {
         }
       }
       // A final message's record is packed; nothing moves it any more, so this event is stale.
-      const entry = typeof stored === 'string' ? unpackStatus(stored) : stored;
+      const entry = typeof stored === 'string' ? unpackStatus(stored, this.shapes) : stored;
       if (historyOnly === true || !movesForward(entry.state, event.state)) {
         // A late report is kept even when it repeats the state (the next supplier's DELIVERED, then the first one's).
         const length = historyLength(entry.history);
         const kept = historyOnly === true ? length < MAX_HISTORY_EVENTS : keepsStaleInHistory(entry.state, event.state, length);
         if (kept) {
           entry.history = insertStaleIntoHistory(entry.history, event);
-          if (typeof stored === 'string') this.statuses.set(event.messageId, packStatus(entry));
+          if (typeof stored === 'string') {
+            this.statuses.set(event.messageId, packStatus(entry, this.shapes));
+            releaseStatus(stored, this.shapes);
+          }
         }
         outcomes.push('stale');
         continue;
       }
       entry.state = event.state;
       entry.history = appendToHistory(entry.history, event);
-      if (isFinalState(event.state)) this.statuses.set(event.messageId, packStatus(entry));
+      if (isFinalState(event.state)) this.statuses.set(event.messageId, packStatus(entry, this.shapes));
       if (log === undefined || log.tenant !== entry.tenant) log = this.appendingTo(entry.tenant);
       log.append(event, entry.clientRef);
       outcomes.push('applied');
@@ -401,6 +409,7 @@ export class MemoryStore implements MessageStore, OptOutList {
       const expired = now - acceptedAtMsOfStatus(status) >= this.settings.statusRetentionMs;
       if (!expired && this.statuses.size <= this.settings.maxStatusRecords) break;
       this.statuses.delete(id);
+      if (typeof status === 'string') releaseStatus(status, this.shapes);
     }
   }
 }

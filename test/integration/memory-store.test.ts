@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
 import type { StatusEvent } from '../../src/domain/status-event.js';
+import { HistoryShapes } from '../../src/store/history-shapes.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { acceptedAtMsOfStatus, packStatus, releaseStatus, StatusEntry, unpackStatus } from '../../src/store/status-entry.js';
 import { describeOptOutList } from '../conformance/opt-out-list.suite.js';
 import { describeStore, makeAccepted, makeEvent } from '../conformance/store.suite.js';
 import { timeoutSignal } from '../helpers/timeout-signal.js';
@@ -99,4 +101,31 @@ test('memory: status records are forgotten once their acceptance is older than t
   mock.timers.tick(10_000);
   assert.equal(await store.getStatus('tenant-a', old.messageId), undefined);
   assert.equal((await store.getStatus('tenant-a', recent.messageId))?.state, 'accepted');
+});
+
+test('memory: final records share a shape but keep their own times, references and client_refs; a full shape table packs them whole', () => {
+  const shapes = new HistoryShapes(2);
+  const entry = (n: number, reason: string) =>
+    new StatusEntry('tenant-a', n % 2 === 0 ? '' : `ref\n${n}\t[x]`, n === 0 ? [] : ['t'], 'delivered', [
+      `accepted\t${1_700_000_000_000 + n}\t\t\t\t\t0\t`,
+      'routed\t1700000000500\tsms\tp1\t\t\t1\t\tthe route\\tand why',
+      `submitted\t${1_699_999_999_000 + n}\tsms\tp1\tr\\t${n}\t\t1\t`,
+      `delivered\t1700000000700\t\tp1\tr\\t${n}\t\t0\t${reason}`,
+    ].join('\n'));
+  const entries = [entry(0, 'ok'), entry(2, 'ok'), entry(3, 'ok'), entry(4, 'other'), entry(5, 'third')];
+  const packed = entries.map((e) => packStatus(e, shapes));
+  assert.equal(shapes.size, 2, 'one shape per tag set and outcome, up to the limit');
+  assert.ok(packed[4]?.startsWith('['), 'a third shape does not fit: packed whole');
+  assert.ok(packed[0]!.length < 60, `shaped: ${JSON.stringify(packed[0])}`);
+  packed.forEach((p, i) => {
+    assert.deepEqual(unpackStatus(p, shapes), entries[i]);
+    assert.equal(acceptedAtMsOfStatus(p), acceptedAtMsOfStatus(entries[i]!));
+  });
+  // A time that is no safe integer is kept as written, in a whole record.
+  const odd = new StatusEntry('tenant-a', '', [], 'delivered', 'accepted\t1.5\t\t\t\t\t0\t\ndelivered\t2\t\t\t\t\t0\t');
+  assert.ok(packStatus(odd, shapes).startsWith('['));
+  // Shapes are dropped with the last record that names them.
+  for (const p of packed) releaseStatus(p, shapes);
+  assert.equal(shapes.size, 0);
+  assert.ok(!packStatus(entries[4]!, shapes).startsWith('['), 'room again');
 });
