@@ -8,8 +8,7 @@ import { InvalidCursorError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
 import { ReportLog } from './report-log.js';
 import { HistoryShapes } from './history-shapes.js';
-import { acceptedAtMsOfStatus, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus, type StoredStatus } from './status-entry.js';
-import { appendToHistory, decodeHistory, historyLength, insertStaleIntoHistory, startHistory } from './status-history.js';
+import { acceptedAtMsOfStatus, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus, type StoredStatus } from './status-entry.js';
 import {
   type ClaimedMessage,
   type EnqueueOutcome,
@@ -102,7 +101,7 @@ export class MemoryStore implements MessageStore, OptOutList {
       const accepted = acceptedEvent(message);
       const tags = message.tags.length === 0 ? NO_TAGS : message.tags;
       // A message id is new: the status record starts here, and ACCEPTED is reported without the state machine.
-      this.statuses.set(message.messageId, new StatusEntry(message.tenant, message.clientRef, tags, 'accepted', startHistory(accepted)));
+      this.statuses.set(message.messageId, new StatusEntry(message.tenant, message.clientRef, tags, 'accepted', message.acceptedAtMs, null));
       // Looked up once per run of one tenant's messages (a batch is usually one tenant's).
       if (log === undefined || log.tenant !== message.tenant) log = this.appendingTo(message.tenant);
       log.append(accepted, message.clientRef);
@@ -163,9 +162,9 @@ export class MemoryStore implements MessageStore, OptOutList {
 
   async getStatus(tenant: string, messageId: string): Promise<StatusRecord | undefined> {
     const stored = this.statuses.get(messageId);
-    const entry = typeof stored === 'string' ? unpackStatus(stored, this.shapes) : stored;
+    const entry = typeof stored === 'string' ? unpackStatus(messageId, stored, this.shapes) : stored;
     if (entry === undefined || entry.tenant !== tenant) return undefined;
-    return { messageId, tenant, clientRef: entry.clientRef, state: entry.state, history: decodeHistory(messageId, entry.history), tags: [...entry.tags] };
+    return { messageId, tenant, clientRef: entry.clientRef, state: entry.state, history: historyOf(messageId, entry), tags: [...entry.tags] };
   }
 
   async getTenantOf(messageId: string): Promise<string | undefined> {
@@ -330,13 +329,13 @@ export class MemoryStore implements MessageStore, OptOutList {
         }
       }
       // A final message's record is packed; nothing moves it any more, so this event is stale.
-      const entry = typeof stored === 'string' ? unpackStatus(stored, this.shapes) : stored;
+      const entry = typeof stored === 'string' ? unpackStatus(event.messageId, stored, this.shapes) : stored;
       if (historyOnly === true || !movesForward(entry.state, event.state)) {
         // A late report is kept even when it repeats the state (the next supplier's DELIVERED, then the first one's).
-        const length = historyLength(entry.history);
+        const length = historyLength(entry);
         const kept = historyOnly === true ? length < MAX_HISTORY_EVENTS : keepsStaleInHistory(entry.state, event.state, length);
         if (kept) {
-          entry.history = insertStaleIntoHistory(entry.history, event);
+          insertStale(entry, event);
           if (typeof stored === 'string') {
             this.statuses.set(event.messageId, packStatus(entry, this.shapes));
             releaseStatus(stored, this.shapes);
@@ -346,7 +345,7 @@ export class MemoryStore implements MessageStore, OptOutList {
         continue;
       }
       entry.state = event.state;
-      entry.history = appendToHistory(entry.history, event);
+      (entry.events ??= []).push(event);
       if (isFinalState(event.state)) this.statuses.set(event.messageId, packStatus(entry, this.shapes));
       if (log === undefined || log.tenant !== entry.tenant) log = this.appendingTo(entry.tenant);
       log.append(event, entry.clientRef);

@@ -1,16 +1,21 @@
-import type { MessageState } from '../domain/message-state.js';
+import { isFinalState, type MessageState } from '../domain/message-state.js';
+import type { StatusEvent } from '../domain/status-event.js';
 import type { HistoryShapes } from './history-shapes.js';
-import { acceptedAtMsOfHistory } from './status-history.js';
+import { acceptedAtMsOfHistory, decodeHistory, encodeHistory } from './status-history.js';
 
-/** A message's status record in the memory store while it is on its way; the message id is its key. */
+/**
+ * A message's status record in the memory store while it is on its way (the message id is its
+ * key): the events as recorded, not copied; ACCEPTED is implied by acceptedAtMs.
+ */
 export class StatusEntry {
   constructor(
     readonly tenant: string,
     readonly clientRef: string,
     readonly tags: readonly string[],
     public state: MessageState,
-    /** The events, encoded (see status-history.ts). */
-    public history: string,
+    readonly acceptedAtMs: number,
+    /** The events after ACCEPTED, in history order (see MessageStore.recordEvents); null for none. */
+    public events: StatusEvent[] | null,
   ) {}
 }
 
@@ -18,73 +23,53 @@ export class StatusEntry {
  * A status record as the memory store keeps it: a StatusEntry until the message is final, then
  * packed into one string for the rest of its retention (only a late report changes it then, and
  * unpacks it). The store keeps up to maxStatusRecords (2,000,000 by default) records, most of them
- * final, so a packed record keeps only what is the message's own, and names the rest by a shared
+ * final, so a packed record keeps only what is the message's own and names the rest by a shared
  * shape (see HistoryShapes):
  *
- *   shaped: <shape id> \t <first time> \t <each later time minus the first>... \n <providerRef>\t... \n <clientRef>
- *   whole:  JSON [state, tenant, clientRef, tags] \n history
+ *   shaped: <shape id> \t <acceptedAtMs> \t <each event's atMs - acceptedAtMs>... \n <each event's providerRef, \t-separated> \n <clientRef>
+ *   whole:  JSON [state, tenant, clientRef, tags] \n <the history in status-event-line lines>
  *
- * The shape's text is JSON [state, tenant, tags] \n the history with every time and providerRef
- * field emptied. The times and references are the history lines' own fields (providerRef
- * escaped, so it holds no tab or newline); the clientRef comes last, so it may hold anything.
- * A record is packed whole when the shape table is full, or when a time is not a safe integer.
- * JSON keeps a header on one line (it escapes newlines and tabs).
+ * The clientRef comes last, so it may hold anything. A record is packed whole when the shape table
+ * is full, a time is no safe integer, or a providerRef holds a tab or newline. JSON keeps the
+ * header on one line (it escapes newlines and tabs), and the lines escape theirs.
  */
 export type StoredStatus = StatusEntry | string;
 
 /** The final entry as one string, using (and counting) a shape when it can. */
 export function packStatus(entry: StatusEntry, shapes: HistoryShapes): string {
-  const history = entry.history;
-  const shape: string[] = [JSON.stringify([entry.state, entry.tenant, entry.tags])];
-  const times: string[] = [];
-  const refs: string[] = [];
-  let firstMs = 0;
-  // Each line: state \t atMs \t channel \t providerId \t providerRef \t ... (status-event-line.ts).
-  // Sliced by position rather than split: this runs once per message.
-  for (let start = 0; start <= history.length; ) {
-    let end = history.indexOf('\n', start);
-    if (end < 0) end = history.length;
-    const atMsAt = history.indexOf('\t', start) + 1;
-    const channelAt = history.indexOf('\t', atMsAt) + 1;
-    const providerRefAt = history.indexOf('\t', history.indexOf('\t', channelAt) + 1) + 1;
-    const codeAt = history.indexOf('\t', providerRefAt) + 1;
-    const atMs = Number(history.slice(atMsAt, channelAt - 1));
-    if (times.length === 0) firstMs = atMs;
-    const sinceFirst = atMs - firstMs;
-    if (!Number.isSafeInteger(atMs) || !Number.isSafeInteger(sinceFirst)) return packWhole(entry);
-    times.push(String(times.length === 0 ? atMs : sinceFirst));
-    refs.push(history.slice(providerRefAt, codeAt - 1));
-    shape.push('\n', history.slice(start, atMsAt), history.slice(channelAt - 1, providerRefAt), history.slice(codeAt - 1, end));
-    start = end + 1;
+  const events = entry.events ?? [];
+  const firstMs = entry.acceptedAtMs;
+  let times = String(firstMs);
+  let refs = '';
+  let shapeable = Number.isSafeInteger(firstMs);
+  for (let i = 0; i < events.length && shapeable; i++) {
+    const { atMs, providerRef } = events[i]!;
+    shapeable = Number.isSafeInteger(atMs) && Number.isSafeInteger(atMs - firstMs) && !providerRef.includes('\t') && !providerRef.includes('\n');
+    times += `\t${atMs - firstMs}`;
+    refs += i === 0 ? providerRef : `\t${providerRef}`;
   }
-  const id = shapes.use(shape.join(''));
-  if (id < 0) return packWhole(entry);
+  const id = shapeable ? shapes.use({ state: entry.state, tenant: entry.tenant, tags: entry.tags, events }) : -1;
+  if (id < 0) return [JSON.stringify([entry.state, entry.tenant, entry.clientRef, entry.tags]), encodeHistory(historyOf('', entry))].join('\n');
   // join makes one flat string of the pieces.
-  return [`${id}\t${times.join('\t')}`, refs.join('\t'), entry.clientRef].join('\n');
+  return [`${id}\t${times}`, refs, entry.clientRef].join('\n');
 }
 
-/** The entry of a packed record; the record keeps its shape (see releaseStatus). */
-export function unpackStatus(packed: string, shapes: HistoryShapes): StatusEntry {
+/** The entry of message `messageId`'s packed record; the record keeps its shape (see releaseStatus). */
+export function unpackStatus(messageId: string, packed: string, shapes: HistoryShapes): StatusEntry {
   if (isWhole(packed)) {
     const split = packed.indexOf('\n');
     const [state, tenant, clientRef, tags] = JSON.parse(packed.slice(0, split)) as [MessageState, string, string, string[]];
-    return new StatusEntry(tenant, clientRef, tags, state, packed.slice(split + 1));
+    const [accepted, ...events] = decodeHistory(messageId, packed.slice(split + 1));
+    return new StatusEntry(tenant, clientRef, tags, state, accepted!.atMs, events.length === 0 ? null : events);
   }
   const timesEnd = packed.indexOf('\n');
   const refsEnd = packed.indexOf('\n', timesEnd + 1);
   const times = packed.slice(0, timesEnd).split('\t');
   const refs = packed.slice(timesEnd + 1, refsEnd).split('\t');
-  const shapeLines = shapes.text(Number(times[0])).split('\n');
-  const [state, tenant, tags] = JSON.parse(shapeLines[0]!) as [MessageState, string, string[]];
+  const shape = shapes.get(Number(times[0]));
   const firstMs = Number(times[1]);
-  const lines: string[] = [];
-  for (let i = 1; i < shapeLines.length; i++) {
-    const f = shapeLines[i]!.split('\t');
-    f[1] = i === 1 ? String(firstMs) : String(firstMs + Number(times[i]));
-    f[4] = refs[i - 1]!;
-    lines.push(f.join('\t'));
-  }
-  return new StatusEntry(tenant, packed.slice(refsEnd + 1), tags, state, lines.join('\n'));
+  const events = shape.events.map((e, i) => withOwnFields(e, messageId, firstMs + Number(times[i + 2]), refs[i]!));
+  return new StatusEntry(shape.tenant, packed.slice(refsEnd + 1), shape.tags, shape.state, firstMs, events.length === 0 ? null : events);
 }
 
 /** Call when a packed record is dropped or replaced: its shape has one user fewer. */
@@ -93,12 +78,12 @@ export function releaseStatus(packed: string, shapes: HistoryShapes): void {
 }
 
 export function tenantOfStatus(status: StoredStatus, shapes: HistoryShapes): string {
-  return typeof status === 'string' ? unpackStatus(status, shapes).tenant : status.tenant;
+  return typeof status === 'string' ? unpackStatus('', status, shapes).tenant : status.tenant;
 }
 
 export function acceptedAtMsOfStatus(status: StoredStatus): number {
-  if (typeof status !== 'string') return acceptedAtMsOfHistory(status.history);
-  // The whole form's header holds no tab, so its first tab-separated time is the history's; the shaped form's first time follows the id.
+  if (typeof status !== 'string') return status.acceptedAtMs;
+  // The whole form's header holds no tab, so its first tab-separated time is the history's first; the shaped form's follows the id.
   if (isWhole(status)) return acceptedAtMsOfHistory(status);
   const start = status.indexOf('\t') + 1;
   const tab = status.indexOf('\t', start);
@@ -106,8 +91,40 @@ export function acceptedAtMsOfStatus(status: StoredStatus): number {
   return Number(status.slice(start, tab >= 0 && tab < newline ? tab : newline));
 }
 
-function packWhole(entry: StatusEntry): string {
-  return [JSON.stringify([entry.state, entry.tenant, entry.clientRef, entry.tags]), entry.history].join('\n');
+/** The history of message `messageId`, ACCEPTED first. */
+export function historyOf(messageId: string, entry: StatusEntry): StatusEvent[] {
+  const accepted: StatusEvent = {
+    messageId,
+    state: 'accepted',
+    atMs: entry.acceptedAtMs,
+    channel: null,
+    providerId: '',
+    providerRef: '',
+    code: '',
+    reason: '',
+    billableUnits: 0,
+  };
+  return entry.events === null ? [accepted] : [accepted, ...entry.events];
+}
+
+/** How many events the history holds, ACCEPTED included. */
+export function historyLength(entry: StatusEntry): number {
+  return 1 + (entry.events?.length ?? 0);
+}
+
+/** Adds an event to the history that does not move the state: an overtaken non-final one (a submit answer after its delivery report) before the first final event; others at the end. */
+export function insertStale(entry: StatusEntry, event: StatusEvent): void {
+  const events = (entry.events ??= []);
+  const firstFinal = isFinalState(event.state) ? -1 : events.findIndex((e) => isFinalState(e.state));
+  if (firstFinal < 0) events.push(event);
+  else events.splice(firstFinal, 0, event);
+}
+
+/** A shape's event with this message's id, time and supplier reference. */
+function withOwnFields(e: StatusEvent, messageId: string, atMs: number, providerRef: string): StatusEvent {
+  const event: StatusEvent = { messageId, state: e.state, atMs, channel: e.channel, providerId: e.providerId, providerRef, code: e.code, reason: e.reason, billableUnits: e.billableUnits };
+  if (e.why !== undefined) event.why = e.why;
+  return event;
 }
 
 function isWhole(packed: string): boolean {
