@@ -84,7 +84,7 @@ export class HistoryShapes {
 }
 
 /** Shapes compared field by field before a lookup by text: mixed traffic alternates between a few. */
-const RECENT = 4;
+const RECENT = 8;
 
 function sameShape(a: HistoryShape, b: HistoryShape): boolean {
   if (a.state !== b.state || a.tenant !== b.tenant || a.events.length !== b.events.length || a.tags.length !== b.tags.length) return false;

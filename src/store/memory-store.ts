@@ -5,9 +5,9 @@ import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { FifoQueue } from './fifo-queue.js';
 import { InvalidCursorError } from './store-errors.js';
+import { HistoryShapes } from './history-shapes.js';
 import type { OptOutList } from './opt-out-list.js';
 import { ReportLog } from './report-log.js';
-import { HistoryShapes } from './history-shapes.js';
 import { acceptedAtMsOfStatus, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus, type StoredStatus } from './status-entry.js';
 import {
   type ClaimedMessage,

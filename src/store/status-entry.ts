@@ -78,7 +78,8 @@ export function releaseStatus(packed: string, shapes: HistoryShapes): void {
 }
 
 export function tenantOfStatus(status: StoredStatus, shapes: HistoryShapes): string {
-  return typeof status === 'string' ? unpackStatus('', status, shapes).tenant : status.tenant;
+  if (typeof status !== 'string') return status.tenant;
+  return isWhole(status) ? unpackStatus('', status, shapes).tenant : shapes.get(Number(status.slice(0, status.indexOf('\t')))).tenant;
 }
 
 export function acceptedAtMsOfStatus(status: StoredStatus): number {
