@@ -5,7 +5,10 @@ import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { FifoQueue } from './fifo-queue.js';
 import { InvalidCursorError } from './store-errors.js';
+import { HistoryShapes } from './history-shapes.js';
 import type { OptOutList } from './opt-out-list.js';
+import { ReportLog } from './report-log.js';
+import { acceptedAtMsOfStatus, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus, type StoredStatus } from './status-entry.js';
 import {
   type ClaimedMessage,
   type EnqueueOutcome,
@@ -25,25 +28,12 @@ import {
 } from './store.js';
 import { Waiters } from './waiters.js';
 
-interface MutableStatus {
-  messageId: string;
-  tenant: string;
-  clientRef: string;
-  state: MessageState;
-  history: StatusEvent[];
-  tags: readonly string[];
-  acceptedAtMs: number;
-}
-
-interface ReportStream {
-  /** Retained reports; retained[i] has sequence number firstSeq + i. */
-  retained: StoredReport[];
-  firstSeq: number;
-  nextSeq: number;
-  waiters: Waiters;
-}
+/** Shared by the (many) messages without tags, instead of an empty array each. */
+const NO_TAGS: readonly string[] = Object.freeze([]);
 
 const SWEEP_INTERVAL_MS = 10_000;
+/** Shapes kept for final status records; a few hundred bytes each, and most traffic uses a handful. */
+const MAX_HISTORY_SHAPES = 16_384;
 
 /**
  * The embedded default store: everything in this process's memory. Not durable and not shared:
@@ -51,6 +41,7 @@ const SWEEP_INTERVAL_MS = 10_000;
  * crash. Every structure is bounded by config.
  */
 export class MemoryStore implements MessageStore, OptOutList {
+  /** Queued messages as claim hands them out: deliveryCount is the count of the next claim. */
   private readonly lanes: Record<MessagePriority, FifoQueue<ClaimedMessage>> = {
     urgent: new FifoQueue(),
     normal: new FifoQueue(),
@@ -60,10 +51,14 @@ export class MemoryStore implements MessageStore, OptOutList {
   private delayedCount = 0;
   private readonly delayTimers = new Set<NodeJS.Timeout>();
   private readonly claimWaiters = new Waiters();
-  private readonly statuses = new Map<string, MutableStatus>();
+  private readonly statuses = new Map<string, StoredStatus>();
+  /** What final status records share (see packStatus). */
+  private readonly shapes = new HistoryShapes(MAX_HISTORY_SHAPES);
   private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
   private readonly seenDedupKeys = new Map<string, number>();
-  private readonly reportStreams = new Map<string, ReportStream>();
+  private readonly reportLogs = new Map<string, ReportLog>();
+  /** Logs appended to since the last notifyReaders: readers are woken once per batch, not per report. */
+  private readonly touchedLogs = new Set<ReportLog>();
   private readonly optOuts = new Map<string, Set<string>>();
   /** Fallback plans and the attempts already taken, by message id; oldest first (see sweep). */
   private readonly fallbacks = new Map<string, { plan: FallbackPlan | undefined; taken: Set<string>; atMs: number; overdue?: Set<string>; moving?: Map<string, FallbackPlan> }>();
@@ -87,7 +82,9 @@ export class MemoryStore implements MessageStore, OptOutList {
 
   async enqueue(batch: readonly AcceptedMessage[]): Promise<EnqueueOutcome[]> {
     const outcomes: EnqueueOutcome[] = [];
-    const events: EventToRecord[] = [];
+    const queuedBefore = this.queuedCount;
+    let queued = queuedBefore;
+    let log: ReportLog | undefined;
     for (const message of batch) {
       const refKey = message.clientRef === '' ? '' : `${message.tenant}\u0000${message.clientRef}`;
       const earlier = refKey === '' ? undefined : this.clientRefs.get(refKey);
@@ -95,26 +92,24 @@ export class MemoryStore implements MessageStore, OptOutList {
         outcomes.push({ kind: 'duplicate', messageId: earlier.messageId });
         continue;
       }
-      if (this.queuedCount >= this.settings.maxQueuedMessages) {
+      if (queued >= this.settings.maxQueuedMessages) {
         outcomes.push({ kind: 'queue-full' });
         continue;
       }
+      queued++;
       if (refKey !== '') this.clientRefs.set(refKey, { messageId: message.messageId, atMs: message.acceptedAtMs });
-      this.statuses.set(message.messageId, {
-        messageId: message.messageId,
-        tenant: message.tenant,
-        clientRef: message.clientRef,
-        state: 'accepted',
-        history: [],
-        tags: message.tags,
-        acceptedAtMs: message.acceptedAtMs,
-      });
-      events.push({ event: acceptedEvent(message), dedupKey: '' });
-      this.lanes[message.priority].push({ message, deliveryCount: 0 });
+      const accepted = acceptedEvent(message);
+      const tags = message.tags.length === 0 ? NO_TAGS : message.tags;
+      // A message id is new: the status record starts here, and ACCEPTED is reported without the state machine.
+      this.statuses.set(message.messageId, new StatusEntry(message.tenant, message.clientRef, tags, 'accepted', message.acceptedAtMs, null));
+      // Looked up once per run of one tenant's messages (a batch is usually one tenant's).
+      if (log === undefined || log.tenant !== message.tenant) log = this.appendingTo(message.tenant);
+      log.append(accepted, message.clientRef);
+      this.lanes[message.priority].push({ message, deliveryCount: 1 });
       outcomes.push({ kind: 'accepted', messageId: message.messageId });
     }
-    this.applyEvents(events);
-    if (events.length > 0) this.claimWaiters.notify();
+    this.notifyReaders();
+    if (queued > queuedBefore) this.claimWaiters.notify();
     return outcomes;
   }
 
@@ -126,9 +121,8 @@ export class MemoryStore implements MessageStore, OptOutList {
         if (taken.length < maxCount) this.lanes[priority].shiftInto(taken, maxCount - taken.length);
       }
       if (taken.length > 0) {
-        const claimed = taken.map((c) => ({ message: c.message, deliveryCount: c.deliveryCount + 1 }));
-        for (const c of claimed) this.inFlight.add(c.message.messageId);
-        return claimed;
+        for (const c of taken) this.inFlight.add(c.message.messageId);
+        return taken;
       }
       await this.claimWaiters.wait(signal);
     }
@@ -145,7 +139,7 @@ export class MemoryStore implements MessageStore, OptOutList {
     const timer = setTimeout(() => {
       this.delayTimers.delete(timer);
       this.delayedCount -= live.length;
-      for (const c of live) this.lanes[c.message.priority].push(c);
+      for (const c of live) this.lanes[c.message.priority].push({ message: c.message, deliveryCount: c.deliveryCount + 1 });
       this.claimWaiters.notify();
     }, delayMs);
     this.delayTimers.add(timer);
@@ -156,40 +150,43 @@ export class MemoryStore implements MessageStore, OptOutList {
   }
 
   async recordInbound(events: readonly { readonly event: InboundEvent; readonly dedupKey: string }[]): Promise<void> {
+    const nowMs = this.now();
+    let log: ReportLog | undefined;
     for (const { event, dedupKey } of events) {
-      if (this.isDuplicateKey(dedupKey)) continue;
-      this.appendReport(event.tenant, null, event);
+      if (this.isDuplicateKey(dedupKey, nowMs)) continue;
+      if (log === undefined || log.tenant !== event.tenant) log = this.appendingTo(event.tenant);
+      log.append(event, '');
     }
+    this.notifyReaders();
   }
 
   async getStatus(tenant: string, messageId: string): Promise<StatusRecord | undefined> {
-    const status = this.statuses.get(messageId);
-    if (status === undefined || status.tenant !== tenant) return undefined;
-    return { ...status, history: [...status.history] };
+    const stored = this.statuses.get(messageId);
+    const entry = typeof stored === 'string' ? unpackStatus(messageId, stored, this.shapes) : stored;
+    if (entry === undefined || entry.tenant !== tenant) return undefined;
+    return { messageId, tenant, clientRef: entry.clientRef, state: entry.state, history: historyOf(messageId, entry), tags: [...entry.tags] };
   }
 
   async getTenantOf(messageId: string): Promise<string | undefined> {
-    return this.statuses.get(messageId)?.tenant;
+    const stored = this.statuses.get(messageId);
+    return stored === undefined ? undefined : tenantOfStatus(stored, this.shapes);
   }
 
   async readReports(tenant: string, cursor: string, maxCount: number, signal: AbortSignal): Promise<StoredReport[]> {
-    const stream = this.reportStream(tenant);
-    let nextSeq = cursor === 'oldest' ? stream.firstSeq : cursor === '' ? stream.nextSeq : Number(cursor) + 1;
+    const log = this.reportLog(tenant);
+    let nextSeq = cursor === 'oldest' ? log.firstSeq : cursor === '' ? log.nextSeq : Number(cursor) + 1;
     if (!/^(\d+|oldest|)$/.test(cursor) || !Number.isSafeInteger(nextSeq)) throw new InvalidCursorError(`cursor ${JSON.stringify(cursor)} is not a cursor this gateway issued`);
     for (;;) {
       if (signal.aborted) return [];
-      nextSeq = Math.max(nextSeq, stream.firstSeq);
-      if (nextSeq < stream.nextSeq) {
-        const start = nextSeq - stream.firstSeq;
-        return stream.retained.slice(start, start + maxCount);
-      }
-      await stream.waiters.wait(signal);
+      nextSeq = Math.max(nextSeq, log.firstSeq);
+      if (nextSeq < log.nextSeq) return log.read(nextSeq, maxCount);
+      await log.waiters.wait(signal);
     }
   }
 
   async latestCursor(tenant: string): Promise<string> {
-    const stream = this.reportStream(tenant);
-    return stream.nextSeq === 0 ? '' : String(stream.nextSeq - 1);
+    const log = this.reportLog(tenant);
+    return log.nextSeq === 0 ? '' : String(log.nextSeq - 1);
   }
 
   async keepFallbackPlans(plans: readonly FallbackPlan[]): Promise<void> {
@@ -220,7 +217,7 @@ export class MemoryStore implements MessageStore, OptOutList {
     const timer = setTimeout(() => {
       this.delayTimers.delete(timer);
       this.delayedCount -= messages.length;
-      for (const message of messages) this.lanes[message.priority].push({ message, deliveryCount: 0 });
+      for (const message of messages) this.lanes[message.priority].push({ message, deliveryCount: 1 });
       this.claimWaiters.notify();
     }, delayMs);
     this.delayTimers.add(timer);
@@ -316,59 +313,76 @@ export class MemoryStore implements MessageStore, OptOutList {
 
   private applyEvents(events: readonly EventToRecord[]): RecordOutcome[] {
     const outcomes: RecordOutcome[] = [];
+    let nowMs = -1; // read once per batch, and only when a dedup key needs it
+    let log: ReportLog | undefined;
     for (const { event, dedupKey, historyOnly } of events) {
-      const status = this.statuses.get(event.messageId);
-      if (status === undefined) {
+      const stored = this.statuses.get(event.messageId);
+      if (stored === undefined) {
         outcomes.push('unknown-message');
         continue;
       }
-      if (this.isDuplicateKey(dedupKey)) {
-        outcomes.push('duplicate');
-        continue;
+      if (dedupKey !== '') {
+        if (nowMs < 0) nowMs = this.now();
+        if (this.isDuplicateKey(dedupKey, nowMs)) {
+          outcomes.push('duplicate');
+          continue;
+        }
       }
-      if (historyOnly === true || (status.history.length > 0 && !movesForward(status.state, event.state))) {
+      // A final message's record is packed; nothing moves it any more, so this event is stale.
+      const entry = typeof stored === 'string' ? unpackStatus(event.messageId, stored, this.shapes) : stored;
+      if (historyOnly === true || !movesForward(entry.state, event.state)) {
         // A late report is kept even when it repeats the state (the next supplier's DELIVERED, then the first one's).
-        const kept = historyOnly === true ? status.history.length < MAX_HISTORY_EVENTS : keepsStaleInHistory(status.state, event.state, status.history.length);
-        if (kept) keepStale(status.history, event);
+        const length = historyLength(entry);
+        const kept = historyOnly === true ? length < MAX_HISTORY_EVENTS : keepsStaleInHistory(entry.state, event.state, length);
+        if (kept) {
+          insertStale(entry, event);
+          if (typeof stored === 'string') {
+            this.statuses.set(event.messageId, packStatus(entry, this.shapes));
+            releaseStatus(stored, this.shapes);
+          }
+        }
         outcomes.push('stale');
         continue;
       }
-      status.state = event.state;
-      status.history.push(event);
-      this.appendReport(status.tenant, { ...event, clientRef: status.clientRef }, null);
+      entry.state = event.state;
+      (entry.events ??= []).push(event);
+      if (isFinalState(event.state)) this.statuses.set(event.messageId, packStatus(entry, this.shapes));
+      if (log === undefined || log.tenant !== entry.tenant) log = this.appendingTo(entry.tenant);
+      log.append(event, entry.clientRef);
       outcomes.push('applied');
     }
+    this.notifyReaders();
     return outcomes;
   }
 
   /** Records the key and says whether it was seen before; '' is never a duplicate. */
-  private isDuplicateKey(dedupKey: string): boolean {
+  private isDuplicateKey(dedupKey: string, nowMs: number): boolean {
     if (dedupKey === '') return false;
     if (this.seenDedupKeys.has(dedupKey)) return true;
-    this.seenDedupKeys.set(dedupKey, this.now());
+    this.seenDedupKeys.set(dedupKey, nowMs);
     return false;
   }
 
-  private reportStream(tenant: string): ReportStream {
-    let stream = this.reportStreams.get(tenant);
-    if (stream === undefined) {
-      stream = { retained: [], firstSeq: 0, nextSeq: 0, waiters: new Waiters() };
-      this.reportStreams.set(tenant, stream);
+  private reportLog(tenant: string): ReportLog {
+    let log = this.reportLogs.get(tenant);
+    if (log === undefined) {
+      log = new ReportLog(tenant, this.settings.reportRetentionPerTenant);
+      this.reportLogs.set(tenant, log);
     }
-    return stream;
+    return log;
   }
 
-  private appendReport(tenant: string, status: StoredReport['status'], inbound: InboundEvent | null): void {
-    const stream = this.reportStream(tenant);
-    stream.retained.push({ cursor: String(stream.nextSeq), status, inbound });
-    stream.nextSeq++;
-    // Drop the oldest in chunks so trimming is amortised, not a shift per report.
-    const excess = stream.retained.length - this.settings.reportRetentionPerTenant;
-    if (excess > 0 && (excess >= 1024 || stream.retained.length < 4096)) {
-      stream.retained.splice(0, excess);
-      stream.firstSeq += excess;
-    }
-    stream.waiters.notify();
+  /** The tenant's report log, to append to; its readers are woken by the next notifyReaders. */
+  private appendingTo(tenant: string): ReportLog {
+    const log = this.reportLog(tenant);
+    this.touchedLogs.add(log);
+    return log;
+  }
+
+  /** Wakes the readers of the logs appended to since the last call. */
+  private notifyReaders(): void {
+    for (const log of this.touchedLogs) log.waiters.notify();
+    this.touchedLogs.clear();
   }
 
   /** Forgets client_refs, dedup keys and status records past their retention; maps iterate oldest first. */
@@ -391,9 +405,10 @@ export class MemoryStore implements MessageStore, OptOutList {
       this.fallbacks.delete(id);
     }
     for (const [id, status] of this.statuses) {
-      const expired = now - status.acceptedAtMs >= this.settings.statusRetentionMs;
+      const expired = now - acceptedAtMsOfStatus(status) >= this.settings.statusRetentionMs;
       if (!expired && this.statuses.size <= this.settings.maxStatusRecords) break;
       this.statuses.delete(id);
+      if (typeof status === 'string') releaseStatus(status, this.shapes);
     }
   }
 }
@@ -419,13 +434,6 @@ function movesForward(from: MessageState, to: MessageState): boolean {
   // After FALLBACK the next channel starts with ROUTED: a late SUBMITTED of the channel that failed is stale.
   if (from === 'fallback' && to === 'submitted') return false;
   return stateRank(to) > stateRank(from);
-}
-
-/** An overtaken non-final event (a submit answer after its delivery report) goes in before the first final event; others at the end. */
-function keepStale(history: StatusEvent[], event: StatusEvent): void {
-  const firstFinal = isFinalState(event.state) ? -1 : history.findIndex((e) => isFinalState(e.state));
-  if (firstFinal < 0) history.push(event);
-  else history.splice(firstFinal, 0, event);
 }
 
 /** A stale event stays on record (see MessageStore.recordEvents) unless it repeats the current state, a hold or the acceptance. */

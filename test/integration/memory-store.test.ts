@@ -1,6 +1,12 @@
+import assert from 'node:assert/strict';
+import { mock, test } from 'node:test';
+import type { StatusEvent } from '../../src/domain/status-event.js';
+import { HistoryShapes } from '../../src/store/history-shapes.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { acceptedAtMsOfStatus, packStatus, releaseStatus, StatusEntry, unpackStatus } from '../../src/store/status-entry.js';
 import { describeOptOutList } from '../conformance/opt-out-list.suite.js';
-import { describeStore } from '../conformance/store.suite.js';
+import { describeStore, makeAccepted, makeEvent } from '../conformance/store.suite.js';
+import { timeoutSignal } from '../helpers/timeout-signal.js';
 
 const memorySettings = (maxQueuedMessages: number) => ({
   kind: 'memory' as const,
@@ -26,4 +32,102 @@ describeStore('memory', async ({ maxQueuedMessages }) => {
     reportRetentionPerTenant: 10_000,
   });
   return { store, cleanup: () => store.close() };
+});
+
+// The memory store keeps a history as encoded lines and its reports as the recorded events: what
+// comes back must be what went in, field for field, whatever the text holds.
+
+test('memory: a history comes back field for field, free text with tabs, newlines and escapes included', async (t) => {
+  const store = new MemoryStore(memorySettings(100));
+  t.after(() => store.close());
+  const message = makeAccepted({ clientRef: 'ref\twith\ntabs', tags: ['a\u001fb', 'c\nd', '한글'] });
+  await store.enqueue([message]);
+  const id = message.messageId;
+  const routed = makeEvent(id, 'routed', { atMs: 1_700_000_000_001, channel: 'alimtalk', providerId: 'kakao\\a', billableUnits: 2, why: 'route "r1" matched (tag\tx); provider "kakao": 카카오\r\n' });
+  const submitted = makeEvent(id, 'submitted', { atMs: 1_700_000_000_002, channel: 'alimtalk', providerId: 'kakao\\a', providerRef: 'r\u001f1\\t', billableUnits: 2 });
+  const failed = makeEvent(id, 'failed', { atMs: 1_700_000_000_003, providerId: 'kakao\\a', providerRef: 'r\u001f1\\t', code: 'NO\tKAKAO', reason: 'line one\nline two \\n', why: '' });
+  assert.deepEqual(await store.recordEvents([routed, submitted, failed].map((event) => ({ event, dedupKey: '' }))), ['applied', 'applied', 'applied']);
+  const status = await store.getStatus(message.tenant, id);
+  const accepted: StatusEvent = { messageId: id, state: 'accepted', atMs: message.acceptedAtMs, channel: null, providerId: '', providerRef: '', code: '', reason: '', billableUnits: 0 };
+  assert.deepEqual(status, { messageId: id, tenant: message.tenant, clientRef: 'ref\twith\ntabs', state: 'failed', history: [accepted, routed, submitted, failed], tags: ['a\u001fb', 'c\nd', '한글'] });
+});
+
+test('memory: reports carry the recorded events with their client_ref, and a late event on a final message goes before the final one', async (t) => {
+  const store = new MemoryStore(memorySettings(100));
+  t.after(() => store.close());
+  const message = makeAccepted({ clientRef: 'c-1' });
+  await store.enqueue([message]);
+  const id = message.messageId;
+  const routed = makeEvent(id, 'routed', { channel: 'sms', why: 'why' });
+  const delivered = makeEvent(id, 'delivered', { providerRef: 'p-1' });
+  await store.recordEvents([{ event: routed, dedupKey: '' }, { event: delivered, dedupKey: 'report:p:1' }]);
+  const reports = await store.readReports(message.tenant, 'oldest', 10, timeoutSignal(2000));
+  assert.deepEqual(reports.map((r) => r.cursor), ['0', '1', '2']);
+  assert.deepEqual(reports[1]?.status, { ...routed, clientRef: 'c-1' });
+  assert.deepEqual(reports[2]?.status, { ...delivered, clientRef: 'c-1' });
+  // The submit answer that lost the race to its delivery report, then a resent report.
+  const submitted = makeEvent(id, 'submitted', { providerRef: 'p-1' });
+  assert.deepEqual(await store.recordEvents([{ event: submitted, dedupKey: '' }, { event: delivered, dedupKey: 'report:p:1' }]), ['stale', 'duplicate']);
+  assert.deepEqual((await store.getStatus(message.tenant, id))?.history.map((e) => e.state), ['accepted', 'routed', 'submitted', 'delivered']);
+  assert.equal(await store.latestCursor(message.tenant), '2');
+});
+
+test('memory: a tenant keeps its last reportRetentionPerTenant reports; an older cursor resumes at the oldest kept', async (t) => {
+  const store = new MemoryStore({ ...memorySettings(100), reportRetentionPerTenant: 5 });
+  t.after(() => store.close());
+  const messages = Array.from({ length: 12 }, () => makeAccepted());
+  await store.enqueue(messages);
+  await store.enqueue([makeAccepted({ tenant: 'tenant-b' })]);
+  const oldest = await store.readReports('tenant-a', 'oldest', 100, timeoutSignal(2000));
+  assert.deepEqual(oldest.map((r) => r.cursor), ['7', '8', '9', '10', '11']);
+  assert.deepEqual(oldest.map((r) => r.status?.messageId), messages.slice(7).map((m) => m.messageId));
+  assert.deepEqual((await store.readReports('tenant-a', '2', 2, timeoutSignal(2000))).map((r) => r.cursor), ['7', '8']);
+  assert.deepEqual((await store.readReports('tenant-b', 'oldest', 100, timeoutSignal(2000))).map((r) => r.cursor), ['0']);
+  assert.equal(await store.latestCursor('tenant-a'), '11');
+});
+
+test('memory: status records are forgotten once their acceptance is older than the status retention', async (t) => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  t.after(() => mock.timers.reset());
+  let nowMs = 1_000_000;
+  const store = new MemoryStore({ ...memorySettings(100), statusRetentionMs: 60_000 }, () => nowMs);
+  t.after(() => store.close());
+  const old = makeAccepted({ acceptedAtMs: 1_000_000 });
+  const recent = makeAccepted({ acceptedAtMs: 1_030_000 });
+  await store.enqueue([old, recent]);
+  await store.recordEvents([{ event: makeEvent(old.messageId, 'delivered'), dedupKey: '' }]);
+  nowMs = 1_065_000;
+  mock.timers.tick(10_000);
+  assert.equal(await store.getStatus('tenant-a', old.messageId), undefined);
+  assert.equal((await store.getStatus('tenant-a', recent.messageId))?.state, 'accepted');
+});
+
+test('memory: final records share a shape but keep their own times, references and client_refs; a full shape table packs them whole', () => {
+  const shapes = new HistoryShapes(2);
+  const entry = (n: number, reason: string, fields: Partial<StatusEvent> = {}) =>
+    new StatusEntry('tenant-a', n % 2 === 0 ? '' : `ref\n${n}\t[x]`, n === 0 ? [] : ['t'], 'delivered', 1_700_000_000_000 + n, [
+      makeEvent('m', 'routed', { atMs: 1_700_000_000_500, channel: 'sms', providerId: 'p1', billableUnits: 1, why: 'the route\tand why' }),
+      makeEvent('m', 'submitted', { atMs: 1_699_999_999_000 + n, channel: 'sms', providerId: 'p1', providerRef: `r${n}`, billableUnits: 1 }),
+      makeEvent('m', 'delivered', { atMs: 1_700_000_000_700, providerId: 'p1', providerRef: `r${n}`, reason, ...fields }),
+    ]);
+  const entries = [entry(0, 'ok'), entry(2, 'ok'), entry(3, 'ok'), entry(4, 'other'), entry(5, 'third')];
+  const packed = entries.map((e) => packStatus(e, shapes));
+  assert.equal(shapes.size, 2, 'one shape per tag set and outcome, up to the limit');
+  assert.ok(packed[3]?.startsWith('['), 'a third shape does not fit: packed whole');
+  assert.ok(packed[0]!.length < 50, `shaped: ${JSON.stringify(packed[0])}`);
+  packed.forEach((p, i) => {
+    assert.deepEqual(unpackStatus('m', p, shapes), entries[i]);
+    assert.equal(acceptedAtMsOfStatus(p), entries[i]!.acceptedAtMs);
+  });
+  // A time that is no safe integer, or a reference with a newline, is kept as written, in a whole record.
+  const odd = [entry(2, 'ok', { atMs: 1.5 }), entry(2, 'ok', { providerRef: 'r\n2' })];
+  for (const e of odd) {
+    const p = packStatus(e, shapes);
+    assert.ok(p.startsWith('['));
+    assert.deepEqual(unpackStatus('m', p, shapes), e);
+  }
+  // Shapes are dropped with the last record that names them.
+  for (const p of packed) releaseStatus(p, shapes);
+  assert.equal(shapes.size, 0);
+  assert.ok(!packStatus(entries[4]!, shapes).startsWith('['), 'room again');
 });
