@@ -125,6 +125,10 @@ export class MemoryStore implements MessageStore, OptOutList {
         return taken;
       }
       await this.claimWaiters.wait(signal);
+      // Woken by the first enqueue of an I/O turn: let the turn's other frames be enqueued too, so
+      // one-message frames are dispatched in batches rather than one by one. The urgent-only loop
+      // takes its message at once.
+      if ((lanes.length > 1 || lanes[0] !== 'urgent')) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
