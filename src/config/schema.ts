@@ -40,14 +40,20 @@ const serverSchema = z
 const memoryStoreSchema = z
   .object({
     kind: z.literal('memory'),
-    /** Most messages queued or in flight; sends past it are refused with QUEUE_FULL. */
-    maxQueuedMessages: z.number().int().min(1).default(1_000_000),
+    /**
+     * Most messages queued or in flight. When it is reached, SendStream frames are held (HTTP/2 flow
+     * control slows the client to the delivery rate) for up to limits.queueFullWait, then refused
+     * with QUEUE_FULL, as are unary sends. A queued message costs about 0.7 KB of heap here and is
+     * lost if the process dies, so the bound is a backlog of seconds, not a campaign: large
+     * backlogs belong in the Redis store.
+     */
+    maxQueuedMessages: z.number().int().min(1).default(100_000),
     /** How long a client_ref is remembered to drop duplicate submissions. */
     dedupWindow: duration.default(86_400_000),
     /** How long a message's status stays queryable after its last change. */
     statusRetention: duration.default(86_400_000),
-    /** Most status records kept; the oldest are forgotten first. */
-    maxStatusRecords: z.number().int().min(1).default(2_000_000),
+    /** Most status records kept; the oldest are forgotten first. A finished message's record is about 0.2 KB. */
+    maxStatusRecords: z.number().int().min(1).default(1_000_000),
     /** Most reports kept per tenant for WatchReports; the oldest are dropped first. */
     reportRetentionPerTenant: z.number().int().min(1).default(100_000),
   })
