@@ -24,6 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import { createFrameWriter, type FrameWriter } from './frame-writer.js';
+import { RecentMap } from './recent-map.js';
 import {
   ChannelProviderService,
   type Capabilities,
@@ -216,7 +217,7 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
   const server = new Server(options.grpcOptions ?? {});
   const counters = { received: 0, duplicates: 0, accepted: 0, rejected: 0, reportsAcked: 0, reportsDropped: 0 };
   // Insertion-ordered, so the first key is the oldest: that makes the bound O(1).
-  const acceptedRefs = new Map<string, string>();
+  const acceptedRefs = new RecentMap<string, string>(rememberMessageIds);
   const inFlight = new Map<string, Batch>();
   const submitCalls = new Set<{ close(): void }>();
   const pendingReports = new Map<string, ProviderReport>();
@@ -229,7 +230,6 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
 
   const rememberAccepted = (messageId: string, providerRef: string): void => {
     acceptedRefs.set(messageId, providerRef);
-    if (acceptedRefs.size > rememberMessageIds) acceptedRefs.delete(acceptedRefs.keys().next().value as string);
   };
 
   const runBatch = async (batch: Batch, messages: ProviderMessage[]): Promise<void> => {

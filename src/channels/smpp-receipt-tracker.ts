@@ -1,4 +1,5 @@
 import type { DeliveryReceipt } from './smpp-receipt.js';
+import { RecentMap } from './recent-map.js';
 
 /** One submitted message, shared by the SMSC ids of all its segments. */
 export interface TrackedMessage {
@@ -28,9 +29,11 @@ export type ReceiptVerdict =
  * segment that fails.
  */
 export class SmppReceiptTracker {
-  private readonly byRef = new Map<string, TrackedSegment>();
+  private readonly byRef: RecentMap<string, TrackedSegment>;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.byRef = new RecentMap(capacity);
+  }
 
   /** Starts tracking a message that goes out in `segments` submit_sm PDUs; add each SMSC id as it is answered. */
   startMessage(messageId: string, segments: number): TrackedMessage {
@@ -42,9 +45,7 @@ export class SmppReceiptTracker {
    * first segment can arrive before the last segment is answered.
    */
   addSegment(message: TrackedMessage, providerRef: string): void {
-    this.byRef.delete(providerRef); // re-inserted at the young end
-    this.byRef.set(providerRef, { message, final: false });
-    if (this.byRef.size > this.capacity) this.byRef.delete(this.byRef.keys().next().value as string);
+    this.byRef.set(providerRef, { message, final: false }); // the youngest, even if known
   }
 
   /**
