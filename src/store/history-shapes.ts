@@ -12,7 +12,7 @@ export interface HistoryShape {
 
 /**
  * The shapes of final status records, each kept once with a count of the records that use it: the
- * memory store keeps up to maxStatusRecords (2,000,000 by default) records, and the messages of
+ * memory store keeps up to maxStatusRecords (1,000,000 by default) records, and the messages of
  * one route, supplier and outcome differ only in their times, supplier references and client_refs.
  * A packed record names its shape by index (see status-entry.ts).
  *

@@ -22,7 +22,7 @@ export class StatusEntry {
 /**
  * A status record as the memory store keeps it: a StatusEntry until the message is final, then
  * packed into one string for the rest of its retention (only a late report changes it then, and
- * unpacks it). The store keeps up to maxStatusRecords (2,000,000 by default) records, most of them
+ * unpacks it). The store keeps up to maxStatusRecords (1,000,000 by default) records, most of them
  * final, so a packed record keeps only what is the message's own and names the rest by a shared
  * shape (see HistoryShapes):
  *
