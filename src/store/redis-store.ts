@@ -38,6 +38,8 @@ interface ClaimedEntry {
   readonly entryId: string;
   readonly payload: string;
   readonly attempts: number;
+  /** When this node claimed the entry; renewals stop MAX_LEASES claimIdle periods later. */
+  readonly claimedAtMs: number;
   /** When this node last reset the entry's idle time in Redis (claimed or renewed). */
   renewedAtMs: number;
 }
@@ -58,6 +60,8 @@ const RECORD_OUTCOMES: Readonly<Record<string, RecordOutcome>> = { a: 'applied',
 const FIELD_SEPARATOR = '\x1f';
 /** How often due retries are moved back to the queues. */
 const MOVE_DUE_INTERVAL_MS = 100;
+/** Renewals stop after this many claimIdle periods (see renewLeases). */
+const MAX_LEASES = 10;
 /** Entry ids per renew-claims script call. */
 const RENEW_CHUNK = 500;
 
@@ -147,16 +151,23 @@ export class RedisStore implements MessageStore, OptOutList {
     while (!signal.aborted) {
       await this.housekeeping();
       const taken: ClaimedMessage[] = [];
-      // Urgent first, then normal, then bulk: a lane is read only when the ones before it could not fill the batch.
-      for (const lane of lanes) {
-        if (taken.length >= maxCount) break;
-        const count = Math.ceil((maxCount - taken.length) / this.settings.shards);
-        const replies = await this.read(
-          Promise.all(
-            this.laneKeys(lane).map((key) => this.redis.xreadgroup('GROUP', CONSUMER_GROUP, this.consumer, 'COUNT', count, 'STREAMS', key, '>') as Promise<StreamReply>),
-          ),
-        );
-        for (const reply of replies) this.collect(reply, taken);
+      try {
+        // Urgent first, then normal, then bulk: a lane is read only when the ones before it could not fill the batch.
+        for (const lane of lanes) {
+          if (taken.length >= maxCount) break;
+          const count = Math.ceil((maxCount - taken.length) / this.settings.shards);
+          const replies = await this.read(
+            Promise.all(
+              this.laneKeys(lane).map((key) => this.redis.xreadgroup('GROUP', CONSUMER_GROUP, this.consumer, 'COUNT', count, 'STREAMS', key, '>') as Promise<StreamReply>),
+            ),
+          );
+          for (const reply of replies) this.collect(reply, taken);
+        }
+      } catch (error) {
+        // A later lane's read failed after earlier lanes were read: nobody will dispatch those, so
+        // they are not held (nor renewed) but left to go idle and be taken over.
+        for (const c of taken) this.claimed.delete(c.message.messageId);
+        throw error;
       }
       if (taken.length > 0) return taken;
       await this.localArrivals.wait(AbortSignal.any([signal, AbortSignal.timeout(CLAIM_POLL_MS)]));
@@ -506,7 +517,7 @@ export class RedisStore implements MessageStore, OptOutList {
         if (payload === undefined) continue;
         const attempts = Number(fieldOf(fields, 'a') ?? '0');
         const message = decodeQueuedMessage(payload);
-        this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: attempts + 1, renewedAtMs: this.now() });
+        this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: attempts + 1, claimedAtMs: this.now(), renewedAtMs: this.now() });
         into.push({ message, deliveryCount: attempts + 1 });
       }
     }
@@ -540,10 +551,19 @@ export class RedisStore implements MessageStore, OptOutList {
    * renewing, so its claims go idle and are taken over as before.
    */
   private async renewLeases(): Promise<void> {
-    const dueMs = this.now() - this.settings.claimIdleMs / 3;
+    const nowMs = this.now();
+    const dueMs = nowMs - this.settings.claimIdleMs / 3;
+    // A safety net: a claim held this long is not being worked on (a path that lost it), so it is
+    // left to go idle and be taken over rather than kept from every node for ever.
+    const expiredMs = nowMs - MAX_LEASES * this.settings.claimIdleMs;
     const byStream = new Map<string, ClaimedEntry[]>();
-    for (const entry of this.claimed.values()) {
+    for (const [messageId, entry] of this.claimed) {
       if (entry.renewedAtMs > dueMs) continue;
+      if (entry.claimedAtMs <= expiredMs) {
+        log('warn', 'a claimed message was held too long; it is left to be taken over', { messageId, heldMs: nowMs - entry.claimedAtMs });
+        this.claimed.delete(messageId);
+        continue;
+      }
       const stream = this.keys.lane(entry.shard, entry.lane);
       let entries = byStream.get(stream);
       if (entries === undefined) byStream.set(stream, (entries = []));
@@ -596,7 +616,7 @@ export class RedisStore implements MessageStore, OptOutList {
           const count = Number(fieldOf(fields ?? [], 'a') ?? '0') + handOuts;
           if (handOuts > this.settings.maxDeliveries) dead.push([entryId, payload, message]);
           else {
-            this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: count, renewedAtMs: this.now() });
+            this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: count, claimedAtMs: this.now(), renewedAtMs: this.now() });
             revived.push({ message, deliveryCount: count });
           }
         }
