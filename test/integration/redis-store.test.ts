@@ -134,6 +134,26 @@ describe('redis store', () => {
     assert.deepEqual(await other.claim(10, timeoutSignal(400)), []);
   });
 
+  test('messages read before a claim fails (Redis gone between two lane reads) are not held: another node takes them over', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 1, claimIdleMs: 300, maxDeliveries: 5 });
+    const failing = await RedisStore.connect(settings);
+    const other = await RedisStore.connect(settings);
+    t.after(() => Promise.all([failing.close(), other.close()]));
+    const [outcome] = await other.enqueue([makeAccepted({ priority: 'normal' })]);
+    const id = outcome?.kind === 'accepted' ? outcome.messageId : '';
+    // Fault injection: the normal lane is read, then the read of the bulk lane fails.
+    const client = (failing as unknown as { redis: { xreadgroup: (...args: unknown[]) => Promise<unknown> } }).redis;
+    const read = client.xreadgroup.bind(client);
+    client.xreadgroup = (...args: unknown[]) => (String(args.at(-2)).endsWith(':q:bulk') ? Promise.reject(new Error('Connection is closed.')) : read(...args));
+    await assert.rejects(failing.claim(10, timeoutSignal(2000)));
+    client.xreadgroup = read;
+    // The failing node is alive (it renews what it holds), but it does not hold this one. Taken
+    // over within 2.4 s: before renewals would give up on it (10 x claimIdle = 3 s).
+    let taken: Awaited<ReturnType<RedisStore['claim']>> = [];
+    for (let tries = 0; taken.length === 0 && tries < 8; tries++) taken = await other.claim(10, timeoutSignal(300));
+    assert.equal(taken[0]?.message.messageId, id);
+  });
+
   test('a message whose holders keep dying moves to the dead-letter stream and ends FAILED, instead of looping', async (t) => {
     const settings = redisStoreSettings(redis.url, { shards: 1, claimIdleMs: 200, maxDeliveries: 1 });
     const dying = await RedisStore.connect(settings);
