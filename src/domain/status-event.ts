@@ -35,3 +35,18 @@ export interface InboundEvent {
   inReplyToMessageId: string;
   receivedAtMs: number;
 }
+
+/** The first event of every message: ACCEPTED at the time the gateway acknowledged it. */
+export function acceptedEvent(messageId: string, acceptedAtMs: number): StatusEvent {
+  return {
+    messageId,
+    state: 'accepted',
+    atMs: acceptedAtMs,
+    channel: null,
+    providerId: '',
+    providerRef: '',
+    code: '',
+    reason: '',
+    billableUnits: 0,
+  };
+}

@@ -1,7 +1,7 @@
 import type { MemoryStoreSettings } from '../config/config.js';
 import { PRIORITIES, type AcceptedMessage, type MessagePriority } from '../domain/message.js';
 import { isFinalState, stateRank, type MessageState } from '../domain/message-state.js';
-import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
+import { acceptedEvent, type InboundEvent } from '../domain/status-event.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { FifoQueue } from './fifo-queue.js';
 import { InvalidCursorError } from './store-errors.js';
@@ -98,7 +98,7 @@ export class MemoryStore implements MessageStore, OptOutList {
       }
       queued++;
       if (refKey !== '') this.clientRefs.set(refKey, { messageId: message.messageId, atMs: message.acceptedAtMs });
-      const accepted = acceptedEvent(message);
+      const accepted = acceptedEvent(message.messageId, message.acceptedAtMs);
       const tags = message.tags.length === 0 ? NO_TAGS : message.tags;
       // A message id is new: the status record starts here, and ACCEPTED is reported without the state machine.
       this.statuses.set(message.messageId, new StatusEntry(message.tenant, message.clientRef, tags, 'accepted', message.acceptedAtMs, null));
@@ -417,19 +417,6 @@ export class MemoryStore implements MessageStore, OptOutList {
   }
 }
 
-function acceptedEvent(message: AcceptedMessage): StatusEvent {
-  return {
-    messageId: message.messageId,
-    state: 'accepted',
-    atMs: message.acceptedAtMs,
-    channel: null,
-    providerId: '',
-    providerRef: '',
-    code: '',
-    reason: '',
-    billableUnits: 0,
-  };
-}
 
 /** Forward means a higher rank; FALLBACK may repeat (one per channel step); nothing leaves a final state. */
 function movesForward(from: MessageState, to: MessageState): boolean {

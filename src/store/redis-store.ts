@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RedisStoreSettings } from '../config/config.js';
 import type { AcceptedMessage, MessagePriority } from '../domain/message.js';
 import type { MessageState } from '../domain/message-state.js';
-import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
+import { acceptedEvent, type InboundEvent, type StatusEvent } from '../domain/status-event.js';
 import { log } from '../log.js';
 import { CONSUMER_GROUP, LANES, RedisKeys } from './redis-keys.js';
 import { checkEvictionPolicy, createRedisClient, type ScriptedRedis } from './create-redis-client.js';
@@ -129,7 +129,7 @@ export class RedisStore implements MessageStore, OptOutList {
       [...byShard].map(async ([shard, group]) => {
         const fields: (string | number)[] = [];
         for (const { message: m } of group) {
-          fields.push(m.messageId, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, JSON.stringify(m.tags), encodeQueuedMessage(m), encodeStatusEventLine(acceptedEvent(m)));
+          fields.push(m.messageId, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, JSON.stringify(m.tags), encodeQueuedMessage(m), encodeStatusEventLine(acceptedEvent(m.messageId, m.acceptedAtMs)));
         }
         const args = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, maxQueuedPerShard, group.length, fields.join(FIELD_SEPARATOR)];
         const results = await this.redis.sbEnqueue(3, ...this.laneKeys4(shard), ...args);
@@ -510,6 +510,7 @@ export class RedisStore implements MessageStore, OptOutList {
   }
 
   private collect(reply: StreamReply, into: ClaimedMessage[]): void {
+    const nowMs = this.now(); // one clock read per reply, not two per message
     for (const [key, entries] of reply ?? []) {
       const { shard, lane } = this.parseLaneKey(key);
       for (const [entryId, fields] of entries) {
@@ -517,7 +518,7 @@ export class RedisStore implements MessageStore, OptOutList {
         if (payload === undefined) continue;
         const attempts = Number(fieldOf(fields, 'a') ?? '0');
         const message = decodeQueuedMessage(payload);
-        this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: attempts + 1, claimedAtMs: this.now(), renewedAtMs: this.now() });
+        this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: attempts + 1, claimedAtMs: nowMs, renewedAtMs: nowMs });
         into.push({ message, deliveryCount: attempts + 1 });
       }
     }
@@ -603,6 +604,7 @@ export class RedisStore implements MessageStore, OptOutList {
         const deliveries = new Map(pending.map(([id, , , count]) => [id, count]));
         const dead: [string, string, AcceptedMessage][] = [];
         const revived: ClaimedMessage[] = [];
+        const reclaimedAtMs = this.now();
         for (const [entryId, fields] of entries) {
           const payload = fields === null ? undefined : fieldOf(fields, 'm');
           if (payload === undefined) {
@@ -616,7 +618,7 @@ export class RedisStore implements MessageStore, OptOutList {
           const count = Number(fieldOf(fields ?? [], 'a') ?? '0') + handOuts;
           if (handOuts > this.settings.maxDeliveries) dead.push([entryId, payload, message]);
           else {
-            this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: count, claimedAtMs: this.now(), renewedAtMs: this.now() });
+            this.claimed.set(message.messageId, { shard, lane, entryId, payload, attempts: count, claimedAtMs: reclaimedAtMs, renewedAtMs: reclaimedAtMs });
             revived.push({ message, deliveryCount: count });
           }
         }
@@ -698,8 +700,4 @@ function toStoreError(error: unknown): Error {
 function fieldOf(fields: string[], name: string): string | undefined {
   for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
   return undefined;
-}
-
-function acceptedEvent(message: AcceptedMessage): StatusEvent {
-  return { messageId: message.messageId, state: 'accepted', atMs: message.acceptedAtMs, channel: null, providerId: '', providerRef: '', code: '', reason: '', billableUnits: 0 };
 }

@@ -1,5 +1,5 @@
 import { isFinalState, type MessageState } from '../domain/message-state.js';
-import type { StatusEvent } from '../domain/status-event.js';
+import { acceptedEvent, type StatusEvent } from '../domain/status-event.js';
 import type { HistoryShapes } from './history-shapes.js';
 import { acceptedAtMsOfHistory, decodeHistory, encodeHistory } from './status-history.js';
 
@@ -94,17 +94,7 @@ export function acceptedAtMsOfStatus(status: StoredStatus): number {
 
 /** The history of message `messageId`, ACCEPTED first. */
 export function historyOf(messageId: string, entry: StatusEntry): StatusEvent[] {
-  const accepted: StatusEvent = {
-    messageId,
-    state: 'accepted',
-    atMs: entry.acceptedAtMs,
-    channel: null,
-    providerId: '',
-    providerRef: '',
-    code: '',
-    reason: '',
-    billableUnits: 0,
-  };
+  const accepted = acceptedEvent(messageId, entry.acceptedAtMs);
   return entry.events === null ? [accepted] : [accepted, ...entry.events];
 }
 
