@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import type { BenchContext } from '../lib/bench-context.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from '../lib/bench-config.js';
 import { measureLoad } from '../lib/measure-load.js';
-import { warmUp } from '../lib/warm-up.js';
+import { warmUp, warmUpUnary } from '../lib/warm-up.js';
+import { URGENT_RATE } from './urgent-under-bulk.js';
 import { startEchoServer } from '../lib/processes.js';
 import type { SeriesPoint } from '../lib/results.js';
 
@@ -33,6 +34,15 @@ export async function runBaselines(ctx: BenchContext): Promise<void> {
       load: { target: echo.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: SINGLE_CONCURRENCY, batchSize: 1, window: SINGLE_WINDOW, ratePerSec: 0, durationMs: ctx.phaseSeconds * 1000, message: benchMessage() },
     });
     ctx.metrics['baseline.echoSingle.msgsPerSec'] = single.acceptedPerSec;
+    // The floor under the urgent scenario's "alone" p99: the same unary calls at the same rate,
+    // answered at once. On a shared or virtual machine this p99 is the scheduler's, not gRPC's.
+    await warmUpUnary(ctx, echo.address, 'urgent');
+    const unary = await measureLoad(ctx, {
+      scenario: 'baseline',
+      label: `grpc echo unary ${URGENT_RATE}/s`,
+      load: { target: echo.address, apiKey: BENCH_API_KEY, mode: 'unary', concurrency: 4, batchSize: 1, ratePerSec: URGENT_RATE, durationMs: ctx.phaseSeconds * 1000, message: benchMessage('urgent') },
+    });
+    ctx.metrics['baseline.echoUnary.ackP99Ms'] = unary.ack?.p99 ?? null;
   } finally {
     await echo.stop();
   }
