@@ -71,14 +71,34 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
         // than the store is held back by HTTP/2 flow control instead of buffered here.
         const frames = new MessageReader<SendBatch>(call);
         for (let frame = await frames.next(); frame !== null && !signal.aborted; frame = await frames.next()) {
-          if (frame.messages.length === 0) throw invalidArgument(`SendBatch ${frame.batchId}: messages is empty`);
-          if (frame.messages.length > config.limits.maxBatchSize) {
-            throw invalidArgument(`SendBatch ${frame.batchId}: messages has ${frame.messages.length} entries; the limit is ${config.limits.maxBatchSize}`);
+          checkFrame(frame, config);
+          // Frames that have already arrived are accepted together, in one store call: a client
+          // that sends a message per frame would otherwise pay a store call per message. A frame
+          // that breaks the rules ends the group; it is refused once the frames before it are acked.
+          const group = [frame];
+          let count = frame.messages.length;
+          let refused: SendBatch | null = null;
+          while (count < config.limits.maxBatchSize) {
+            const next = frames.poll();
+            if (next === null) break;
+            if (frameProblem(next, config) !== null) {
+              refused = next;
+              break;
+            }
+            group.push(next);
+            count += next.messages.length;
           }
-          let acks = await acceptBatch(frame.messages, tenant, config, deps);
-          if (hasQueueFull(acks)) acks = await holdWhileFull(acks, frame.messages, tenant, config, deps, signal);
-          counters.count(acks);
-          if (!call.write({ batchId: frame.batchId, acks })) await waitForDrain(call, signal);
+          const acksOfFrames = await acceptFrames(group, count, tenant, config, deps);
+          let drained = true;
+          for (let i = 0; i < group.length; i++) {
+            const { batchId, messages } = group[i]!;
+            let acks = acksOfFrames[i]!;
+            if (hasQueueFull(acks)) acks = await holdWhileFull(acks, messages, tenant, config, deps, signal);
+            counters.count(acks);
+            drained = call.write({ batchId, acks }) && drained;
+          }
+          if (!drained) await waitForDrain(call, signal);
+          if (refused !== null) checkFrame(refused, config);
         }
       });
     },
@@ -203,6 +223,42 @@ class AdmissionCounters {
     }
     return label;
   }
+}
+
+/** Why a SendBatch frame is refused as a whole (the stream ends with INVALID_ARGUMENT), or null. */
+function frameProblem(frame: SendBatch, config: Config): string | null {
+  if (frame.messages.length === 0) return `SendBatch ${frame.batchId}: messages is empty`;
+  if (frame.messages.length > config.limits.maxBatchSize) {
+    return `SendBatch ${frame.batchId}: messages has ${frame.messages.length} entries; the limit is ${config.limits.maxBatchSize}`;
+  }
+  return null;
+}
+
+function checkFrame(frame: SendBatch, config: Config): void {
+  const problem = frameProblem(frame, config);
+  if (problem !== null) throw invalidArgument(problem);
+}
+
+/**
+ * Accepts the messages of several frames with one acceptBatch; returns each frame's acks, indexed
+ * within its frame. `count` is the frames' total of messages.
+ */
+async function acceptFrames(frames: readonly SendBatch[], count: number, tenant: Tenant, config: Config, deps: GatewayServiceDeps): Promise<Ack[][]> {
+  if (frames.length === 1) return [await acceptBatch(frames[0]!.messages, tenant, config, deps)];
+  const messages: Message[] = new Array(count);
+  let at = 0;
+  for (const frame of frames) for (const message of frame.messages) messages[at++] = message;
+  const acks = await acceptBatch(messages, tenant, config, deps);
+  const acksOfFrames: Ack[][] = new Array(frames.length);
+  let offset = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const end = offset + frames[i]!.messages.length;
+    const frameAcks = acks.slice(offset, end);
+    for (const ack of frameAcks) ack.index -= offset;
+    acksOfFrames[i] = frameAcks;
+    offset = end;
+  }
+  return acksOfFrames;
 }
 
 function hasQueueFull(acks: readonly Ack[]): boolean {

@@ -25,6 +25,12 @@ export class MessageReader<T> {
     });
   }
 
+  /** A message that has already arrived, or null when none has (it never waits). */
+  poll(): T | null {
+    if (this.failed || this.stream.destroyed || this.stream.readableEnded) return null;
+    return this.stream.read() as T | null;
+  }
+
   /** The next message, or null once the client half-closed and every message was read, or the call ended. */
   async next(): Promise<T | null> {
     for (;;) {

@@ -86,6 +86,43 @@ test('SendStream: an empty frame ends the stream with INVALID_ARGUMENT naming th
   assert.deepEqual(answers.map((a) => [a.batchId, a.acks.map((ack) => ack.accepted)]), [[1, [true]]]);
 });
 
+test('SendStream: frames that arrive together are acked per frame, with indexes within the frame, up to a bad frame that ends the stream', async (t) => {
+  const gw = await startGateway(t);
+  // A slow store: while the first frame is stored, the others arrive and wait; they are then
+  // stored together, in one call (the valid messages of frames 2 and 3).
+  const store = gw.node.store;
+  const enqueue = store.enqueue.bind(store);
+  const storedBatches: number[] = [];
+  store.enqueue = async (batch) => {
+    storedBatches.push(batch.length);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return enqueue(batch);
+  };
+  const frames: SendBatch[] = [
+    { batchId: 1, messages: [makeMessage({ clientRef: 'a0' }), makeMessage({ clientRef: 'a1', recipient: '0101234' }), makeMessage({ clientRef: 'a2' })] },
+    { batchId: 2, messages: [makeMessage({ clientRef: 'b0', templateId: 'nope' }), makeMessage({ clientRef: 'b1' })] },
+    { batchId: 3, messages: [makeMessage({ clientRef: 'c0' })] },
+    { batchId: 4, messages: [] },
+    { batchId: 5, messages: [makeMessage({ clientRef: 'e0' })] },
+  ];
+  const { answers, error } = await gw.client.sendStreamSettled(frames, frames.length);
+  assert.equal(error?.code, Status.INVALID_ARGUMENT);
+  assert.equal(error?.details, 'SendBatch 4: messages is empty');
+  assert.deepEqual(
+    answers.map((a) => [a.batchId, a.acks.map(({ index, clientRef, accepted }) => `${index}:${clientRef}:${accepted}`)]),
+    [
+      [1, ['0:a0:true', '1:a1:false', '2:a2:true']],
+      [2, ['0:b0:false', '1:b1:true']],
+      [3, ['0:c0:true']],
+    ],
+  );
+  assert.deepEqual(storedBatches, [2, 2]);
+  const accepted = answers.flatMap((a) => a.acks.filter((ack) => ack.accepted).map((ack) => ack.messageId));
+  await assertAllReachProvider(gw, accepted);
+  // Nothing after the refused frame was stored.
+  assert.equal(gw.sms.received().length, 4);
+});
+
 test('SendStream: a frame over limits.maxBatchSize ends the stream with INVALID_ARGUMENT and stores none of it', async (t) => {
   const gw = await startGateway(t, 10);
   const { answers, error } = await gw.client.sendStreamSettled(framesOf(10, 10, 1).concat(framesOf(11, 11, 2)), 1);
