@@ -39,6 +39,13 @@ export interface GatewayServiceDeps extends AcceptDeps, ExplainDeps {
 /** Reports read from the store per write loop iteration of WatchReports. */
 const WATCH_BATCH = 500;
 
+/**
+ * Most messages of frames stored together (see sendStream): enough to spare a client that sends
+ * one message per frame a store call per message, small enough that storing a group stays a
+ * short task for the event loop (an urgent unary Send waits behind it).
+ */
+const GROUP_MAX_MESSAGES = 256;
+
 /** Stream-level rejections are errors; the rest of a frame's problems are per-message acks. */
 const STATUS_OF_REJECTION: Partial<Record<RejectReason, Status>> = {
   [RejectReason.REJECT_REASON_QUEUE_FULL]: Status.RESOURCE_EXHAUSTED,
@@ -73,12 +80,13 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
         for (let frame = await frames.next(); frame !== null && !signal.aborted; frame = await frames.next()) {
           checkFrame(frame, config);
           // Frames that have already arrived are accepted together, in one store call: a client
-          // that sends a message per frame would otherwise pay a store call per message. A frame
-          // that breaks the rules ends the group; it is refused once the frames before it are acked.
+          // that sends a message per frame would otherwise pay a store call per message (a Redis
+          // round trip, in series). A frame that breaks the rules ends the group; it is refused
+          // once the frames before it are acked.
           const group = [frame];
           let count = frame.messages.length;
           let refused: SendBatch | null = null;
-          while (count < config.limits.maxBatchSize) {
+          while (count < GROUP_MAX_MESSAGES) {
             const next = frames.poll();
             if (next === null) break;
             if (frameProblem(next, config) !== null) {
