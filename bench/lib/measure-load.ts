@@ -22,6 +22,8 @@ export interface MeasureOptions {
   params?: Record<string, string | number>;
   /** Record the gateway's CPU per accepted message (off when another load shares the gateway). Default true. */
   reportCpu?: boolean;
+  /** Other processes whose CPU per accepted message is recorded as `<name>CpuUsPerMsg` (the echo server, redis-server). */
+  cpuOf?: Record<string, number>;
   /** Called once a second with the totals so far and the deliveries counted (the soak samples here). */
   onSecond?: (accepted: number, delivered: number) => void;
 }
@@ -53,6 +55,8 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
 
   ctx.progress.phase(`${options.scenario} ${options.label}`);
   const cpuAtStart = options.gatewayPid === undefined ? 0 : processCpuMs(options.gatewayPid);
+  const otherCpuAtStart = Object.entries(options.cpuOf ?? {}).map(([name, pid]) => ({ name, pid, ms: processCpuMs(pid) }));
+  const benchCpuAtStart = process.cpuUsage();
   const start = performance.now();
   const result = await runLoad({
     ...options.load,
@@ -128,12 +132,19 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
     scenario.e2e = tracker.histogram.summary();
     scenario.e2eHistogram = tracker.histogram.toJSON();
   }
+  const perMessage = (cpuUs: number): number | null => (result.accepted > 0 ? Math.round(cpuUs / result.accepted) : null);
+  scenario.extra = {};
   if (options.gatewayPid !== undefined) {
     // Gateway CPU (user + system) per accepted message: what an optimisation should move.
     const cpuUs = (processCpuMs(options.gatewayPid) - cpuAtStart) * 1000;
-    scenario.extra = { peakRssMb };
-    if (options.reportCpu !== false) scenario.extra['gatewayCpuUsPerMsg'] = result.accepted > 0 ? Math.round(cpuUs / result.accepted) : null;
+    scenario.extra['peakRssMb'] = peakRssMb;
+    if (options.reportCpu !== false) scenario.extra['gatewayCpuUsPerMsg'] = perMessage(cpuUs);
   }
+  for (const { name, pid, ms } of otherCpuAtStart) scenario.extra[`${name}CpuUsPerMsg`] = perMessage((processCpuMs(pid) - ms) * 1000);
+  // This process: the load generator and the simulated suppliers (worker threads). On a small
+  // machine it shares the cores with what is measured, so it bounds every ratio to a baseline.
+  const benchCpu = process.cpuUsage(benchCpuAtStart);
+  scenario.extra['benchCpuUsPerMsg'] = perMessage(benchCpu.user + benchCpu.system);
   if (result.errorMessages.length > 0 || Object.keys(result.rejectReasons).length > 0) {
     scenario.errorMessages = [...result.errorMessages, ...Object.entries(result.rejectReasons).map(([reason, n]) => `rejected ${reason}: ${n}`)];
   }

@@ -23,7 +23,8 @@ export async function runBaselines(ctx: BenchContext): Promise<void> {
       const result = await measureLoad(ctx, {
         scenario: 'baseline',
         label: `grpc echo batched x${streams}`,
-        load: { target: echo.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: streams, batchSize: BATCH_SIZE, ratePerSec: 0, durationMs: ctx.phaseSeconds * 1000, message: benchMessage() },
+        cpuOf: { echo: echo.pid },
+      load: { target: echo.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: streams, batchSize: BATCH_SIZE, ratePerSec: 0, durationMs: ctx.phaseSeconds * 1000, message: benchMessage() },
       });
       best = Math.max(best, result.acceptedPerSec);
     }
@@ -31,6 +32,7 @@ export async function runBaselines(ctx: BenchContext): Promise<void> {
     const single = await measureLoad(ctx, {
       scenario: 'baseline',
       label: 'grpc echo single',
+      cpuOf: { echo: echo.pid },
       load: { target: echo.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: SINGLE_CONCURRENCY, batchSize: 1, window: SINGLE_WINDOW, ratePerSec: 0, durationMs: ctx.phaseSeconds * 1000, message: benchMessage() },
     });
     ctx.metrics['baseline.echoSingle.msgsPerSec'] = single.acceptedPerSec;

@@ -10,6 +10,7 @@ export const MEMORY_RUN_MESSAGES = 2_000_000;
 export async function runBulk(ctx: BenchContext): Promise<void> {
   for (const store of ['memory', 'redis'] as const) {
     const gateway = await startGatewayUnderTest(ctx, `bulk-${store}`, { store });
+    const cpuOf = store === 'redis' ? { redis: (await ctx.redis()).pid } : {};
     try {
       let best = 0;
       for (const streams of [1, 4]) {
@@ -19,6 +20,7 @@ export async function runBulk(ctx: BenchContext): Promise<void> {
           load: { target: gateway.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: streams, batchSize: BATCH_SIZE, ratePerSec: 0, durationMs: ctx.phaseSeconds * 1000, message: benchMessage() },
           providers: [gateway.provider],
           gatewayPid: gateway.pid,
+          cpuOf,
           params: { store },
         });
         best = Math.max(best, result.deliveredPerSec ?? 0);
