@@ -134,19 +134,26 @@ describe('redis store', () => {
     assert.deepEqual(await other.claim(10, timeoutSignal(400)), []);
   });
 
-  test('messages read before a claim fails (Redis gone between two lane reads) are not held: another node takes them over', async (t) => {
-    const settings = redisStoreSettings(redis.url, { shards: 1, claimIdleMs: 300, maxDeliveries: 5 });
+  test('messages read on one shard are not held when the same claim fails on another shard: another node takes them over', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 2, claimIdleMs: 300, maxDeliveries: 5 });
     const failing = await RedisStore.connect(settings);
     const other = await RedisStore.connect(settings);
     t.after(() => Promise.all([failing.close(), other.close()]));
     const [outcome] = await other.enqueue([makeAccepted({ priority: 'normal' })]);
     const id = outcome?.kind === 'accepted' ? outcome.messageId : '';
-    // Fault injection: the normal lane is read, then the read of the bulk lane fails.
-    const client = (failing as unknown as { redis: { xreadgroup: (...args: unknown[]) => Promise<unknown> } }).redis;
-    const read = client.xreadgroup.bind(client);
-    client.xreadgroup = (...args: unknown[]) => (String(args.at(-2)).endsWith(':q:bulk') ? Promise.reject(new Error('Connection is closed.')) : read(...args));
+    // Fault injection: the message's shard is read, the read of the other shard fails (an error reply).
+    const otherShard = `{s${1 - Number(id.slice(id.lastIndexOf('.') + 1))}}`;
+    type Pipeline = { sbClaim: (...args: unknown[]) => Pipeline; call: (...args: unknown[]) => Pipeline };
+    const client = (failing as unknown as { redis: { pipeline: () => Pipeline } }).redis;
+    const pipeline = client.pipeline.bind(client);
+    client.pipeline = () => {
+      const p = pipeline();
+      const claim = p.sbClaim.bind(p);
+      p.sbClaim = (...args: unknown[]) => (String(args[1]).includes(otherShard) ? p.call('SB-INJECTED-FAULT') : claim(...args));
+      return p;
+    };
     await assert.rejects(failing.claim(10, timeoutSignal(2000)));
-    client.xreadgroup = read;
+    client.pipeline = pipeline;
     // The failing node is alive (it renews what it holds), but it does not hold this one. Taken
     // over within 2.4 s: before renewals would give up on it (10 x claimIdle = 3 s).
     let taken: Awaited<ReturnType<RedisStore['claim']>> = [];
