@@ -10,7 +10,7 @@ import { checkEvictionPolicy, createRedisClient, type ScriptedRedis, type Script
 import { readReportEntries } from './read-report-entries.js';
 import { KEEP_PROVIDER_REFS_SCRIPT } from './redis-provider-ref-scripts.js';
 import { KEEP_FALLBACK_PLANS_SCRIPT, FINISH_OVERDUE_ATTEMPTS_SCRIPT, SETTLE_ATTEMPTS_SCRIPT, TAKE_FALLBACK_PLANS_SCRIPT, TAKE_OVERDUE_ATTEMPTS_SCRIPT } from './redis-fallback-scripts.js';
-import { decodeQueuedMessage, encodeQueuedMessage } from './queued-message-payload.js';
+import { decodeQueuedMessage, encodeQueuedMessage, tagsJson } from './queued-message-payload.js';
 import { decodeStatusEventLine, encodeStatusEventLine } from './status-event-line.js';
 import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
@@ -116,24 +116,32 @@ export class RedisStore implements MessageStore, OptOutList {
   }
 
   async enqueue(batch: readonly AcceptedMessage[]): Promise<EnqueueOutcome[]> {
-    const byShard = new Map<number, { message: AcceptedMessage; index: number }[]>();
-    batch.forEach((original, index) => {
-      const shard = this.keys.shardFor(original.tenant, original.clientRef, original.messageId);
-      // The id carries its shard so any node finds the message from the id alone.
-      const message = { ...original, messageId: `${original.messageId}.${shard}` };
+    // Message indexes by shard; the stored id carries its shard so any node finds the message from
+    // the id alone (the message itself is not copied for it).
+    const byShard = new Map<number, number[]>();
+    const ids: string[] = new Array(batch.length);
+    batch.forEach((m, index) => {
+      const shard = this.keys.shardFor(m.tenant, m.clientRef, m.messageId);
+      ids[index] = `${m.messageId}.${shard}`;
       let group = byShard.get(shard);
       if (group === undefined) byShard.set(shard, (group = []));
-      group.push({ message, index });
+      group.push(index);
     });
     const outcomes: EnqueueOutcome[] = new Array(batch.length);
     const maxQueuedPerShard = Math.ceil(this.settings.maxQueuedMessages / this.settings.shards);
     const groups = [...byShard];
+    // A batch is accepted at one instant: its ACCEPTED line is encoded once per distinct time.
+    let lineAtMs = Number.NaN;
+    let acceptedLine = '';
     const replies = await this.write(
       this.sendPerShard<string[]>(groups.length, (pipeline, g) => {
-        const [shard, group] = groups[g] as [number, { message: AcceptedMessage; index: number }[]];
+        const [shard, group] = groups[g] as [number, number[]];
         const fields: (string | number)[] = [];
-        for (const { message: m } of group) {
-          fields.push(m.messageId, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, JSON.stringify(m.tags), encodeQueuedMessage(m), encodeStatusEventLine(acceptedEvent(m.messageId, m.acceptedAtMs)));
+        for (const index of group) {
+          const m = batch[index] as AcceptedMessage;
+          const id = ids[index] as string;
+          if (m.acceptedAtMs !== lineAtMs) acceptedLine = encodeStatusEventLine(acceptedEvent('', (lineAtMs = m.acceptedAtMs)));
+          fields.push(id, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, tagsJson(m.tags), encodeQueuedMessage(m, id), acceptedLine);
         }
         const args = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, maxQueuedPerShard, group.length, fields.join(FIELD_SEPARATOR)];
         pipeline.sbEnqueue(3, ...this.laneKeys4(shard), ...args);
@@ -141,9 +149,9 @@ export class RedisStore implements MessageStore, OptOutList {
     );
     groups.forEach(([, group], g) => {
       const results = replies[g] as string[];
-      group.forEach(({ message, index }, j) => {
+      group.forEach((index, j) => {
         const result = results[j] ?? 'F';
-        outcomes[index] = result === 'A' ? { kind: 'accepted', messageId: message.messageId } : result === 'F' ? { kind: 'queue-full' } : { kind: 'duplicate', messageId: result.slice(1) };
+        outcomes[index] = result === 'A' ? { kind: 'accepted', messageId: ids[index] as string } : result === 'F' ? { kind: 'queue-full' } : { kind: 'duplicate', messageId: result.slice(1) };
       });
     });
     if (outcomes.some((o) => o.kind === 'accepted')) {
