@@ -161,6 +161,44 @@ describe('redis store', () => {
     assert.equal(taken[0]?.message.messageId, id);
   });
 
+  test('idle claims share one poller: several idle dispatcher loops read Redis about as often as one', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 2 });
+    const store = await RedisStore.connect(settings);
+    t.after(() => store.close());
+    let reads = 0;
+    type Pipeline = { sbClaim: (...args: unknown[]) => Pipeline };
+    const client = (store as unknown as { redis: { pipeline: () => Pipeline } }).redis;
+    const pipeline = client.pipeline.bind(client);
+    client.pipeline = () => {
+      const p = pipeline();
+      const claim = p.sbClaim.bind(p);
+      p.sbClaim = (...args: unknown[]) => {
+        if (String(args[1]).includes('{s0}')) reads++; // one per claim round trip
+        return claim(...args);
+      };
+      return p;
+    };
+    assert.deepEqual(await store.claim(10, timeoutSignal(400)), []);
+    const alone = reads;
+    reads = 0;
+    const idle = await Promise.all(Array.from({ length: 4 }, () => store.claim(10, timeoutSignal(400))));
+    assert.deepEqual(idle, [[], [], [], []]);
+    // Four loops polling each for itself read about four times as often as one (measured as a ratio, so a slow machine slows both).
+    assert.ok(reads < 2 * alone + 4, `${reads} reads by four idle claims, ${alone} by one`);
+  });
+
+  test('messages enqueued by another node reach every idle claim: the poller wakes the others when it leaves', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 2 });
+    const dispatcher = await RedisStore.connect(settings);
+    const other = await RedisStore.connect(settings);
+    t.after(() => Promise.all([dispatcher.close(), other.close()]));
+    const loops = Array.from({ length: 4 }, () => dispatcher.claim(10, timeoutSignal(5000)));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // all four idle: one polls, three sleep
+    await other.enqueue(Array.from({ length: 80 }, () => makeAccepted()));
+    const batches = await Promise.all(loops);
+    for (const batch of batches) assert.ok(batch.length > 0, 'every idle loop got a batch before its signal ended');
+  });
+
   test('a message whose holders keep dying moves to the dead-letter stream and ends FAILED, instead of looping', async (t) => {
     const settings = redisStoreSettings(redis.url, { shards: 1, claimIdleMs: 200, maxDeliveries: 1 });
     const dying = await RedisStore.connect(settings);
