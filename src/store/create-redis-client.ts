@@ -1,7 +1,8 @@
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, Redis, type ChainableCommander } from 'ioredis';
 import type { RedisStoreSettings } from '../config/config.js';
 import { log } from '../log.js';
 import {
+  CLAIM_SCRIPT,
   DEAD_LETTER_SCRIPT,
   ENQUEUE_SCRIPT,
   MOVE_DUE_SCRIPT,
@@ -14,6 +15,8 @@ import { RENEW_CLAIMS_SCRIPT } from './redis-lease-scripts.js';
 /** The store's Lua scripts as client commands (numKeys first: the key count varies per call). */
 export interface ScriptCommands {
   sbEnqueue(numKeys: number, ...args: (string | number)[]): Promise<string[]>;
+  /** One packed string of claimed entries (see CLAIM_SCRIPT). */
+  sbClaim(numKeys: number, ...args: (string | number)[]): Promise<string>;
   /** One letter per event (see RECORD_EVENTS_SCRIPT). */
   sbRecordEvents(numKeys: number, ...args: (string | number)[]): Promise<string>;
   sbRecordInbound(numKeys: number, ...args: (string | number)[]): Promise<number>;
@@ -27,6 +30,9 @@ export interface ScriptCommands {
 /** A standalone/Sentinel client or a Cluster client: the store uses only what both offer. */
 export type ScriptedRedis = (Redis | Cluster) & ScriptCommands;
 
+/** A pipeline of a ScriptedRedis: the scripts queue on it like the built-in commands (replies come from exec). */
+export type ScriptPipeline = ChainableCommander & { [Name in keyof ScriptCommands]: (...args: Parameters<ScriptCommands[Name]>) => ScriptPipeline };
+
 
 /**
  * A not yet connected client for the store's settings: a Cluster client when cluster nodes are
@@ -37,6 +43,7 @@ export function createRedisClient(settings: RedisStoreSettings): ScriptedRedis {
   const redis = createClientOnly(settings);
   redis.on('error', (error: Error) => log('warn', 'redis connection error', { error: error.message }));
   redis.defineCommand('sbEnqueue', { lua: ENQUEUE_SCRIPT });
+  redis.defineCommand('sbClaim', { lua: CLAIM_SCRIPT });
   redis.defineCommand('sbRecordEvents', { lua: RECORD_EVENTS_SCRIPT });
   redis.defineCommand('sbRecordInbound', { lua: RECORD_INBOUND_SCRIPT });
   redis.defineCommand('sbRetryLater', { lua: RETRY_LATER_SCRIPT });

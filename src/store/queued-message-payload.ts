@@ -12,10 +12,11 @@ import type { AcceptedMessage, FallbackStep, MessageKind, MessagePriority, Tried
  */
 
 const FIELD = '\x1e';
-/** Separators a compact payload of one message holds. */
-const SEPARATORS = 16;
-/** The enqueue script's own separator (redis-scripts.ts): the payload travels inside its packed argument. */
-const PACKING = '\x1f';
+/**
+ * A separator, or the enqueue script's own (U+001F, redis-scripts.ts: the payload travels inside
+ * its packed argument). Only the fields written as they are can hold one: JSON escapes both.
+ */
+const SEPARATOR = /[\x1e\x1f]/;
 
 /** Every field of AcceptedMessage; the check below fails the build when a field is added and not encoded. */
 const ENCODED = ['messageId', 'tenant', 'clientRef', 'recipient', 'sender', 'templateId', 'body', 'subject', 'kind', 'nightConsent', 'priority', 'channel', 'acceptedAtMs', 'expiresAtMs', 'variables', 'tags', 'fallback', 'triedProviders'] as const;
@@ -23,13 +24,35 @@ type Unencoded = Exclude<keyof AcceptedMessage, (typeof ENCODED)[number]>;
 const everyFieldEncoded: [Unencoded] extends [never] ? true : Unencoded = true;
 void everyFieldEncoded;
 
-export function encodeQueuedMessage(m: AcceptedMessage): string {
-  const payload =
-    `${m.messageId}${FIELD}${m.tenant}${FIELD}${m.clientRef}${FIELD}${m.recipient}${FIELD}${m.sender}${FIELD}${m.templateId}${FIELD}` +
+/**
+ * The payload of `m`, stored under `messageId` (the store's id, which may differ from the id the
+ * message came with: the enqueue gives it its shard without copying the message).
+ */
+export function encodeQueuedMessage(m: AcceptedMessage, messageId: string = m.messageId): string {
+  // Enum fields (kind, priority, channel) and numbers cannot hold a separator; the texts are checked one by one.
+  if (
+    SEPARATOR.test(messageId) ||
+    SEPARATOR.test(m.tenant) ||
+    SEPARATOR.test(m.clientRef) ||
+    SEPARATOR.test(m.recipient) ||
+    SEPARATOR.test(m.sender) ||
+    SEPARATOR.test(m.templateId) ||
+    SEPARATOR.test(m.body) ||
+    SEPARATOR.test(m.subject)
+  ) {
+    return JSON.stringify(messageId === m.messageId ? m : { ...m, messageId });
+  }
+  return (
+    `${messageId}${FIELD}${m.tenant}${FIELD}${m.clientRef}${FIELD}${m.recipient}${FIELD}${m.sender}${FIELD}${m.templateId}${FIELD}` +
     `${m.body}${FIELD}${m.subject}${FIELD}${m.kind}${FIELD}${m.nightConsent ? '1' : ''}${FIELD}${m.priority}${FIELD}${m.channel ?? ''}${FIELD}` +
-    `${m.acceptedAtMs}${FIELD}${m.expiresAtMs}${FIELD}${JSON.stringify(m.variables)}${FIELD}${JSON.stringify(m.tags)}${FIELD}` +
-    `${m.fallback === undefined && m.triedProviders === undefined ? '' : JSON.stringify({ fallback: m.fallback, triedProviders: m.triedProviders })}`;
-  return separatorCount(payload) === SEPARATORS && !payload.includes(PACKING) ? payload : JSON.stringify(m);
+    `${m.acceptedAtMs}${FIELD}${m.expiresAtMs}${FIELD}${JSON.stringify(m.variables)}${FIELD}${tagsJson(m.tags)}${FIELD}` +
+    `${m.fallback === undefined && m.triedProviders === undefined ? '' : JSON.stringify({ fallback: m.fallback, triedProviders: m.triedProviders })}`
+  );
+}
+
+/** Tags as JSON; most messages have none. */
+export function tagsJson(tags: readonly string[]): string {
+  return tags.length === 0 ? '[]' : JSON.stringify(tags);
 }
 
 export function decodeQueuedMessage(payload: string): AcceptedMessage {
@@ -52,7 +75,7 @@ export function decodeQueuedMessage(payload: string): AcceptedMessage {
     acceptedAtMs: Number(f[12]),
     expiresAtMs: Number(f[13]),
     variables: JSON.parse(f[14] as string) as Record<string, string>,
-    tags: JSON.parse(f[15] as string) as string[],
+    tags: f[15] === '[]' ? [] : (JSON.parse(f[15] as string) as string[]),
   };
   const extra = f[16] as string;
   if (extra !== '') {
@@ -61,10 +84,4 @@ export function decodeQueuedMessage(payload: string): AcceptedMessage {
     if (triedProviders !== undefined) message.triedProviders = triedProviders;
   }
   return message;
-}
-
-function separatorCount(text: string): number {
-  let count = 0;
-  for (let at = text.indexOf(FIELD); at >= 0; at = text.indexOf(FIELD, at + 1)) count++;
-  return count;
 }

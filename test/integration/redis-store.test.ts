@@ -134,24 +134,69 @@ describe('redis store', () => {
     assert.deepEqual(await other.claim(10, timeoutSignal(400)), []);
   });
 
-  test('messages read before a claim fails (Redis gone between two lane reads) are not held: another node takes them over', async (t) => {
-    const settings = redisStoreSettings(redis.url, { shards: 1, claimIdleMs: 300, maxDeliveries: 5 });
+  test('messages read on one shard are not held when the same claim fails on another shard: another node takes them over', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 2, claimIdleMs: 300, maxDeliveries: 5 });
     const failing = await RedisStore.connect(settings);
     const other = await RedisStore.connect(settings);
     t.after(() => Promise.all([failing.close(), other.close()]));
     const [outcome] = await other.enqueue([makeAccepted({ priority: 'normal' })]);
     const id = outcome?.kind === 'accepted' ? outcome.messageId : '';
-    // Fault injection: the normal lane is read, then the read of the bulk lane fails.
-    const client = (failing as unknown as { redis: { xreadgroup: (...args: unknown[]) => Promise<unknown> } }).redis;
-    const read = client.xreadgroup.bind(client);
-    client.xreadgroup = (...args: unknown[]) => (String(args.at(-2)).endsWith(':q:bulk') ? Promise.reject(new Error('Connection is closed.')) : read(...args));
+    // Fault injection: the message's shard is read, the read of the other shard fails (an error reply).
+    const otherShard = `{s${1 - Number(id.slice(id.lastIndexOf('.') + 1))}}`;
+    type Pipeline = { sbClaim: (...args: unknown[]) => Pipeline; call: (...args: unknown[]) => Pipeline };
+    const client = (failing as unknown as { redis: { pipeline: () => Pipeline } }).redis;
+    const pipeline = client.pipeline.bind(client);
+    client.pipeline = () => {
+      const p = pipeline();
+      const claim = p.sbClaim.bind(p);
+      p.sbClaim = (...args: unknown[]) => (String(args[1]).includes(otherShard) ? p.call('SB-INJECTED-FAULT') : claim(...args));
+      return p;
+    };
     await assert.rejects(failing.claim(10, timeoutSignal(2000)));
-    client.xreadgroup = read;
+    client.pipeline = pipeline;
     // The failing node is alive (it renews what it holds), but it does not hold this one. Taken
     // over within 2.4 s: before renewals would give up on it (10 x claimIdle = 3 s).
     let taken: Awaited<ReturnType<RedisStore['claim']>> = [];
     for (let tries = 0; taken.length === 0 && tries < 8; tries++) taken = await other.claim(10, timeoutSignal(300));
     assert.equal(taken[0]?.message.messageId, id);
+  });
+
+  test('idle claims share one poller: several idle dispatcher loops read Redis about as often as one', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 2 });
+    const store = await RedisStore.connect(settings);
+    t.after(() => store.close());
+    let reads = 0;
+    type Pipeline = { sbClaim: (...args: unknown[]) => Pipeline };
+    const client = (store as unknown as { redis: { pipeline: () => Pipeline } }).redis;
+    const pipeline = client.pipeline.bind(client);
+    client.pipeline = () => {
+      const p = pipeline();
+      const claim = p.sbClaim.bind(p);
+      p.sbClaim = (...args: unknown[]) => {
+        if (String(args[1]).includes('{s0}')) reads++; // one per claim round trip
+        return claim(...args);
+      };
+      return p;
+    };
+    assert.deepEqual(await store.claim(10, timeoutSignal(400)), []);
+    const alone = reads;
+    reads = 0;
+    const idle = await Promise.all(Array.from({ length: 4 }, () => store.claim(10, timeoutSignal(400))));
+    assert.deepEqual(idle, [[], [], [], []]);
+    // Four loops polling each for itself read about four times as often as one (measured as a ratio, so a slow machine slows both).
+    assert.ok(reads < 2 * alone + 4, `${reads} reads by four idle claims, ${alone} by one`);
+  });
+
+  test('messages enqueued by another node reach every idle claim: the poller wakes the others when it leaves', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 2 });
+    const dispatcher = await RedisStore.connect(settings);
+    const other = await RedisStore.connect(settings);
+    t.after(() => Promise.all([dispatcher.close(), other.close()]));
+    const loops = Array.from({ length: 4 }, () => dispatcher.claim(10, timeoutSignal(5000)));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // all four idle: one polls, three sleep
+    await other.enqueue(Array.from({ length: 80 }, () => makeAccepted()));
+    const batches = await Promise.all(loops);
+    for (const batch of batches) assert.ok(batch.length > 0, 'every idle loop got a batch before its signal ended');
   });
 
   test('a message whose holders keep dying moves to the dead-letter stream and ends FAILED, instead of looping', async (t) => {

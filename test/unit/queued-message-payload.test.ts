@@ -49,3 +49,27 @@ test('a message whose text holds a separator is written as JSON, and JSON payloa
   }
   assert.deepEqual(decodeQueuedMessage(JSON.stringify(message)), message);
 });
+
+test('a message is stored under the id the store gives it, without being copied, in both forms', () => {
+  const stored = { ...message, messageId: 'ma5476fd0523d-94e.1' };
+  assert.deepEqual(decodeQueuedMessage(encodeQueuedMessage(message, 'ma5476fd0523d-94e.1')), stored);
+  const odd = { ...message, clientRef: 'ref\x1f1' };
+  const payload = encodeQueuedMessage(odd, 'ma5476fd0523d-94e.1');
+  assert.ok(payload.startsWith('{'));
+  assert.deepEqual(decodeQueuedMessage(payload), { ...odd, messageId: 'ma5476fd0523d-94e.1' });
+  assert.equal(odd.messageId, message.messageId, 'the message given is left as it is');
+});
+
+test('every text written as it is is checked for separators; JSON parts escape them', () => {
+  for (const field of ['tenant', 'clientRef', 'recipient', 'sender', 'templateId', 'body', 'subject'] as const) {
+    for (const separator of ['\x1e', '\x1f']) {
+      const odd = { ...message, [field]: `a${separator}b` };
+      assert.ok(encodeQueuedMessage(odd).startsWith('{'), `${field} with U+00${separator.charCodeAt(0).toString(16)}`);
+      assert.deepEqual(decodeQueuedMessage(encodeQueuedMessage(odd)), odd);
+    }
+  }
+  const inJson = { ...message, variables: { name: 'a\x1eb\x1fc' }, tags: ['x\x1fy'] };
+  const payload = encodeQueuedMessage(inJson);
+  assert.ok(!payload.startsWith('{') && !payload.includes('\x1f'));
+  assert.deepEqual(decodeQueuedMessage(payload), inJson);
+});
