@@ -8,7 +8,8 @@ import { InvalidCursorError } from './store-errors.js';
 import { HistoryShapes } from './history-shapes.js';
 import type { OptOutList } from './opt-out-list.js';
 import { ReportLog } from './report-log.js';
-import { acceptedAtMsOfStatus, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus, type StoredStatus } from './status-entry.js';
+import { FinalStatusTable } from './final-status-table.js';
+import { acceptedAtMsOfStatus, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus } from './status-entry.js';
 import {
   type ClaimedMessage,
   type EnqueueOutcome,
@@ -51,7 +52,10 @@ export class MemoryStore implements MessageStore, OptOutList {
   private delayedCount = 0;
   private readonly delayTimers = new Set<NodeJS.Timeout>();
   private readonly claimWaiters = new Waiters();
-  private readonly statuses = new Map<string, StoredStatus>();
+  /** Status records of messages on their way (and of final ones whose id holds a newline), oldest first. */
+  private readonly statuses = new Map<string, StatusEntry>();
+  /** Final status records, packed (see packStatus), oldest first; with `statuses`, at most maxStatusRecords. */
+  private readonly finals = new FinalStatusTable();
   /** What final status records share (see packStatus). */
   private readonly shapes = new HistoryShapes(MAX_HISTORY_SHAPES);
   private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
@@ -108,6 +112,7 @@ export class MemoryStore implements MessageStore, OptOutList {
       this.lanes[message.priority].push({ message, deliveryCount: 1 });
       outcomes.push({ kind: 'accepted', messageId: message.messageId });
     }
+    this.dropStatusesOver(this.settings.maxStatusRecords);
     this.notifyReaders();
     if (queued > queuedBefore) this.claimWaiters.notify();
     return outcomes;
@@ -165,15 +170,20 @@ export class MemoryStore implements MessageStore, OptOutList {
   }
 
   async getStatus(tenant: string, messageId: string): Promise<StatusRecord | undefined> {
-    const stored = this.statuses.get(messageId);
-    const entry = typeof stored === 'string' ? unpackStatus(messageId, stored, this.shapes) : stored;
+    let entry = this.statuses.get(messageId);
+    if (entry === undefined) {
+      const packed = this.finals.get(messageId);
+      if (packed !== undefined) entry = unpackStatus(packed, this.shapes);
+    }
     if (entry === undefined || entry.tenant !== tenant) return undefined;
     return { messageId, tenant, clientRef: entry.clientRef, state: entry.state, history: historyOf(messageId, entry), tags: [...entry.tags] };
   }
 
   async getTenantOf(messageId: string): Promise<string | undefined> {
-    const stored = this.statuses.get(messageId);
-    return stored === undefined ? undefined : tenantOfStatus(stored, this.shapes);
+    const entry = this.statuses.get(messageId);
+    if (entry !== undefined) return entry.tenant;
+    const packed = this.finals.get(messageId);
+    return packed === undefined ? undefined : tenantOfStatus(packed, this.shapes);
   }
 
   async readReports(tenant: string, cursor: string, maxCount: number, signal: AbortSignal): Promise<StoredReport[]> {
@@ -320,8 +330,10 @@ export class MemoryStore implements MessageStore, OptOutList {
     let nowMs = -1; // read once per batch, and only when a dedup key needs it
     let log: ReportLog | undefined;
     for (const { event, dedupKey, historyOnly } of events) {
-      const stored = this.statuses.get(event.messageId);
-      if (stored === undefined) {
+      const id = event.messageId;
+      const onItsWay = this.statuses.get(id);
+      const packed = onItsWay === undefined ? this.finals.get(id) : undefined;
+      if (onItsWay === undefined && packed === undefined) {
         outcomes.push('unknown-message');
         continue;
       }
@@ -333,24 +345,24 @@ export class MemoryStore implements MessageStore, OptOutList {
         }
       }
       // A final message's record is packed; nothing moves it any more, so this event is stale.
-      const entry = typeof stored === 'string' ? unpackStatus(event.messageId, stored, this.shapes) : stored;
+      const entry = packed === undefined ? onItsWay! : unpackStatus(packed, this.shapes);
       if (historyOnly === true || !movesForward(entry.state, event.state)) {
         // A late report is kept even when it repeats the state (the next supplier's DELIVERED, then the first one's).
         const length = historyLength(entry);
         const kept = historyOnly === true ? length < MAX_HISTORY_EVENTS : keepsStaleInHistory(entry.state, event.state, length);
         if (kept) {
           insertStale(entry, event);
-          if (typeof stored === 'string') {
-            this.statuses.set(event.messageId, packStatus(entry, this.shapes));
-            releaseStatus(stored, this.shapes);
-          }
+          if (packed !== undefined) releaseStatus(this.finals.replace(id, packStatus(id, entry, this.shapes)), this.shapes);
         }
         outcomes.push('stale');
         continue;
       }
       entry.state = event.state;
       (entry.events ??= []).push(event);
-      if (isFinalState(event.state)) this.statuses.set(event.messageId, packStatus(entry, this.shapes));
+      if (isFinalState(event.state) && !id.includes('\n')) {
+        this.statuses.delete(id);
+        this.finals.add(id, packStatus(id, entry, this.shapes));
+      }
       if (log === undefined || log.tenant !== entry.tenant) log = this.appendingTo(entry.tenant);
       log.append(event, entry.clientRef);
       outcomes.push('applied');
@@ -408,11 +420,31 @@ export class MemoryStore implements MessageStore, OptOutList {
       if (now - entry.atMs < this.settings.statusRetentionMs && this.fallbacks.size <= this.settings.maxStatusRecords) break;
       this.fallbacks.delete(id);
     }
-    for (const [id, status] of this.statuses) {
-      const expired = now - acceptedAtMsOfStatus(status) >= this.settings.statusRetentionMs;
-      if (!expired && this.statuses.size <= this.settings.maxStatusRecords) break;
+    for (let packed = this.finals.oldest(); packed !== undefined; packed = this.finals.oldest()) {
+      if (now - acceptedAtMsOfStatus(packed) < this.settings.statusRetentionMs) break;
+      this.finals.dropOldest();
+      releaseStatus(packed, this.shapes);
+    }
+    for (const [id, entry] of this.statuses) {
+      if (now - entry.acceptedAtMs < this.settings.statusRetentionMs) break;
       this.statuses.delete(id);
-      if (typeof status === 'string') releaseStatus(status, this.shapes);
+    }
+  }
+
+  /**
+   * Forgets the oldest status records past `max`: final ones first (a message on its way keeps
+   * its record while there are final ones to forget). Called per enqueued batch, so the records
+   * never pass the bound between sweeps.
+   */
+  private dropStatusesOver(max: number): void {
+    while (this.statuses.size + this.finals.size > max && this.finals.size > 0) {
+      releaseStatus(this.finals.oldest()!, this.shapes);
+      this.finals.dropOldest();
+    }
+    if (this.statuses.size <= max) return;
+    for (const id of this.statuses.keys()) {
+      this.statuses.delete(id);
+      if (this.statuses.size <= max) break;
     }
   }
 }
