@@ -52,7 +52,12 @@ const memoryStoreSchema = z
     dedupWindow: duration.default(86_400_000),
     /** How long a message's status stays queryable after its last change. */
     statusRetention: duration.default(86_400_000),
-    /** Most status records kept; the oldest are forgotten first. A finished message's record is about 0.2 KB. */
+    /**
+     * Most status records kept; the oldest are forgotten first, final ones before those of messages
+     * still on their way. A finished message's record is about 80 bytes, outside the JavaScript heap
+     * (see FinalStatusTable): 80 MB at the default. One on its way (e.g. waiting for its delivery
+     * report) is an object of about 0.4 KB.
+     */
     maxStatusRecords: z.number().int().min(1).default(1_000_000),
     /** Most reports kept per tenant for WatchReports; the oldest are dropped first. */
     reportRetentionPerTenant: z.number().int().min(1).default(100_000),

@@ -1,24 +1,37 @@
 /**
- * The memory store's final status records, oldest first, found by message id. A record is one
- * string that starts with its message id and a '\n' (see packStatus), so the table keeps no key
- * strings of its own. Up to maxStatusRecords (1,000,000 by default) records live here, and a
- * JavaScript Map of that size costs about 56 bytes an entry (its table doubles to 2^21 slots
- * under insert-and-delete churn, and briefly twice that while it rehashes), on top of a key
- * string per entry; this table costs about 16.
+ * The memory store's final status records, oldest first, found by message id, kept outside the
+ * JavaScript heap. A record is one string that starts with its message id and a '\n' (see
+ * packStatus). Up to maxStatusRecords (1,000,000 by default) records live here for a day, while
+ * the heap around them churns through the messages on their way: as a million small strings in
+ * the heap they ended up spread over pages shared with that churn, which V8 does not compact, and
+ * the heap grew to about twice its live data (a 2,000,000-message run peaked at 957 MB of RSS). In
+ * byte chunks they cost their bytes and no GC work.
  *
- *   ring:  [ record, record, ... ]   a circular buffer; head is the oldest; capacity a power of 2
- *   index: Int32Array, twice the ring's capacity: 0 = empty, p + 1 = the record at ring[p];
- *          open addressing, linear probing from hash(message id), deletion by backward shift
+ *   log:    chunk, chunk, ...  (CHUNK_BYTES each; dropped from the front once read past, and
+ *           reused as the next one)
+ *           a record: u32 header (byte length << 2 | DEAD | UTF16) then its text, latin1 when
+ *           every character fits a byte, else UTF-16; never split across chunks; END_OF_CHUNK
+ *           (or under 4 bytes left) ends a chunk
+ *   head:   log position of the oldest record; tail: where the next one goes
+ *   index:  Float64Array, twice the records' count rounded up to a power of 2: 0 = empty,
+ *           p + 1 = the record at log position p; open addressing, linear probing from
+ *           hash(message id), deletion by backward shift
  *
- * Records are added at the tail, replaced in place (a late report) and dropped from the head.
- * When the ring is full it doubles and the index is rebuilt (a one-off pause of some tens of
- * milliseconds at a million records; the table never shrinks). Message ids must not hold '\n'.
+ * A log position counts bytes since the table was made (2^53 of them: a century at full rate).
+ * A record put again for the same message (a late report) goes to the tail and the old copy is
+ * marked DEAD, so it keeps its age from its last change. Message ids with a '\n', and records
+ * longer than a chunk, are not kept (put says so); the store keeps those records itself.
  */
 export class FinalStatusTable {
-  private ring: (string | undefined)[] = new Array<string | undefined>(INITIAL_CAPACITY);
-  private index = new Int32Array(2 * INITIAL_CAPACITY);
+  private readonly chunks: Buffer[] = [];
+  /** Log position of chunks[0]. */
+  private firstChunkAt = 0;
   private head = 0;
+  private tail = 0;
   private count = 0;
+  private index = new Float64Array(MIN_INDEX_SLOTS);
+  /** The last chunk dropped, reused for the next one: the log moves through memory without allocating. */
+  private spare: Buffer | undefined;
 
   get size(): number {
     return this.count;
@@ -27,41 +40,92 @@ export class FinalStatusTable {
   /** The record of message `messageId`, or undefined. */
   get(messageId: string): string | undefined {
     const at = this.find(messageId);
-    return at < 0 ? undefined : this.ring[this.index[at]! - 1];
+    return at < 0 ? undefined : this.textAt(this.index[at]! - 1);
   }
 
-  /** Adds the record of a message that has none here, as the newest. */
-  add(messageId: string, record: string): void {
-    if (this.count === this.ring.length) this.grow();
-    const position = (this.head + this.count) & (this.ring.length - 1);
-    this.ring[position] = record;
+  /**
+   * Keeps `record` (which starts with `${messageId}\n`) as the message's newest record, replacing
+   * any earlier one. False when it cannot be kept here: then the table holds none for the message.
+   */
+  put(messageId: string, record: string): boolean {
+    const earlier = this.find(messageId);
+    if (earlier >= 0) this.kill(earlier);
+    return this.add(messageId, record);
+  }
+
+  /** As put, for a message that has no record here (a message that just became final): no look-up first. */
+  add(messageId: string, record: string): boolean {
+    const utf16 = NOT_LATIN1.test(record);
+    const bytes = utf16 ? record.length * 2 : record.length;
+    if (messageId.includes('\n') || HEADER_BYTES + bytes > CHUNK_BYTES) return false;
+    if (this.chunks.length === 0 || this.tailOffset() + HEADER_BYTES + bytes > CHUNK_BYTES) this.startChunk();
+    const offset = this.tailOffset();
+    const chunk = this.chunks[this.chunks.length - 1]!;
+    chunk.writeUInt32LE(bytes * 4 + (utf16 ? UTF16 : 0), offset);
+    chunk.write(record, offset + HEADER_BYTES, bytes, utf16 ? 'utf16le' : 'latin1');
+    if (2 * (this.count + 1) > this.index.length) this.rebuildIndex(2 * this.index.length);
+    this.insert(hashOf(messageId, messageId.length), this.tail);
+    this.tail += HEADER_BYTES + bytes;
     this.count++;
-    this.insert(hashOf(messageId, messageId.length), position);
-  }
-
-  /** Replaces the record of message `messageId` (which has one here), keeping its place in age; returns the old one. */
-  replace(messageId: string, record: string): string {
-    const position = this.index[this.find(messageId)]! - 1;
-    const old = this.ring[position]!;
-    this.ring[position] = record;
-    return old;
+    return true;
   }
 
   /** The oldest record, or undefined when empty. */
   oldest(): string | undefined {
-    return this.count === 0 ? undefined : this.ring[this.head];
+    return this.count === 0 ? undefined : this.textAt(this.head);
   }
 
   /** Drops the oldest record (there is one). */
   dropOldest(): void {
-    const record = this.ring[this.head]!;
     const mask = this.index.length - 1;
-    let at = hashOf(record, record.indexOf('\n')) & mask;
+    let at = this.hashAt(this.head) & mask;
     while (this.index[at] !== this.head + 1) at = (at + 1) & mask;
+    this.kill(at);
+  }
+
+  /** Where the next record goes in the last chunk. */
+  private tailOffset(): number {
+    return this.tail - this.firstChunkAt - (this.chunks.length - 1) * CHUNK_BYTES;
+  }
+
+  /** Ends the last chunk (its unused rest is skipped) and moves the tail to a new one. */
+  private startChunk(): void {
+    const last = this.chunks[this.chunks.length - 1];
+    if (last !== undefined && this.tailOffset() + HEADER_BYTES <= CHUNK_BYTES) last.writeUInt32LE(END_OF_CHUNK, this.tailOffset());
+    this.tail = this.firstChunkAt + this.chunks.length * CHUNK_BYTES;
+    this.chunks.push(this.spare ?? Buffer.allocUnsafeSlow(CHUNK_BYTES));
+    this.spare = undefined;
+    this.settleHead();
+  }
+
+  /** Marks the record of index slot `at` dead, empties the slot, and moves the head past dead records. */
+  private kill(at: number): void {
+    const position = this.index[at]! - 1;
+    const chunk = this.chunkAt(position);
+    const offset = (position - this.firstChunkAt) % CHUNK_BYTES;
+    chunk.writeUInt32LE((chunk.readUInt32LE(offset) | DEAD) >>> 0, offset);
     this.removeAt(at);
-    this.ring[this.head] = undefined;
-    this.head = (this.head + 1) & (this.ring.length - 1);
     this.count--;
+    this.settleHead();
+  }
+
+  /** Moves the head past dead records to the oldest live one (or the tail), dropping the chunks it leaves. */
+  private settleHead(): void {
+    while (this.head < this.tail) {
+      // The head is in the first chunk; the tail is in a later one whenever the head reaches a chunk's end.
+      const offset = this.head - this.firstChunkAt;
+      if (offset + HEADER_BYTES <= CHUNK_BYTES) {
+        const header = this.chunks[0]!.readUInt32LE(offset);
+        if (header !== END_OF_CHUNK) {
+          if ((header & DEAD) === 0) return;
+          this.head += HEADER_BYTES + (header >>> 2);
+          if (this.head < this.firstChunkAt + CHUNK_BYTES) continue;
+        }
+      }
+      this.spare = this.chunks.shift();
+      this.firstChunkAt += CHUNK_BYTES;
+      this.head = this.firstChunkAt;
+    }
   }
 
   /** The index slot that points at `messageId`'s record, or -1. */
@@ -70,9 +134,49 @@ export class FinalStatusTable {
     for (let at = hashOf(messageId, messageId.length) & mask; ; at = (at + 1) & mask) {
       const entry = this.index[at]!;
       if (entry === 0) return -1;
-      const record = this.ring[entry - 1]!;
-      if (record.length > messageId.length && record.charCodeAt(messageId.length) === NEWLINE && record.startsWith(messageId)) return at;
+      if (this.holdsId(entry - 1, messageId)) return at;
     }
+  }
+
+  /** Whether the record at `position` is message `messageId`'s, compared in place. */
+  private holdsId(position: number, messageId: string): boolean {
+    const chunk = this.chunkAt(position);
+    const offset = (position - this.firstChunkAt) % CHUNK_BYTES;
+    const header = chunk.readUInt32LE(offset);
+    const length = messageId.length;
+    const start = offset + HEADER_BYTES;
+    if ((header & UTF16) === 0) {
+      if (header >>> 2 <= length || chunk[start + length] !== NEWLINE) return false;
+      for (let i = 0; i < length; i++) if (chunk[start + i] !== messageId.charCodeAt(i)) return false;
+    } else {
+      if (header >>> 2 <= 2 * length || chunk.readUInt16LE(start + 2 * length) !== NEWLINE) return false;
+      for (let i = 0; i < length; i++) if (chunk.readUInt16LE(start + 2 * i) !== messageId.charCodeAt(i)) return false;
+    }
+    return true;
+  }
+
+  /** The hash of the message id of the record at `position`, as hashOf gives it for the id. */
+  private hashAt(position: number): number {
+    const chunk = this.chunkAt(position);
+    const offset = (position - this.firstChunkAt) % CHUNK_BYTES;
+    const utf16 = (chunk.readUInt32LE(offset) & UTF16) !== 0;
+    let hash = FNV_OFFSET;
+    for (let at = offset + HEADER_BYTES; ; at += utf16 ? 2 : 1) {
+      const code = utf16 ? chunk.readUInt16LE(at) : chunk[at]!;
+      if (code === NEWLINE) return hash >>> 0;
+      hash = Math.imul(hash ^ code, FNV_PRIME);
+    }
+  }
+
+  private textAt(position: number): string {
+    const chunk = this.chunkAt(position);
+    const offset = (position - this.firstChunkAt) % CHUNK_BYTES;
+    const header = chunk.readUInt32LE(offset);
+    return chunk.toString((header & UTF16) === 0 ? 'latin1' : 'utf16le', offset + HEADER_BYTES, offset + HEADER_BYTES + (header >>> 2));
+  }
+
+  private chunkAt(position: number): Buffer {
+    return this.chunks[Math.floor((position - this.firstChunkAt) / CHUNK_BYTES)]!;
   }
 
   private insert(hash: number, position: number): void {
@@ -87,8 +191,7 @@ export class FinalStatusTable {
     const mask = this.index.length - 1;
     let hole = at;
     for (let next = (at + 1) & mask; this.index[next] !== 0; next = (next + 1) & mask) {
-      const record = this.ring[this.index[next]! - 1]!;
-      const home = hashOf(record, record.indexOf('\n')) & mask;
+      const home = this.hashAt(this.index[next]! - 1) & mask;
       // Movable when the hole lies on the way from its home slot to where it is now.
       if (((next - home) & mask) >= ((next - hole) & mask)) {
         this.index[hole] = this.index[next]!;
@@ -98,27 +201,28 @@ export class FinalStatusTable {
     this.index[hole] = 0;
   }
 
-  /** Doubles the ring, oldest record first at 0, and rebuilds the index for the new positions. */
-  private grow(): void {
-    const old = this.ring;
-    const ring = new Array<string | undefined>(old.length * 2);
-    for (let i = 0; i < this.count; i++) ring[i] = old[(this.head + i) & (old.length - 1)];
-    this.ring = ring;
-    this.head = 0;
-    this.index = new Int32Array(2 * ring.length);
-    for (let position = 0; position < this.count; position++) {
-      const record = ring[position]!;
-      this.insert(hashOf(record, record.indexOf('\n')), position);
-    }
+  private rebuildIndex(slots: number): void {
+    const old = this.index;
+    this.index = new Float64Array(slots);
+    for (const entry of old) if (entry !== 0) this.insert(this.hashAt(entry - 1), entry - 1);
   }
 }
 
-const INITIAL_CAPACITY = 1024;
+const CHUNK_BYTES = 1 << 20;
+const HEADER_BYTES = 4;
+const DEAD = 2;
+/** A header no record has: the rest of the chunk is unused. */
+const END_OF_CHUNK = 0xffffffff;
+const UTF16 = 1;
+const MIN_INDEX_SLOTS = 1024;
 const NEWLINE = 10;
+const NOT_LATIN1 = /[^\u0000-\u00ff]/;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
 
 /** FNV-1a over the first `length` UTF-16 code units of `text`. */
 function hashOf(text: string, length: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  let hash = FNV_OFFSET;
+  for (let i = 0; i < length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
   return hash >>> 0;
 }

@@ -9,7 +9,7 @@ import { HistoryShapes } from './history-shapes.js';
 import type { OptOutList } from './opt-out-list.js';
 import { ReportLog } from './report-log.js';
 import { FinalStatusTable } from './final-status-table.js';
-import { acceptedAtMsOfStatus, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus } from './status-entry.js';
+import { acceptedAtMsOfStatus, appendEvent, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus } from './status-entry.js';
 import {
   type ClaimedMessage,
   type EnqueueOutcome,
@@ -52,7 +52,7 @@ export class MemoryStore implements MessageStore, OptOutList {
   private delayedCount = 0;
   private readonly delayTimers = new Set<NodeJS.Timeout>();
   private readonly claimWaiters = new Waiters();
-  /** Status records of messages on their way (and of final ones whose id holds a newline), oldest first. */
+  /** Status records of messages on their way (and final ones that `finals` cannot hold), oldest first. */
   private readonly statuses = new Map<string, StatusEntry>();
   /** Final status records, packed (see packStatus), oldest first; with `statuses`, at most maxStatusRecords. */
   private readonly finals = new FinalStatusTable();
@@ -352,23 +352,34 @@ export class MemoryStore implements MessageStore, OptOutList {
         const kept = historyOnly === true ? length < MAX_HISTORY_EVENTS : keepsStaleInHistory(entry.state, event.state, length);
         if (kept) {
           insertStale(entry, event);
-          if (packed !== undefined) releaseStatus(this.finals.replace(id, packStatus(id, entry, this.shapes)), this.shapes);
+          if (packed !== undefined) {
+            this.keepFinal(id, entry, true);
+            releaseStatus(packed, this.shapes);
+          }
         }
         outcomes.push('stale');
         continue;
       }
       entry.state = event.state;
-      (entry.events ??= []).push(event);
-      if (isFinalState(event.state) && !id.includes('\n')) {
-        this.statuses.delete(id);
-        this.finals.add(id, packStatus(id, entry, this.shapes));
-      }
+      appendEvent(entry, event);
+      if (isFinalState(event.state)) this.keepFinal(id, entry, false);
       if (log === undefined || log.tenant !== entry.tenant) log = this.appendingTo(entry.tenant);
       log.append(event, entry.clientRef);
       outcomes.push('applied');
     }
     this.notifyReaders();
     return outcomes;
+  }
+
+  /** Packs a final record into `finals`; one the table cannot hold (see FinalStatusTable.put) stays an entry in `statuses`. */
+  private keepFinal(messageId: string, entry: StatusEntry, replacing: boolean): void {
+    const packed = packStatus(messageId, entry, this.shapes);
+    if (replacing ? this.finals.put(messageId, packed) : this.finals.add(messageId, packed)) {
+      this.statuses.delete(messageId);
+    } else {
+      releaseStatus(packed, this.shapes);
+      this.statuses.set(messageId, entry);
+    }
   }
 
   /** Records the key and says whether it was seen before; '' is never a duplicate. */

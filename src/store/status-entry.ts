@@ -30,10 +30,9 @@ export class StatusEntry {
  *   shaped: <messageId> \n <shape id> \t <acceptedAtMs> \t <each event's atMs - acceptedAtMs>... \n <the own providerRefs, \t-separated> \n <clientRef>
  *   whole:  <messageId> \n JSON [state, tenant, clientRef, tags] \n <the history in status-event-line lines>
  *
- * Times are written in base 36 (8 digits for a time in ms, where decimal takes 13). A providerRef
- * that is '' or repeats the previous event's (a delivery report names the reference its submit
- * answer gave) is not written: the shape says so (HistoryShape.refSources). A bulk SMS's record is
- * about 64 characters, 80 bytes of heap. The clientRef comes last, so it may hold anything. A
+ * A providerRef that is '' or repeats the previous event's (a delivery report names the reference
+ * its submit answer gave) is not written: the shape says so (HistoryShape.refSources). A bulk
+ * SMS's record is about 60 characters. The clientRef comes last, so it may hold anything. A
  * record is packed whole when the shape table is full, a time is no safe integer, or a
  * providerRef holds a tab or newline. JSON keeps the header on one line (it escapes newlines and
  * tabs), and the lines escape theirs. A message id never holds a newline (the store keeps such a
@@ -42,7 +41,7 @@ export class StatusEntry {
 export function packStatus(messageId: string, entry: StatusEntry, shapes: HistoryShapes): string {
   const events = entry.events ?? NO_EVENTS;
   const firstMs = entry.acceptedAtMs;
-  let times = firstMs.toString(36);
+  let times = String(firstMs);
   let refs = '';
   let ownRefs = 0;
   let shapeable = Number.isSafeInteger(firstMs);
@@ -50,7 +49,7 @@ export function packStatus(messageId: string, entry: StatusEntry, shapes: Histor
   for (let i = 0; i < events.length && shapeable; i++) {
     const { atMs, providerRef } = events[i]!;
     shapeable = Number.isSafeInteger(atMs) && Number.isSafeInteger(atMs - firstMs);
-    times += `\t${(atMs - firstMs).toString(36)}`;
+    times += `\t${atMs - firstMs}`;
     if (refSources.charCodeAt(i) !== OWN) continue;
     shapeable &&= !providerRef.includes('\t') && !providerRef.includes('\n');
     refs += ownRefs++ === 0 ? providerRef : `\t${providerRef}`;
@@ -81,13 +80,13 @@ export function unpackStatus(packed: string, shapes: HistoryShapes): StatusEntry
   const times = packed.slice(idEnd + 1, timesEnd).split('\t');
   const refs = packed.slice(timesEnd + 1, refsEnd).split('\t');
   const shape = shapes.get(Number(times[0]));
-  const firstMs = parseInt(times[1]!, 36);
+  const firstMs = Number(times[1]);
   const events: StatusEvent[] = [];
   let own = 0;
   for (let i = 0; i < shape.events.length; i++) {
     const source = shape.refSources.charCodeAt(i);
     const providerRef = source === OWN ? refs[own++]! : source === SAME ? events[i - 1]!.providerRef : '';
-    events.push(withOwnFields(shape.events[i]!, messageId, firstMs + parseInt(times[i + 2]!, 36), providerRef));
+    events.push(withOwnFields(shape.events[i]!, messageId, firstMs + Number(times[i + 2]), providerRef));
   }
   return new StatusEntry(shape.tenant, packed.slice(refsEnd + 1), shape.tags, shape.state, firstMs, events.length === 0 ? null : events);
 }
@@ -110,7 +109,7 @@ export function acceptedAtMsOfStatus(packed: string): number {
   const start = packed.indexOf('\t', idEnd) + 1;
   const tab = packed.indexOf('\t', start);
   const newline = packed.indexOf('\n', start);
-  return parseInt(packed.slice(start, tab >= 0 && tab < newline ? tab : newline), 36);
+  return Number(packed.slice(start, tab >= 0 && tab < newline ? tab : newline));
 }
 
 /** The history of message `messageId`, ACCEPTED first. */
@@ -122,6 +121,15 @@ export function historyOf(messageId: string, entry: StatusEntry): StatusEvent[] 
 /** How many events the history holds, ACCEPTED included. */
 export function historyLength(entry: StatusEntry): number {
   return 1 + (entry.events?.length ?? 0);
+}
+
+/**
+ * Adds an event at the end of the history. The array is made anew at its exact length: a pushed
+ * array keeps room for 16 more, 130 bytes per message on its way (and a backlog of messages
+ * waiting for their delivery reports can run to hundreds of thousands).
+ */
+export function appendEvent(entry: StatusEntry, event: StatusEvent): void {
+  entry.events = entry.events === null ? [event] : entry.events.concat([event]);
 }
 
 /** Adds an event to the history that does not move the state: an overtaken non-final one (a submit answer after its delivery report) before the first final event; others at the end. */

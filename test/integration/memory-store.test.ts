@@ -150,7 +150,7 @@ test('memory: final records share a shape but keep their own times, references a
   const packed = entries.map((e) => packStatus('m', e, shapes));
   assert.equal(shapes.size, 2, 'one shape per tag set and outcome, up to the limit');
   assert.ok(packed[3]?.startsWith('m\n['), 'a third shape does not fit: packed whole');
-  assert.ok(packed[0]!.length < 32, `shaped: ${JSON.stringify(packed[0])}`);
+  assert.ok(packed[0]!.length < 40, `shaped: ${JSON.stringify(packed[0])}`);
   assert.equal(packed[0]!.split('r0').length, 2, 'a reference that the next event repeats is written once');
   packed.forEach((p, i) => {
     assert.deepEqual(unpackStatus(p, shapes), entries[i]);
