@@ -55,7 +55,7 @@ const memoryStoreSchema = z
     /**
      * Most status records kept; the oldest are forgotten first, final ones before those of messages
      * still on their way. A finished message's record is about 80 bytes, outside the JavaScript heap
-     * (see FinalStatusTable): 80 MB at the default. One on its way (e.g. waiting for its delivery
+     * (see PackedStatusTable): 80 MB at the default. One on its way (e.g. waiting for its delivery
      * report) is an object of about 0.4 KB.
      */
     maxStatusRecords: z.number().int().min(1).default(1_000_000),

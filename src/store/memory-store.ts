@@ -8,7 +8,7 @@ import { InvalidCursorError } from './store-errors.js';
 import { HistoryShapes } from './history-shapes.js';
 import type { OptOutList } from './opt-out-list.js';
 import { ReportLog } from './report-log.js';
-import { FinalStatusTable } from './final-status-table.js';
+import { PackedStatusTable } from './packed-status-table.js';
 import { acceptedAtMsOfStatus, appendEvent, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus } from './status-entry.js';
 import {
   type ClaimedMessage,
@@ -52,10 +52,14 @@ export class MemoryStore implements MessageStore, OptOutList {
   private delayedCount = 0;
   private readonly delayTimers = new Set<NodeJS.Timeout>();
   private readonly claimWaiters = new Waiters();
-  /** Status records of messages on their way (and final ones that `finals` cannot hold), oldest first. */
+  /** Status records of messages on their way (and those `packedStatuses` cannot hold), oldest first. */
   private readonly statuses = new Map<string, StatusEntry>();
-  /** Final status records, packed (see packStatus), oldest first; with `statuses`, at most maxStatusRecords. */
-  private readonly finals = new FinalStatusTable();
+  /**
+   * Packed status records (see packStatus), oldest first: final ones, and those of messages on
+   * their way past maxQueuedMessages (see packWaiting). A message's record is in one of the two;
+   * together they hold at most maxStatusRecords.
+   */
+  private readonly packedStatuses = new PackedStatusTable();
   /** What final status records share (see packStatus). */
   private readonly shapes = new HistoryShapes(MAX_HISTORY_SHAPES);
   private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
@@ -113,6 +117,7 @@ export class MemoryStore implements MessageStore, OptOutList {
       outcomes.push({ kind: 'accepted', messageId: message.messageId });
     }
     this.dropStatusesOver(this.settings.maxStatusRecords);
+    this.packWaiting();
     this.notifyReaders();
     if (queued > queuedBefore) this.claimWaiters.notify();
     return outcomes;
@@ -172,7 +177,7 @@ export class MemoryStore implements MessageStore, OptOutList {
   async getStatus(tenant: string, messageId: string): Promise<StatusRecord | undefined> {
     let entry = this.statuses.get(messageId);
     if (entry === undefined) {
-      const packed = this.finals.get(messageId);
+      const packed = this.packedStatuses.get(messageId);
       if (packed !== undefined) entry = unpackStatus(packed, this.shapes);
     }
     if (entry === undefined || entry.tenant !== tenant) return undefined;
@@ -182,7 +187,7 @@ export class MemoryStore implements MessageStore, OptOutList {
   async getTenantOf(messageId: string): Promise<string | undefined> {
     const entry = this.statuses.get(messageId);
     if (entry !== undefined) return entry.tenant;
-    const packed = this.finals.get(messageId);
+    const packed = this.packedStatuses.get(messageId);
     return packed === undefined ? undefined : tenantOfStatus(packed, this.shapes);
   }
 
@@ -332,7 +337,7 @@ export class MemoryStore implements MessageStore, OptOutList {
     for (const { event, dedupKey, historyOnly } of events) {
       const id = event.messageId;
       const onItsWay = this.statuses.get(id);
-      const packed = onItsWay === undefined ? this.finals.get(id) : undefined;
+      const packed = onItsWay === undefined ? this.packedStatuses.get(id) : undefined;
       if (onItsWay === undefined && packed === undefined) {
         outcomes.push('unknown-message');
         continue;
@@ -344,7 +349,7 @@ export class MemoryStore implements MessageStore, OptOutList {
           continue;
         }
       }
-      // A final message's record is packed; nothing moves it any more, so this event is stale.
+      // A packed record is unpacked to take the event, and packed again (see keepPacked).
       const entry = packed === undefined ? onItsWay! : unpackStatus(packed, this.shapes);
       if (historyOnly === true || !movesForward(entry.state, event.state)) {
         // A late report is kept even when it repeats the state (the next supplier's DELIVERED, then the first one's).
@@ -353,7 +358,7 @@ export class MemoryStore implements MessageStore, OptOutList {
         if (kept) {
           insertStale(entry, event);
           if (packed !== undefined) {
-            this.keepFinal(id, entry, true);
+            this.keepPacked(id, entry, true);
             releaseStatus(packed, this.shapes);
           }
         }
@@ -362,7 +367,8 @@ export class MemoryStore implements MessageStore, OptOutList {
       }
       entry.state = event.state;
       appendEvent(entry, event);
-      if (isFinalState(event.state)) this.keepFinal(id, entry, false);
+      if (isFinalState(event.state) || packed !== undefined) this.keepPacked(id, entry, packed !== undefined);
+      if (packed !== undefined) releaseStatus(packed, this.shapes);
       if (log === undefined || log.tenant !== entry.tenant) log = this.appendingTo(entry.tenant);
       log.append(event, entry.clientRef);
       outcomes.push('applied');
@@ -371,10 +377,14 @@ export class MemoryStore implements MessageStore, OptOutList {
     return outcomes;
   }
 
-  /** Packs a final record into `finals`; one the table cannot hold (see FinalStatusTable.put) stays an entry in `statuses`. */
-  private keepFinal(messageId: string, entry: StatusEntry, replacing: boolean): void {
+  /**
+   * Packs a record into `packedStatuses` (a final one, one that was packed, or one packWaiting
+   * picks), replacing its earlier packed record; one the table cannot hold (see
+   * PackedStatusTable.put) stays, or becomes, an entry in `statuses`.
+   */
+  private keepPacked(messageId: string, entry: StatusEntry, replacing: boolean): void {
     const packed = packStatus(messageId, entry, this.shapes);
-    if (replacing ? this.finals.put(messageId, packed) : this.finals.add(messageId, packed)) {
+    if (replacing ? this.packedStatuses.put(messageId, packed) : this.packedStatuses.add(messageId, packed)) {
       this.statuses.delete(messageId);
     } else {
       releaseStatus(packed, this.shapes);
@@ -431,9 +441,9 @@ export class MemoryStore implements MessageStore, OptOutList {
       if (now - entry.atMs < this.settings.statusRetentionMs && this.fallbacks.size <= this.settings.maxStatusRecords) break;
       this.fallbacks.delete(id);
     }
-    for (let packed = this.finals.oldest(); packed !== undefined; packed = this.finals.oldest()) {
+    for (let packed = this.packedStatuses.oldest(); packed !== undefined; packed = this.packedStatuses.oldest()) {
       if (now - acceptedAtMsOfStatus(packed) < this.settings.statusRetentionMs) break;
-      this.finals.dropOldest();
+      this.packedStatuses.dropOldest();
       releaseStatus(packed, this.shapes);
     }
     for (const [id, entry] of this.statuses) {
@@ -443,14 +453,31 @@ export class MemoryStore implements MessageStore, OptOutList {
   }
 
   /**
-   * Forgets the oldest status records past `max`: final ones first (a message on its way keeps
+   * Packs the oldest records of messages on their way while more than maxQueuedMessages are: the
+   * queue holds at most that many, so the rest wait for something that can take long (delivery
+   * reports that lag, or come hours later; a supplier that is down). Packed, such a record costs
+   * about 80 bytes outside the heap instead of an entry of about 0.4 KB in it; the next event
+   * unpacks it (and packs it again).
+   */
+  private packWaiting(): void {
+    const max = this.settings.maxQueuedMessages;
+    if (this.statuses.size <= max) return;
+    // keepPacked deletes the entry, or (it cannot be packed) sets it again where it is: the walk ends.
+    for (const [id, entry] of this.statuses) {
+      if (this.statuses.size <= max) break;
+      this.keepPacked(id, entry, false);
+    }
+  }
+
+  /**
+   * Forgets the oldest status records past `max`: packed ones first (a message on its way keeps
    * its record while there are final ones to forget). Called per enqueued batch, so the records
    * never pass the bound between sweeps.
    */
   private dropStatusesOver(max: number): void {
-    while (this.statuses.size + this.finals.size > max && this.finals.size > 0) {
-      releaseStatus(this.finals.oldest()!, this.shapes);
-      this.finals.dropOldest();
+    while (this.statuses.size + this.packedStatuses.size > max && this.packedStatuses.size > 0) {
+      releaseStatus(this.packedStatuses.oldest()!, this.shapes);
+      this.packedStatuses.dropOldest();
     }
     if (this.statuses.size <= max) return;
     for (const id of this.statuses.keys()) {

@@ -21,10 +21,11 @@ export class StatusEntry {
 }
 
 /**
- * A final status record as the memory store keeps it: one string for the rest of its retention
- * (only a late report changes it then, and unpacks it). The store keeps up to maxStatusRecords
- * (1,000,000 by default) records, most of them final, so a packed record keeps only what is the
- * message's own, starts with its message id (the FinalStatusTable's key) and names the rest by a
+ * A status record as the memory store packs it: a final one for the rest of its retention (only
+ * a late report changes it then, and unpacks it), or one of a message waiting long on its way
+ * (see MemoryStore.packWaiting). The store keeps up to maxStatusRecords (1,000,000 by default)
+ * records, most of them final, so a packed record keeps only what is the
+ * message's own, starts with its message id (the PackedStatusTable's key) and names the rest by a
  * shared shape (see HistoryShapes):
  *
  *   shaped: <messageId> \n <shape id> \t <acceptedAtMs> \t <each event's atMs - acceptedAtMs>... \n <the own providerRefs, \t-separated> \n <clientRef>

@@ -138,6 +138,32 @@ test('memory: a final record keeps taking late reports, also when its message id
   }
 });
 
+test('memory: past maxQueuedMessages on their way, the oldest records are packed and answer and move on as before', async (t) => {
+  const store = new MemoryStore(memorySettings(2));
+  t.after(() => store.close());
+  const [a, b, c] = [makeAccepted(), makeAccepted({ clientRef: 'ref\tb', tags: [] }), makeAccepted()];
+  await store.enqueue([a!, b!]);
+  await store.claim(10, timeoutSignal(2000));
+  const sent = (m: typeof a, n: number) => [
+    makeEvent(m!.messageId, 'routed', { channel: 'sms', providerId: 'p1', billableUnits: 1, why: `route ${n}` }),
+    makeEvent(m!.messageId, 'submitted', { channel: 'sms', providerId: 'p1', billableUnits: 1, providerRef: `r-${n}`, why: '' }),
+  ];
+  await store.recordEvents([...sent(a, 1), ...sent(b, 2)].map((event) => ({ event, dedupKey: '' })));
+  await store.complete([a!.messageId, b!.messageId]);
+  const before = await Promise.all([a, b].map((m) => store.getStatus(m!.tenant, m!.messageId)));
+  await store.enqueue([c!]);
+  // Three on their way, two allowed unpacked: the oldest is packed (seen only in the table's size).
+  assert.equal((store as unknown as { packedStatuses: { size: number } }).packedStatuses.size, 1);
+  assert.deepEqual(await Promise.all([a, b].map((m) => store.getStatus(m!.tenant, m!.messageId))), before);
+  assert.equal(await store.getTenantOf(a!.messageId), a!.tenant);
+  const delivered = makeEvent(a!.messageId, 'delivered', { providerId: 'p1', providerRef: 'r-1' });
+  const late = makeEvent(a!.messageId, 'failed', { providerId: 'p1', providerRef: 'r-1', code: 'LATE' });
+  assert.deepEqual(await store.recordEvents([delivered, late].map((event) => ({ event, dedupKey: '' }))), ['applied', 'stale']);
+  assert.deepEqual((await store.getStatus(a!.tenant, a!.messageId))?.history, [...before[0]!.history, delivered, late]);
+  const reports = await store.readReports(a!.tenant, 'oldest', 100, timeoutSignal(2000));
+  assert.deepEqual(reports.at(-1)?.status, { ...delivered, clientRef: '' });
+});
+
 test('memory: final records share a shape but keep their own times, references and client_refs; a full shape table packs them whole', () => {
   const shapes = new HistoryShapes(2);
   const entry = (n: number, reason: string, fields: Partial<StatusEvent> = {}) =>

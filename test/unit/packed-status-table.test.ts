@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FinalStatusTable } from '../../src/store/final-status-table.js';
+import { PackedStatusTable } from '../../src/store/packed-status-table.js';
 
 const recordOf = (id: string, text: string) => `${id}\n${text}`;
 
 test('finds records by message id, oldest first, and forgets the dropped ones', () => {
-  const table = new FinalStatusTable();
+  const table = new PackedStatusTable();
   for (const id of ['a', 'ab', 'abc']) assert.equal(table.put(id, recordOf(id, `of ${id}`)), true);
   assert.equal(table.size, 3);
   assert.equal(table.get('ab'), 'ab\nof ab');
@@ -30,7 +30,7 @@ test('finds records by message id, oldest first, and forgets the dropped ones', 
 });
 
 test('keeps any text, and says which records it cannot keep', () => {
-  const table = new FinalStatusTable();
+  const table = new PackedStatusTable();
   const texts = ['', 'ÿ\u0000\t', '카카오 \ud83d\ude00', 'lone \ud800 surrogate', 'x'.repeat(100_000)];
   texts.forEach((text, i) => assert.equal(table.put(`id-${i}`, recordOf(`id-${i}`, text)), true));
   texts.forEach((text, i) => assert.equal(table.get(`id-${i}`), recordOf(`id-${i}`, text)));
@@ -46,7 +46,7 @@ test('keeps any text, and says which records it cannot keep', () => {
 });
 
 test('agrees with a Map through chunks, growth, late puts and dropping from the head', () => {
-  const table = new FinalStatusTable();
+  const table = new PackedStatusTable();
   const model = new Map<string, string>();
   let seed = 7;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;

@@ -1,11 +1,11 @@
 /**
- * The memory store's final status records, oldest first, found by message id, kept outside the
- * JavaScript heap. A record is one string that starts with its message id and a '\n' (see
- * packStatus). Up to maxStatusRecords (1,000,000 by default) records live here for a day, while
- * the heap around them churns through the messages on their way: as a million small strings in
- * the heap they ended up spread over pages shared with that churn, which V8 does not compact, and
- * the heap grew to about twice its live data (a 2,000,000-message run peaked at 957 MB of RSS). In
- * byte chunks they cost their bytes and no GC work.
+ * The memory store's packed status records (final ones, and those of messages waiting long on
+ * their way), oldest first, found by message id, kept outside the JavaScript heap. A record is
+ * one string that starts with its message id and a '\n' (see packStatus). Up to maxStatusRecords
+ * (1,000,000 by default) records live here for a day, while the heap around them churns through
+ * the messages on their way: as a million small strings in the heap they ended up spread over
+ * pages shared with that churn, which V8 does not compact, and the heap grew to about twice its
+ * live data. In byte chunks they cost their bytes (about 80 with the index) and no GC work.
  *
  *   log:    chunk, chunk, ...  (CHUNK_BYTES each; dropped from the front once read past, and
  *           reused as the next one)
@@ -22,7 +22,7 @@
  * marked DEAD, so it keeps its age from its last change. Message ids with a '\n', and records
  * longer than a chunk, are not kept (put says so); the store keeps those records itself.
  */
-export class FinalStatusTable {
+export class PackedStatusTable {
   private readonly chunks: Buffer[] = [];
   /** Log position of chunks[0]. */
   private firstChunkAt = 0;
