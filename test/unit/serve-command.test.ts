@@ -14,7 +14,7 @@ function configWith(store: Record<string, unknown>): Config {
 test('serve paces V8 GC with the memory store, unless the operator set the flag; not with Redis', () => {
   const memory = configWith({ kind: 'memory' });
   assert.equal(gcPacingFlag(memory, []), '--heap-growing-percent=50');
-  assert.equal(gcPacingFlag(memory, ['--enable-source-maps', '--max-old-space-size=4096 --heap_growing_percent=20']), undefined);
+  assert.equal(gcPacingFlag(memory, ['--enable-source-maps', '--heap_growing_percent=20']), undefined);
   assert.equal(gcPacingFlag(memory, ['--heap-growing-percent=80']), undefined);
   assert.equal(gcPacingFlag(configWith({ kind: 'redis' }), []), undefined);
 });
