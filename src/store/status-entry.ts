@@ -24,9 +24,9 @@ export class StatusEntry {
  * A status record as the memory store packs it: a final one for the rest of its retention (only
  * a late report changes it then, and unpacks it), or one of a message waiting long on its way
  * (see MemoryStore.packWaiting). The store keeps up to maxStatusRecords (1,000,000 by default)
- * records, most of them final, so a packed record keeps only what is the
- * message's own, starts with its message id (the PackedStatusTable's key) and names the rest by a
- * shared shape (see HistoryShapes):
+ * records, most of them final, so a packed record keeps only what is the message's own, starts
+ * with its message id (the PackedStatusTable's key) and names the rest by a shared shape (see
+ * HistoryShapes):
  *
  *   shaped: <messageId> \n <shape id> \t <acceptedAtMs> \t <each event's atMs - acceptedAtMs>... \n <the own providerRefs, \t-separated> \n <clientRef>
  *   whole:  <messageId> \n JSON [state, tenant, clientRef, tags] \n <the history in status-event-line lines>
@@ -59,11 +59,6 @@ export function packStatus(messageId: string, entry: StatusEntry, shapes: Histor
   if (id < 0) return [messageId, JSON.stringify([entry.state, entry.tenant, entry.clientRef, entry.tags]), encodeHistory(historyOf('', entry))].join('\n');
   // join makes one flat string of the pieces.
   return [messageId, `${id}\t${times}`, refs, entry.clientRef].join('\n');
-}
-
-/** The message id of a packed record. */
-export function messageIdOfStatus(packed: string): string {
-  return packed.slice(0, packed.indexOf('\n'));
 }
 
 /** The entry of a packed record; the record keeps its shape (see releaseStatus). */
