@@ -52,7 +52,13 @@ const memoryStoreSchema = z
     dedupWindow: duration.default(86_400_000),
     /** How long a message's status stays queryable after its last change. */
     statusRetention: duration.default(86_400_000),
-    /** Most status records kept; the oldest are forgotten first. A finished message's record is about 0.2 KB. */
+    /**
+     * Most status records kept; the oldest are forgotten first, packed ones before the others. A
+     * finished message's record is packed, about 80 bytes outside the JavaScript heap (see
+     * PackedStatusTable): 80 MB at the default. One on its way (e.g. waiting for its delivery
+     * report) is an object of about 0.4 KB in the heap; past maxQueuedMessages on their way, the
+     * oldest of those are packed too.
+     */
     maxStatusRecords: z.number().int().min(1).default(1_000_000),
     /** Most reports kept per tenant for WatchReports; the oldest are dropped first. */
     reportRetentionPerTenant: z.number().int().min(1).default(100_000),

@@ -6,6 +6,12 @@ export interface HistoryShape {
   readonly state: MessageState;
   readonly tenant: string;
   readonly tags: readonly string[];
+  /**
+   * Where each event's providerRef is, one character per event (see refSourcesOf): '-' none (''),
+   * '=' the previous event's (a delivery report names the reference its submit answer gave), '+'
+   * its own, written in the record.
+   */
+  readonly refSources: string;
   /** The events after ACCEPTED, of the first message of this shape; their ids, times and references are not the shape's. */
   readonly events: readonly StatusEvent[];
 }
@@ -53,7 +59,7 @@ export class HistoryShapes {
       if (id === undefined) {
         if (this.ids.size >= this.limit) return -1;
         id = this.freed.pop() ?? this.shapes.length;
-        this.shapes[id] = { state: record.state, tenant: record.tenant, tags: record.tags, events: record.events };
+        this.shapes[id] = { state: record.state, tenant: record.tenant, tags: record.tags, refSources: record.refSources, events: record.events };
         this.keys[id] = key;
         this.uses[id] = 0;
         this.ids.set(key, id);
@@ -83,11 +89,21 @@ export class HistoryShapes {
   }
 }
 
+/** Where each event's providerRef is (see HistoryShape.refSources). */
+export function refSourcesOf(events: readonly StatusEvent[]): string {
+  let sources = '';
+  for (let i = 0; i < events.length; i++) {
+    const ref = events[i]!.providerRef;
+    sources += ref === '' ? '-' : i > 0 && ref === events[i - 1]!.providerRef ? '=' : '+';
+  }
+  return sources;
+}
+
 /** Shapes compared field by field before a lookup by text: mixed traffic alternates between a few. */
 const RECENT = 8;
 
 function sameShape(a: HistoryShape, b: HistoryShape): boolean {
-  if (a.state !== b.state || a.tenant !== b.tenant || a.events.length !== b.events.length || a.tags.length !== b.tags.length) return false;
+  if (a.state !== b.state || a.tenant !== b.tenant || a.refSources !== b.refSources || a.events.length !== b.events.length || a.tags.length !== b.tags.length) return false;
   for (let i = 0; i < a.tags.length; i++) if (a.tags[i] !== b.tags[i]) return false;
   for (let i = 0; i < a.events.length; i++) {
     const x = a.events[i]!;
@@ -101,5 +117,5 @@ function sameShape(a: HistoryShape, b: HistoryShape): boolean {
 function shapeKey(shape: HistoryShape): string {
   // String(billableUnits): JSON would write NaN and Infinity alike.
   const events = shape.events.map((e) => [e.state, e.channel, e.providerId, e.code, String(e.billableUnits), e.reason, e.why === undefined ? null : e.why]);
-  return JSON.stringify([shape.state, shape.tenant, shape.tags, events]);
+  return JSON.stringify([shape.state, shape.tenant, shape.tags, shape.refSources, events]);
 }

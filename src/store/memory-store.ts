@@ -8,7 +8,8 @@ import { InvalidCursorError } from './store-errors.js';
 import { HistoryShapes } from './history-shapes.js';
 import type { OptOutList } from './opt-out-list.js';
 import { ReportLog } from './report-log.js';
-import { acceptedAtMsOfStatus, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus, type StoredStatus } from './status-entry.js';
+import { PackedStatusTable } from './packed-status-table.js';
+import { acceptedAtMsOfStatus, appendEvent, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus } from './status-entry.js';
 import {
   type ClaimedMessage,
   type EnqueueOutcome,
@@ -51,7 +52,14 @@ export class MemoryStore implements MessageStore, OptOutList {
   private delayedCount = 0;
   private readonly delayTimers = new Set<NodeJS.Timeout>();
   private readonly claimWaiters = new Waiters();
-  private readonly statuses = new Map<string, StoredStatus>();
+  /** Status records of messages on their way (and those `packedStatuses` cannot hold), oldest first. */
+  private readonly statuses = new Map<string, StatusEntry>();
+  /**
+   * Packed status records (see packStatus), oldest first: final ones, and those of messages on
+   * their way past maxQueuedMessages (see packWaiting). A message's record is in one of the two;
+   * together they hold at most maxStatusRecords.
+   */
+  private readonly packedStatuses = new PackedStatusTable();
   /** What final status records share (see packStatus). */
   private readonly shapes = new HistoryShapes(MAX_HISTORY_SHAPES);
   private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
@@ -108,6 +116,8 @@ export class MemoryStore implements MessageStore, OptOutList {
       this.lanes[message.priority].push({ message, deliveryCount: 1 });
       outcomes.push({ kind: 'accepted', messageId: message.messageId });
     }
+    this.dropStatusesOver(this.settings.maxStatusRecords);
+    this.packWaiting();
     this.notifyReaders();
     if (queued > queuedBefore) this.claimWaiters.notify();
     return outcomes;
@@ -165,15 +175,20 @@ export class MemoryStore implements MessageStore, OptOutList {
   }
 
   async getStatus(tenant: string, messageId: string): Promise<StatusRecord | undefined> {
-    const stored = this.statuses.get(messageId);
-    const entry = typeof stored === 'string' ? unpackStatus(messageId, stored, this.shapes) : stored;
+    let entry = this.statuses.get(messageId);
+    if (entry === undefined) {
+      const packed = this.packedStatuses.get(messageId);
+      if (packed !== undefined) entry = unpackStatus(packed, this.shapes);
+    }
     if (entry === undefined || entry.tenant !== tenant) return undefined;
     return { messageId, tenant, clientRef: entry.clientRef, state: entry.state, history: historyOf(messageId, entry), tags: [...entry.tags] };
   }
 
   async getTenantOf(messageId: string): Promise<string | undefined> {
-    const stored = this.statuses.get(messageId);
-    return stored === undefined ? undefined : tenantOfStatus(stored, this.shapes);
+    const entry = this.statuses.get(messageId);
+    if (entry !== undefined) return entry.tenant;
+    const packed = this.packedStatuses.get(messageId);
+    return packed === undefined ? undefined : tenantOfStatus(packed, this.shapes);
   }
 
   async readReports(tenant: string, cursor: string, maxCount: number, signal: AbortSignal): Promise<StoredReport[]> {
@@ -320,8 +335,10 @@ export class MemoryStore implements MessageStore, OptOutList {
     let nowMs = -1; // read once per batch, and only when a dedup key needs it
     let log: ReportLog | undefined;
     for (const { event, dedupKey, historyOnly } of events) {
-      const stored = this.statuses.get(event.messageId);
-      if (stored === undefined) {
+      const id = event.messageId;
+      const onItsWay = this.statuses.get(id);
+      const packed = onItsWay === undefined ? this.packedStatuses.get(id) : undefined;
+      if (onItsWay === undefined && packed === undefined) {
         outcomes.push('unknown-message');
         continue;
       }
@@ -332,31 +349,47 @@ export class MemoryStore implements MessageStore, OptOutList {
           continue;
         }
       }
-      // A final message's record is packed; nothing moves it any more, so this event is stale.
-      const entry = typeof stored === 'string' ? unpackStatus(event.messageId, stored, this.shapes) : stored;
+      // A packed record is unpacked to take the event, and packed again (see keepPacked).
+      const entry = packed === undefined ? onItsWay! : unpackStatus(packed, this.shapes);
       if (historyOnly === true || !movesForward(entry.state, event.state)) {
         // A late report is kept even when it repeats the state (the next supplier's DELIVERED, then the first one's).
         const length = historyLength(entry);
         const kept = historyOnly === true ? length < MAX_HISTORY_EVENTS : keepsStaleInHistory(entry.state, event.state, length);
         if (kept) {
           insertStale(entry, event);
-          if (typeof stored === 'string') {
-            this.statuses.set(event.messageId, packStatus(entry, this.shapes));
-            releaseStatus(stored, this.shapes);
+          if (packed !== undefined) {
+            this.keepPacked(id, entry, true);
+            releaseStatus(packed, this.shapes);
           }
         }
         outcomes.push('stale');
         continue;
       }
       entry.state = event.state;
-      (entry.events ??= []).push(event);
-      if (isFinalState(event.state)) this.statuses.set(event.messageId, packStatus(entry, this.shapes));
+      appendEvent(entry, event);
+      if (isFinalState(event.state) || packed !== undefined) this.keepPacked(id, entry, packed !== undefined);
+      if (packed !== undefined) releaseStatus(packed, this.shapes);
       if (log === undefined || log.tenant !== entry.tenant) log = this.appendingTo(entry.tenant);
       log.append(event, entry.clientRef);
       outcomes.push('applied');
     }
     this.notifyReaders();
     return outcomes;
+  }
+
+  /**
+   * Packs a record into `packedStatuses` (a final one, one that was packed, or one packWaiting
+   * picks), replacing its earlier packed record; one the table cannot hold (see
+   * PackedStatusTable.put) stays, or becomes, an entry in `statuses`.
+   */
+  private keepPacked(messageId: string, entry: StatusEntry, replacing: boolean): void {
+    const packed = packStatus(messageId, entry, this.shapes);
+    if (replacing ? this.packedStatuses.put(messageId, packed) : this.packedStatuses.add(messageId, packed)) {
+      this.statuses.delete(messageId);
+    } else {
+      releaseStatus(packed, this.shapes);
+      this.statuses.set(messageId, entry);
+    }
   }
 
   /** Records the key and says whether it was seen before; '' is never a duplicate. */
@@ -408,11 +441,48 @@ export class MemoryStore implements MessageStore, OptOutList {
       if (now - entry.atMs < this.settings.statusRetentionMs && this.fallbacks.size <= this.settings.maxStatusRecords) break;
       this.fallbacks.delete(id);
     }
-    for (const [id, status] of this.statuses) {
-      const expired = now - acceptedAtMsOfStatus(status) >= this.settings.statusRetentionMs;
-      if (!expired && this.statuses.size <= this.settings.maxStatusRecords) break;
+    for (let packed = this.packedStatuses.oldest(); packed !== undefined; packed = this.packedStatuses.oldest()) {
+      if (now - acceptedAtMsOfStatus(packed) < this.settings.statusRetentionMs) break;
+      this.packedStatuses.dropOldest();
+      releaseStatus(packed, this.shapes);
+    }
+    for (const [id, entry] of this.statuses) {
+      if (now - entry.acceptedAtMs < this.settings.statusRetentionMs) break;
       this.statuses.delete(id);
-      if (typeof status === 'string') releaseStatus(status, this.shapes);
+    }
+  }
+
+  /**
+   * Packs the oldest records of messages on their way while more than maxQueuedMessages are: the
+   * queue holds at most that many, so the rest wait for something that can take long (delivery
+   * reports that lag, or come hours later; a supplier that is down). Packed, such a record costs
+   * about 80 bytes outside the heap instead of an entry of about 0.4 KB in it; the next event
+   * unpacks it (and packs it again).
+   */
+  private packWaiting(): void {
+    const max = this.settings.maxQueuedMessages;
+    if (this.statuses.size <= max) return;
+    // keepPacked deletes the entry, or (it cannot be packed) sets it again where it is: the walk ends.
+    for (const [id, entry] of this.statuses) {
+      if (this.statuses.size <= max) break;
+      this.keepPacked(id, entry, false);
+    }
+  }
+
+  /**
+   * Forgets the oldest status records past `max`: packed ones first (a message on its way keeps
+   * its record while there are final ones to forget). Called per enqueued batch, so the records
+   * never pass the bound between sweeps.
+   */
+  private dropStatusesOver(max: number): void {
+    while (this.statuses.size + this.packedStatuses.size > max && this.packedStatuses.size > 0) {
+      releaseStatus(this.packedStatuses.oldest()!, this.shapes);
+      this.packedStatuses.dropOldest();
+    }
+    if (this.statuses.size <= max) return;
+    for (const id of this.statuses.keys()) {
+      this.statuses.delete(id);
+      if (this.statuses.size <= max) break;
     }
   }
 }

@@ -102,6 +102,68 @@ test('memory: status records are forgotten once their acceptance is older than t
   assert.equal((await store.getStatus('tenant-a', recent.messageId))?.state, 'accepted');
 });
 
+test('memory: past maxStatusRecords the oldest final records are forgotten first, as soon as a batch is enqueued', async (t) => {
+  const store = new MemoryStore({ ...memorySettings(100), maxStatusRecords: 3 });
+  t.after(() => store.close());
+  const [a, b, c, d, e, f] = Array.from({ length: 6 }, () => makeAccepted());
+  const deliver = (m: typeof a) => store.recordEvents([{ event: makeEvent(m!.messageId, 'delivered', { providerRef: 'p' }), dedupKey: '' }]);
+  const states = async () => Promise.all([a, b, c, d, e, f].map(async (m) => (await store.getStatus(m!.tenant, m!.messageId))?.state ?? '-'));
+  await store.enqueue([a!, b!]);
+  await Promise.all([deliver(a), deliver(b)]);
+  await store.enqueue([c!, d!]);
+  assert.deepEqual(await states(), ['-', 'delivered', 'accepted', 'accepted', '-', '-']);
+  await store.enqueue([e!]);
+  assert.deepEqual(await states(), ['-', '-', 'accepted', 'accepted', 'accepted', '-']);
+  // No final record left to forget: the oldest message on its way goes.
+  await store.enqueue([f!]);
+  assert.deepEqual(await states(), ['-', '-', '-', 'accepted', 'accepted', 'accepted']);
+  assert.deepEqual(await deliver(a), ['unknown-message']);
+});
+
+test('memory: a final record keeps taking late reports, also when its message id holds a newline', async (t) => {
+  const store = new MemoryStore(memorySettings(100));
+  t.after(() => store.close());
+  for (const message of [makeAccepted(), makeAccepted({ messageId: 'm\nwith a newline' })]) {
+    await store.enqueue([message]);
+    const id = message.messageId;
+    const routed = makeEvent(id, 'routed', { channel: 'sms', providerId: 'p1', why: 'w' });
+    const delivered = makeEvent(id, 'delivered', { providerId: 'p1', providerRef: 'r-1' });
+    const submitted = makeEvent(id, 'submitted', { channel: 'sms', providerId: 'p1', providerRef: 'r-1' });
+    const failed = makeEvent(id, 'failed', { providerId: 'p2', providerRef: 'r-2', code: 'LATE' });
+    assert.deepEqual(await store.recordEvents([routed, delivered, submitted, failed].map((event) => ({ event, dedupKey: '' }))), ['applied', 'applied', 'stale', 'stale']);
+    const status = await store.getStatus(message.tenant, id);
+    assert.equal(status?.state, 'delivered');
+    assert.deepEqual(status?.history.slice(1), [routed, submitted, delivered, failed]);
+    assert.equal(await store.getTenantOf(id), message.tenant);
+  }
+});
+
+test('memory: past maxQueuedMessages on their way, the oldest records are packed and answer and move on as before', async (t) => {
+  const store = new MemoryStore(memorySettings(2));
+  t.after(() => store.close());
+  const [a, b, c] = [makeAccepted(), makeAccepted({ clientRef: 'ref\tb', tags: [] }), makeAccepted()];
+  await store.enqueue([a!, b!]);
+  await store.claim(10, timeoutSignal(2000));
+  const sent = (m: typeof a, n: number) => [
+    makeEvent(m!.messageId, 'routed', { channel: 'sms', providerId: 'p1', billableUnits: 1, why: `route ${n}` }),
+    makeEvent(m!.messageId, 'submitted', { channel: 'sms', providerId: 'p1', billableUnits: 1, providerRef: `r-${n}`, why: '' }),
+  ];
+  await store.recordEvents([...sent(a, 1), ...sent(b, 2)].map((event) => ({ event, dedupKey: '' })));
+  await store.complete([a!.messageId, b!.messageId]);
+  const before = await Promise.all([a, b].map((m) => store.getStatus(m!.tenant, m!.messageId)));
+  await store.enqueue([c!]);
+  // Three on their way, two allowed unpacked: the oldest is packed (seen only in the table's size).
+  assert.equal((store as unknown as { packedStatuses: { size: number } }).packedStatuses.size, 1);
+  assert.deepEqual(await Promise.all([a, b].map((m) => store.getStatus(m!.tenant, m!.messageId))), before);
+  assert.equal(await store.getTenantOf(a!.messageId), a!.tenant);
+  const delivered = makeEvent(a!.messageId, 'delivered', { providerId: 'p1', providerRef: 'r-1' });
+  const late = makeEvent(a!.messageId, 'failed', { providerId: 'p1', providerRef: 'r-1', code: 'LATE' });
+  assert.deepEqual(await store.recordEvents([delivered, late].map((event) => ({ event, dedupKey: '' }))), ['applied', 'stale']);
+  assert.deepEqual((await store.getStatus(a!.tenant, a!.messageId))?.history, [...before[0]!.history, delivered, late]);
+  const reports = await store.readReports(a!.tenant, 'oldest', 100, timeoutSignal(2000));
+  assert.deepEqual(reports.at(-1)?.status, { ...delivered, clientRef: '' });
+});
+
 test('memory: final records share a shape but keep their own times, references and client_refs; a full shape table packs them whole', () => {
   const shapes = new HistoryShapes(2);
   const entry = (n: number, reason: string, fields: Partial<StatusEvent> = {}) =>
@@ -111,23 +173,24 @@ test('memory: final records share a shape but keep their own times, references a
       makeEvent('m', 'delivered', { atMs: 1_700_000_000_700, providerId: 'p1', providerRef: `r${n}`, reason, ...fields }),
     ]);
   const entries = [entry(0, 'ok'), entry(2, 'ok'), entry(3, 'ok'), entry(4, 'other'), entry(5, 'third')];
-  const packed = entries.map((e) => packStatus(e, shapes));
+  const packed = entries.map((e) => packStatus('m', e, shapes));
   assert.equal(shapes.size, 2, 'one shape per tag set and outcome, up to the limit');
-  assert.ok(packed[3]?.startsWith('['), 'a third shape does not fit: packed whole');
-  assert.ok(packed[0]!.length < 50, `shaped: ${JSON.stringify(packed[0])}`);
+  assert.ok(packed[3]?.startsWith('m\n['), 'a third shape does not fit: packed whole');
+  assert.ok(packed[0]!.length < 40, `shaped: ${JSON.stringify(packed[0])}`);
+  assert.equal(packed[0]!.split('r0').length, 2, 'a reference that the next event repeats is written once');
   packed.forEach((p, i) => {
-    assert.deepEqual(unpackStatus('m', p, shapes), entries[i]);
+    assert.deepEqual(unpackStatus(p, shapes), entries[i]);
     assert.equal(acceptedAtMsOfStatus(p), entries[i]!.acceptedAtMs);
   });
   // A time that is no safe integer, or a reference with a newline, is kept as written, in a whole record.
   const odd = [entry(2, 'ok', { atMs: 1.5 }), entry(2, 'ok', { providerRef: 'r\n2' })];
   for (const e of odd) {
-    const p = packStatus(e, shapes);
-    assert.ok(p.startsWith('['));
-    assert.deepEqual(unpackStatus('m', p, shapes), e);
+    const p = packStatus('m', e, shapes);
+    assert.ok(p.startsWith('m\n['));
+    assert.deepEqual(unpackStatus(p, shapes), e);
   }
   // Shapes are dropped with the last record that names them.
   for (const p of packed) releaseStatus(p, shapes);
   assert.equal(shapes.size, 0);
-  assert.ok(!packStatus(entries[4]!, shapes).startsWith('['), 'room again');
+  assert.ok(!packStatus('m', entries[4]!, shapes).startsWith('m\n['), 'room again');
 });
