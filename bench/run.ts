@@ -2,7 +2,7 @@
 // the echo baseline), runs the scenarios, stops everything, and writes
 // bench/results/<timestamp>/{results.json,summary.md,report.html}. See bench/README.md.
 //
-//   npm run bench [-- --quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--profile-dir DIR]
+//   npm run bench [-- --quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--profile-dir DIR] [--gateway-node-args="ARGS"] [--gateway-output]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,12 +44,16 @@ const { values } = parseArgs({
     soak: { type: 'string' },
     out: { type: 'string' },
     'profile-dir': { type: 'string' },
+    'gateway-node-args': { type: 'string' },
+    'gateway-output': { type: 'boolean', default: false },
     'phase-seconds': { type: 'string' },
     'memory-run-messages': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
-const USAGE = `npm run bench -- [--quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--phase-seconds N] [--memory-run-messages N] [--profile-dir DIR]
+const USAGE = `npm run bench -- [--quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--phase-seconds N] [--memory-run-messages N] [--profile-dir DIR] [--gateway-node-args="ARGS"] [--gateway-output]
+  --gateway-node-args: extra node flags for every gateway process, e.g. --gateway-node-args="--trace-gc" (split on spaces)
+  --gateway-output: copy the gateway processes' stdout (logs, --trace-gc lines) to stderr
   scenarios: ${[...Object.keys(SCENARIOS), 'soak'].join(', ')} (soak runs only with --soak)`;
 if (values.help === true) {
   process.stdout.write(`${USAGE}\n`);
@@ -99,7 +103,11 @@ const ctx: BenchContext = {
   progress: createProgress(),
   results,
   metrics,
-  gatewayNodeArgs: values['profile-dir'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['profile-dir'])}`],
+  gatewayNodeArgs: [
+    ...(values['profile-dir'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['profile-dir'])}`]),
+    ...(values['gateway-node-args']?.split(' ').filter((arg) => arg !== '') ?? []),
+  ],
+  showGatewayOutput: values['gateway-output'] === true,
   // The bulk scenario's figure when it ran; otherwise a short probe, so `--scenario latency` works alone.
   bulkPeak: () =>
     (peak ??= (async () => {

@@ -19,6 +19,8 @@ export interface BenchContext {
   readonly metrics: Record<string, number | null>;
   /** Best bulk delivered msgs/s on the memory store, measured (or estimated) once per run. */
   bulkPeak(): Promise<number>;
-  /** The CPU-profile folder when --profile-dir is given: gateway processes run with --cpu-prof. */
+  /** Extra node flags of gateway processes: --cpu-prof with --profile-dir, and --gateway-node-args. */
   readonly gatewayNodeArgs: string[];
+  /** --gateway-output: gateway processes' stdout (logs, --trace-gc lines) is copied to stderr. */
+  readonly showGatewayOutput: boolean;
 }

@@ -35,7 +35,7 @@ export async function startGatewayUnderTest(
     ...(options.providerTps === undefined ? {} : { providerTps: options.providerTps }),
   });
   try {
-    const gateway = await startGatewayProcess(config, ctx.gatewayNodeArgs);
+    const gateway = await startGatewayProcess(config, ctx.gatewayNodeArgs, ctx.showGatewayOutput);
     try {
       await warmUp(ctx, gateway.address, provider);
     } catch (error) {

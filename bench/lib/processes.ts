@@ -27,8 +27,11 @@ export async function freePort(): Promise<number> {
   return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
-/** Starts `node <args>` and waits for a stdout line matching `pattern` (its first group is the address). */
-export function startProcess(args: string[], pattern: RegExp, extraNodeArgs: string[] = []): Promise<RunningProcess> {
+/**
+ * Starts `node <args>` and waits for a stdout line matching `pattern` (its first group is the
+ * address). With `showOutput` the child's stdout is copied to this process's stderr.
+ */
+export function startProcess(args: string[], pattern: RegExp, extraNodeArgs: string[] = [], showOutput = false): Promise<RunningProcess> {
   const child = spawn(process.execPath, [...extraNodeArgs, ...args], {
     cwd: ROOT,
     env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn' },
@@ -49,6 +52,7 @@ export function startProcess(args: string[], pattern: RegExp, extraNodeArgs: str
       reject(new Error(`${args.join(' ')} did not print ${pattern} within 20 s; output: ${out}`));
     }, 20_000);
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (showOutput) process.stderr.write(chunk);
       if (out.length < 10_000) out += chunk;
       const match = out.match(pattern);
       if (match) {
@@ -63,8 +67,8 @@ export function startProcess(args: string[], pattern: RegExp, extraNodeArgs: str
   });
 }
 
-export function startGatewayProcess(configPath: string, nodeArgs: string[] = []): Promise<RunningProcess> {
-  return startProcess([CLI, 'serve', '--config', configPath], /listening on (\S+)/, nodeArgs);
+export function startGatewayProcess(configPath: string, nodeArgs: string[] = [], showOutput = false): Promise<RunningProcess> {
+  return startProcess([CLI, 'serve', '--config', configPath], /listening on (\S+)/, nodeArgs, showOutput);
 }
 
 export function startSimProviderProcess(id: string, ledgerPath: string): Promise<RunningProcess> {

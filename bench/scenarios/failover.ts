@@ -69,7 +69,7 @@ export async function runFailover(ctx: BenchContext): Promise<void> {
   try {
     for (const [i, ledger] of ledgers.entries()) sims.push(await startSimProviderProcess(`sim-${'ab'[i]}`, ledger));
     const config = writeGatewayConfig(ctx.dir, 'failover', { store: '{ kind: memory }', providers: sims.map((s, i) => ({ id: `sim-${'ab'[i]}`, address: s.address })) });
-    gateway = await startGatewayProcess(config, ctx.gatewayNodeArgs);
+    gateway = await startGatewayProcess(config, ctx.gatewayNodeArgs, ctx.showGatewayOutput);
     const acceptedIds = new Set<string>();
     const beforeMs = (ctx.quick ? 3 : 5) * 1000;
     const afterMs = (ctx.quick ? 6 : 15) * 1000;
