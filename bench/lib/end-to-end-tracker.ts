@@ -7,6 +7,11 @@ export class EndToEndTracker {
   private readonly scheduled = new Map<string, number>();
   private readonly arrived = new Map<string, number>();
 
+  /** Acked messages that no provider has received yet. */
+  get waiting(): number {
+    return this.scheduled.size;
+  }
+
   acked(messageId: string, scheduledAt: number): void {
     const arrivedAt = this.arrived.get(messageId);
     if (arrivedAt === undefined) this.scheduled.set(messageId, scheduledAt);

@@ -37,7 +37,7 @@ export async function startGatewayUnderTest(
   try {
     const gateway = await startGatewayProcess(config, ctx.gatewayNodeArgs, ctx.showGatewayOutput);
     try {
-      await warmUp(ctx, gateway.address, provider);
+      await warmUp(ctx, gateway.address, provider, options.providerTps ?? 0);
     } catch (error) {
       await gateway.stop();
       throw error;
