@@ -4,7 +4,7 @@
 // messages' end-to-end latency (scheduled send to the supplier receiving it): with the urgent lane
 // (its own queue lane, dispatcher loop and a reserved share of the supplier's TPS and window) the
 // campaign's backlog must not stand in front of them. Issue #5, "priority lanes".
-import { runLoad } from '../../src/loadgen/load-generator.js';
+import { runBackgroundLoad } from '../lib/background-load.js';
 import type { BenchContext } from '../lib/bench-context.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from '../lib/bench-config.js';
 import { startGatewayUnderTest } from '../lib/gateway-under-test.js';
@@ -21,13 +21,13 @@ export async function runUrgentLane(ctx: BenchContext): Promise<void> {
     ratePerSec: URGENT_RATE, durationMs: ctx.phaseSeconds * 1000, message: benchMessage('urgent'),
   };
   try {
-    await warmUpUnary(ctx, gateway.address, 'urgent');
+    await warmUpUnary(ctx, gateway.address, 'urgent', gateway.provider);
     const alone = await measureLoad(ctx, {
       scenario: 'urgent-lane', label: `urgent ${URGENT_RATE}/s alone (supplier ${PROVIDER_TPS} TPS)`, load: urgentLoad,
       providers: [gateway.provider], trackEndToEnd: true, gatewayPid: gateway.pid, reportCpu: false,
     });
     const bulkRate = PROVIDER_TPS * 2;
-    const bulk = runLoad({
+    const bulk = runBackgroundLoad({
       target: gateway.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: 2, batchSize: BATCH_SIZE,
       ratePerSec: bulkRate, durationMs: ctx.phaseSeconds * 1000 + 1000, message: benchMessage('bulk'),
     });
@@ -49,9 +49,9 @@ export async function runUrgentLane(ctx: BenchContext): Promise<void> {
   // The same messages without the lane (sent as bulk, behind the campaign), on a fresh gateway: what the lane saves.
   const plain = await startGatewayUnderTest(ctx, 'urgent-lane-off', { store: 'memory', providerTps: PROVIDER_TPS });
   try {
-    await warmUpUnary(ctx, plain.address, 'bulk');
+    await warmUpUnary(ctx, plain.address, 'bulk', plain.provider);
     const bulkRate = PROVIDER_TPS * 2;
-    const bulk = runLoad({
+    const bulk = runBackgroundLoad({
       target: plain.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: 2, batchSize: BATCH_SIZE,
       ratePerSec: bulkRate, durationMs: ctx.phaseSeconds * 1000 + 1000, message: benchMessage('bulk'),
     });
