@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
 import type { Config } from '../config/config.js';
 import { startGatewayNode } from '../gateway/gateway-node.js';
 import { CliError } from './cli-error.js';
+import { gcPacingApplies, startGcPacing } from './gc-pacing.js';
 import { loadConfigFile } from '../config/load-config-file.js';
 import { loadConfigOrFail } from './load-config-or-fail.js';
 import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
@@ -17,8 +17,7 @@ export async function runServeCommand(argv: string[]): Promise<void> {
   if (path === undefined) throw new CliError(`--config FILE is required (or set SWITCHBOARD_CONFIG)\n${SERVE_USAGE}`);
   const listenOverride = (c: Config): Config => (values.listen === undefined ? c : { ...c, server: { ...c.server, listen: values.listen } });
   const config = listenOverride(await loadConfigOrFail(path));
-  const pacing = gcPacingFlag(config, process.execArgv);
-  if (pacing !== undefined) setFlagsFromString(pacing);
+  const stopGcPacing = gcPacingApplies(config, process.execArgv) ? startGcPacing() : () => {};
   const node = await startGatewayNode(config, {
     loadConfig: async () => {
       const result = await loadConfigFile(path);
@@ -43,20 +42,5 @@ export async function runServeCommand(argv: string[]): Promise<void> {
   process.off('SIGHUP', onHangup);
   await reloading;
   await node.stop();
-}
-
-/**
- * Past a major GC, V8 lets the heap grow to up to 4x its live data before the next one when the
- * process allocates fast and GC is cheap. With the memory store a bulk run keeps a full queue and
- * its messages in the heap, all promoted and dying there: in the 2,000,000-message bench run the
- * heap (total) reached 480 MB with V8's own pacing and 250 MB with this one. Growing by at most
- * HEAP_GROWING_PERCENT keeps the heap near its live data whatever the store's bounds are set to
- * (nothing is capped: a larger config only means a larger heap), for more frequent major GCs.
- */
-const HEAP_GROWING_PERCENT = 50;
-
-/** The V8 flag that paces GC for this config; undefined when the store is not the memory store or the operator set the flag (node's own arguments: NODE_OPTIONS may not hold it). */
-export function gcPacingFlag(config: Config, nodeArgs: readonly string[]): string | undefined {
-  if (config.store.kind !== 'memory' || nodeArgs.some((arg) => /heap[-_]growing[-_]percent/.test(arg))) return undefined;
-  return `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
+  stopGcPacing();
 }
