@@ -422,11 +422,12 @@ export class MemoryStore implements MessageStore, OptOutList {
     this.touchedLogs.clear();
   }
 
-  /** Forgets client_refs, dedup keys and status records past their retention; maps iterate oldest first. */
+  /** Forgets client_refs, dedup keys and status records past their retention or count; maps iterate oldest first. */
   private sweep(): void {
     const now = this.now();
+    // Bounded by count too: a day's client_refs at thousands per second would fill the heap.
     for (const [key, entry] of this.clientRefs) {
-      if (now - entry.atMs < this.settings.dedupWindowMs) break;
+      if (now - entry.atMs < this.settings.dedupWindowMs && this.clientRefs.size <= this.settings.maxStatusRecords) break;
       this.clientRefs.delete(key);
     }
     for (const [key, atMs] of this.seenDedupKeys) {

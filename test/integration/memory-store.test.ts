@@ -194,3 +194,17 @@ test('memory: final records share a shape but keep their own times, references a
   assert.equal(shapes.size, 0);
   assert.ok(!packStatus('m', entries[4]!, shapes).startsWith('m\n['), 'room again');
 });
+
+test('memory: client_refs are forgotten past maxStatusRecords too, oldest first, so a long dedup window cannot fill the heap', async (t) => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  t.after(() => mock.timers.reset());
+  const nowMs = 1_000_000;
+  const store = new MemoryStore({ ...memorySettings(100), dedupWindowMs: 86_400_000, maxStatusRecords: 3 }, () => nowMs);
+  t.after(() => store.close());
+  const sent = Array.from({ length: 5 }, (_, i) => makeAccepted({ clientRef: `ref-${i}`, acceptedAtMs: nowMs }));
+  await store.enqueue(sent);
+  mock.timers.tick(10_000);
+  const again = await store.enqueue(sent.map((m) => makeAccepted({ clientRef: m.clientRef, acceptedAtMs: nowMs })));
+  assert.deepEqual(again.map((o) => o.kind), ['accepted', 'accepted', 'duplicate', 'duplicate', 'duplicate']);
+  assert.deepEqual(again.slice(2).map((o) => (o.kind === 'duplicate' ? o.messageId : '')), sent.slice(2).map((m) => m.messageId));
+});
