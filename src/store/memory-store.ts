@@ -60,6 +60,13 @@ export class MemoryStore implements MessageStore, OptOutList {
    * together they hold at most maxStatusRecords.
    */
   private readonly packedStatuses = new PackedStatusTable();
+  /**
+   * Where packWaiting stopped in `statuses`. A Map iterator survives deletions and sees later
+   * insertions, so each batch resumes at the oldest record not yet passed. A new iterator per batch
+   * first stepped over every deleted slot at the front of the Map's table (V8 keeps them until the
+   * table is rebuilt): the hottest line of enqueue in a profile with 300k messages waiting.
+   */
+  private waitingWalk: MapIterator<[string, StatusEntry]> | undefined;
   /** What final status records share (see packStatus). */
   private readonly shapes = new HistoryShapes(MAX_HISTORY_SHAPES);
   private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
@@ -462,11 +469,16 @@ export class MemoryStore implements MessageStore, OptOutList {
    */
   private packWaiting(): void {
     const max = this.settings.maxQueuedMessages;
-    if (this.statuses.size <= max) return;
-    // keepPacked deletes the entry, or (it cannot be packed) sets it again where it is: the walk ends.
-    for (const [id, entry] of this.statuses) {
-      if (this.statuses.size <= max) break;
-      this.keepPacked(id, entry, false);
+    while (this.statuses.size > max) {
+      this.waitingWalk ??= this.statuses.entries();
+      const next = this.waitingWalk.next();
+      if (next.done === true) {
+        // Walked to the end: start from the oldest again on the next batch.
+        this.waitingWalk = undefined;
+        return;
+      }
+      // keepPacked deletes the entry, or (it cannot be packed) sets it again where it is.
+      this.keepPacked(next.value[0], next.value[1], false);
     }
   }
 

@@ -208,3 +208,22 @@ test('memory: client_refs are forgotten past maxStatusRecords too, oldest first,
   assert.deepEqual(again.map((o) => o.kind), ['accepted', 'accepted', 'duplicate', 'duplicate', 'duplicate']);
   assert.deepEqual(again.slice(2).map((o) => (o.kind === 'duplicate' ? o.messageId : '')), sent.slice(2).map((m) => m.messageId));
 });
+
+test('memory: packing records on their way resumes across batches and after events, and keeps every status answerable', async (t) => {
+  const store = new MemoryStore(memorySettings(2));
+  t.after(() => store.close());
+  const internals = store as unknown as { statuses: Map<string, unknown>; packedStatuses: { size: number } };
+  const messages = Array.from({ length: 8 }, () => makeAccepted());
+  const submitted = (m: (typeof messages)[number]) => ({ event: makeEvent(m.messageId, 'submitted', { channel: 'sms', providerId: 'p1', providerRef: `r-${m.messageId}` }), dedupKey: '' });
+  for (let i = 0; i < messages.length; i += 2) {
+    await store.enqueue(messages.slice(i, i + 2));
+    await store.complete((await store.claim(10, timeoutSignal(2000))).map((c) => c.message.messageId));
+    // An event for the oldest message unpacks its record, which is then among the newest.
+    await store.recordEvents([submitted(messages[0]!)]);
+    await store.enqueue([]);
+    assert.ok(internals.statuses.size <= 2, `after batch ${i / 2}: ${internals.statuses.size} records unpacked`);
+    assert.equal(internals.statuses.size + internals.packedStatuses.size, i + 2);
+  }
+  const states = await Promise.all(messages.map(async (m) => (await store.getStatus(m.tenant, m.messageId))?.state));
+  assert.deepEqual(states, ['submitted', ...Array.from({ length: 7 }, () => 'accepted')]);
+});
