@@ -17,10 +17,14 @@ export interface BackgroundLoadResult {
   errorMessages: string[];
 }
 
-/** Runs `options` on a new worker thread; resolves with its figures once the worker has exited. */
+/**
+ * Runs `options` on a new worker thread; resolves with its figures once the worker has exited.
+ * Callers await it after measuring something else, so an early failure (it cannot connect) is
+ * held for that await instead of ending the process as an unhandled rejection.
+ */
 export function runBackgroundLoad(options: BackgroundLoadOptions): Promise<BackgroundLoadResult> {
   const worker = new Worker(new URL('./background-load-worker.js', import.meta.url), { workerData: options });
-  return new Promise((resolve, reject) => {
+  const done = new Promise<BackgroundLoadResult>((resolve, reject) => {
     let result: BackgroundLoadResult | undefined;
     worker.once('message', (message: BackgroundLoadResult) => (result = message));
     // The load's own error (e.g. it cannot connect), as thrown in the worker.
@@ -30,4 +34,6 @@ export function runBackgroundLoad(options: BackgroundLoadOptions): Promise<Backg
       else reject(new Error(`the background load's worker exited with code ${code} before reporting`));
     });
   });
+  done.catch(() => {});
+  return done;
 }
