@@ -13,12 +13,12 @@ export function summaryMarkdown(results: BenchResults): string {
     '',
     `${results.machine.cpus} CPUs, load average ${results.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}, Node ${results.machine.node}`,
     '',
-    '| scenario | case | accepted msgs/s | delivered msgs/s | ack p50 ms | ack p99 ms | ack p99.9 ms | ack max ms | e2e p99 ms | errors | notes |',
-    '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
+    '| scenario | case | accepted msgs/s | delivered msgs/s | ack p50 ms | ack p90 ms | ack p99 ms | ack p99.9 ms | ack max ms | e2e p99 ms | errors | notes |',
+    '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
   ];
   for (const s of results.scenarios) {
     const notes = Object.entries(s.extra ?? {}).map(([k, v]) => `${k}=${v ?? 'n/a'}`).join(', ');
-    lines.push(`| ${s.scenario} | ${s.label} | ${n(s.acceptedPerSec)} | ${n(s.deliveredPerSec)} | ${n(s.ack?.p50)} | ${n(s.ack?.p99)} | ${n(s.ack?.p999)} | ${n(s.ack?.max)} | ${n(s.e2e?.p99)} | ${n(s.errors)} | ${notes} |`);
+    lines.push(`| ${s.scenario} | ${s.label} | ${n(s.acceptedPerSec)} | ${n(s.deliveredPerSec)} | ${n(s.ack?.p50)} | ${n(s.ack?.p90)} | ${n(s.ack?.p99)} | ${n(s.ack?.p999)} | ${n(s.ack?.max)} | ${n(s.e2e?.p99)} | ${n(s.errors)} | ${notes} |`);
   }
   lines.push('', '## Metrics (what bench/targets.json refers to)', '', '| metric | value |', '| --- | --: |');
   for (const [name, value] of Object.entries(results.metrics)) lines.push(`| ${name} | ${value === null ? 'n/a' : n(value)} |`);

@@ -36,3 +36,27 @@ test('an unknown scenario is refused with the list of scenarios', () => {
   assert.equal(run.status, 2);
   assert.match(run.stderr, /unknown scenario "nope"[\s\S]*bulk, single, latency, urgent-under-bulk, urgent-lane, failover, router/);
 });
+
+// The gateway-bearing path of the runner (a real gateway process and supplier, 1 s phases), with
+// the two options for looking inside the gateway: node flags reach it, and its output is shown
+// only when asked for.
+test('--gateway-node-args reach the gateway process; --gateway-output copies what it prints to stderr', async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'bench-suite-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const gcLine = /\b(Scavenge|Mark-Compact)\b/;
+  const run = (...extra: string[]) =>
+    spawnSync(process.execPath, [RUN, '--quick', '--scenario', 'single', '--phase-seconds', '1', '--out', out, '--gateway-node-args=--trace-gc', ...extra], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+
+  const shown = run('--gateway-output');
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.match(shown.stderr, gcLine, 'the gateway ran with --trace-gc and its output was copied');
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as BenchResults;
+  assert.ok((results.metrics['single.memory.deliveredPerSec'] ?? 0) > 0, JSON.stringify(results.metrics));
+  const summary = await readFile(join(out, 'summary.md'), 'utf8');
+  assert.match(summary, /\| ack p50 ms \| ack p90 ms \| ack p99 ms \|/);
+  assert.match(summary, /\| single \| memory, 1 per frame \| [\d,]+ \| [\d,]+ \| [\d.,]+ \| [\d.,]+ \| [\d.,]+ \|/);
+
+  const hidden = run();
+  assert.equal(hidden.status, 0, hidden.stderr);
+  assert.doesNotMatch(hidden.stderr, gcLine, 'without --gateway-output the gateway output stays out of the progress stream');
+});
