@@ -17,7 +17,7 @@ export async function runServeCommand(argv: string[]): Promise<void> {
   if (path === undefined) throw new CliError(`--config FILE is required (or set SWITCHBOARD_CONFIG)\n${SERVE_USAGE}`);
   const listenOverride = (c: Config): Config => (values.listen === undefined ? c : { ...c, server: { ...c.server, listen: values.listen } });
   const config = listenOverride(await loadConfigOrFail(path));
-  const stopGcPacing = gcPacingApplies(config, process.execArgv) ? startGcPacing() : () => {};
+  const stopGcPacing = gcPacingApplies(config, process.execArgv) ? startGcPacing(config.store.heapBudgetMb) : () => {};
   const node = await startGatewayNode(config, {
     loadConfig: async () => {
       const result = await loadConfigFile(path);

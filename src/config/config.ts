@@ -78,6 +78,8 @@ export interface MemoryStoreSettings {
   readonly statusRetentionMs: number;
   readonly maxStatusRecords: number;
   readonly reportRetentionPerTenant: number;
+  /** The heap size serve's GC pacing aims at (src/cli/gc-pacing.ts). */
+  readonly heapBudgetMb: number;
 }
 
 export interface RedisStoreSettings {

@@ -156,6 +156,7 @@ function compileStore(store: ConfigInput['store']): StoreSettings {
       statusRetentionMs: store.statusRetention,
       maxStatusRecords: store.maxStatusRecords,
       reportRetentionPerTenant: store.reportRetentionPerTenant,
+      heapBudgetMb: store.heapBudgetMb,
     };
   }
   return {

@@ -66,6 +66,13 @@ const memoryStoreSchema = z
     maxStatusRecords: z.number().int().min(1).default(1_000_000),
     /** Most reports kept per tenant for WatchReports; the oldest are dropped first. */
     reportRetentionPerTenant: z.number().int().min(1).default(100_000),
+    /**
+     * The heap size in MB that `switchboard serve` paces V8's garbage collector for (see
+     * src/cli/gc-pacing.ts): V8's own growth step while even its largest (4x the live data) stays
+     * within it, smaller steps (at least 20%) past that. Not a cap: a bigger backlog still fits, at
+     * more GC CPU. Raise it on a node with memory to spare, lower it in a tight container.
+     */
+    heapBudgetMb: z.number().int().min(16).default(192),
   })
   .strict();
 

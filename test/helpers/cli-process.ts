@@ -26,10 +26,11 @@ export interface CliProcess {
 
 /**
  * Starts `switchboard <args>` as a real process with SWITCHBOARD_LOG_LEVEL=warn, in the repo
- * root. The process is killed in t.after if the test has not already seen it exit.
+ * root, node started with `nodeArgs`. The process is killed in t.after if the test has not
+ * already seen it exit.
  */
-export function startCli(t: TestContext, args: readonly string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+export function startCli(t: TestContext, args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): CliProcess {
+  const child = spawn(process.execPath, [...nodeArgs, CLI_MAIN, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

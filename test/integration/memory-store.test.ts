@@ -15,6 +15,7 @@ const memorySettings = (maxQueuedMessages: number) => ({
   statusRetentionMs: 60_000,
   maxStatusRecords: 10_000,
   reportRetentionPerTenant: 10_000,
+  heapBudgetMb: 192,
 });
 
 describeOptOutList('memory', async () => {
@@ -30,6 +31,7 @@ describeStore('memory', async ({ maxQueuedMessages }) => {
     statusRetentionMs: 60_000,
     maxStatusRecords: 10_000,
     reportRetentionPerTenant: 10_000,
+    heapBudgetMb: 192,
   });
   return { store, cleanup: () => store.close() };
 });

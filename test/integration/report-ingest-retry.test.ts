@@ -16,7 +16,7 @@ import { timeoutSignal } from '../helpers/timeout-signal.js';
 /** A memory store whose recordEvents fails `failures` times, like a Redis store during a failover. */
 class FlakyStore extends MemoryStore {
   constructor(private failures: number) {
-    super({ kind: 'memory', maxQueuedMessages: 1000, dedupWindowMs: 60_000, statusRetentionMs: 60_000, maxStatusRecords: 1000, reportRetentionPerTenant: 1000 });
+    super({ kind: 'memory', maxQueuedMessages: 1000, dedupWindowMs: 60_000, statusRetentionMs: 60_000, maxStatusRecords: 1000, reportRetentionPerTenant: 1000, heapBudgetMb: 192 });
   }
 
   override async recordEvents(events: readonly EventToRecord[]): Promise<RecordOutcome[]> {

@@ -30,13 +30,19 @@ test("the growth step is V8's own while its 4x step fits the budget, smaller pas
   assert.equal(growingPercentFor(400, 192), 20);
 });
 
-test('after a major GC the pacer sets the step from the heap in use', async (t) => {
+test('the pacer sets the step from the heap in use at the start and after each major GC', async (t) => {
   const flags: string[] = [];
-  // A budget of 1 MB: any heap is past it, so the step is the smallest.
-  const stop = startGcPacing(1, (flag) => flags.push(flag));
+  let inUseMb = 100;
+  const stop = startGcPacing(192, (flag) => flags.push(flag), () => inUseMb);
   t.after(stop);
+  assert.deepEqual(flags, ['--heap-growing-percent=92'], 'set at the start, before any GC');
+  inUseMb = 180;
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
-  for (let i = 0; i < 50 && flags.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.deepEqual(flags, ['--heap-growing-percent=20']);
+  for (let i = 0; i < 50 && flags.length === 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(flags, ['--heap-growing-percent=92', '--heap-growing-percent=20'], 'set again after the major GC');
+  inUseMb = 10;
+  (runInNewContext('gc') as () => void)();
+  for (let i = 0; i < 50 && flags.length === 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(flags.at(-1), '--heap-growing-percent=0', "back to V8's own step once the live data is small again");
 });
