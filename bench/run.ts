@@ -11,6 +11,7 @@ import type { BenchContext } from './lib/bench-context.js';
 import { checkTargets, type Target } from './lib/check-targets.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from './lib/bench-config.js';
 import { startGatewayUnderTest } from './lib/gateway-under-test.js';
+import { addMainThreadCeilings } from './lib/main-thread-ceilings.js';
 import { measureLoad } from './lib/measure-load.js';
 import { ROOT, startRedisServer, type RedisServer } from './lib/processes.js';
 import { createProgress } from './lib/progress.js';
@@ -159,6 +160,7 @@ try {
   await stopAll();
 }
 
+addMainThreadCeilings(metrics);
 const output: BenchResults = {
   startedAt: startedAt.toISOString(),
   finishedAt: new Date().toISOString(),

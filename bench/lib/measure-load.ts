@@ -5,7 +5,7 @@ import { runLoad, type LoadOptions } from '../../src/loadgen/load-generator.js';
 import type { BenchContext } from './bench-context.js';
 import type { CountingProvider } from './counting-provider.js';
 import { EndToEndTracker } from './end-to-end-tracker.js';
-import { processCpuMs, processRssMb } from './processes.js';
+import { mainThreadCpuMs, processCpuMs, processRssMb } from './processes.js';
 import type { ScenarioResult, SeriesPoint } from './results.js';
 
 export interface MeasureOptions {
@@ -55,7 +55,8 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
 
   ctx.progress.phase(`${options.scenario} ${options.label}`);
   const cpuAtStart = options.gatewayPid === undefined ? 0 : processCpuMs(options.gatewayPid);
-  const otherCpuAtStart = Object.entries(options.cpuOf ?? {}).map(([name, pid]) => ({ name, pid, ms: processCpuMs(pid) }));
+  const mainThreadCpuAtStart = options.gatewayPid === undefined ? 0 : mainThreadCpuMs(options.gatewayPid);
+  const otherCpuAtStart = Object.entries(options.cpuOf ?? {}).map(([name, pid]) => ({ name, pid, ms: processCpuMs(pid), mainMs: mainThreadCpuMs(pid) }));
   const benchCpuAtStart = process.cpuUsage();
   const start = performance.now();
   const result = await runLoad({
@@ -135,7 +136,7 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
     scenario.e2e = tracker.histogram.summary();
     scenario.e2eHistogram = tracker.histogram.toJSON();
   }
-  const perMessage = (cpuUs: number): number | null => (result.accepted > 0 ? Math.round(cpuUs / result.accepted) : null);
+  const perMessage = (cpuUs: number): number | null => (result.accepted > 0 ? Math.round((10 * cpuUs) / result.accepted) / 10 : null);
   scenario.extra = {};
   // Timed messages that were acked but no provider received before the wait above gave up.
   if (tracker !== undefined && tracker.waiting > 0) scenario.extra['e2eNotArrived'] = tracker.waiting;
@@ -143,9 +144,15 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
     // Gateway CPU (user + system) per accepted message: what an optimisation should move.
     const cpuUs = (processCpuMs(options.gatewayPid) - cpuAtStart) * 1000;
     scenario.extra['peakRssMb'] = peakRssMb;
-    if (options.reportCpu !== false) scenario.extra['gatewayCpuUsPerMsg'] = perMessage(cpuUs);
+    if (options.reportCpu !== false) {
+      scenario.extra['gatewayCpuUsPerMsg'] = perMessage(cpuUs);
+      scenario.extra['gatewayMainThreadUsPerMsg'] = perMessage((mainThreadCpuMs(options.gatewayPid) - mainThreadCpuAtStart) * 1000);
+    }
   }
-  for (const { name, pid, ms } of otherCpuAtStart) scenario.extra[`${name}CpuUsPerMsg`] = perMessage((processCpuMs(pid) - ms) * 1000);
+  for (const { name, pid, ms, mainMs } of otherCpuAtStart) {
+    scenario.extra[`${name}CpuUsPerMsg`] = perMessage((processCpuMs(pid) - ms) * 1000);
+    scenario.extra[`${name}MainThreadUsPerMsg`] = perMessage((mainThreadCpuMs(pid) - mainMs) * 1000);
+  }
   // This process: the load generator and the simulated suppliers (worker threads). On a small
   // machine it shares the cores with what is measured, so it bounds every ratio to a baseline.
   const benchCpu = process.cpuUsage(benchCpuAtStart);

@@ -131,10 +131,23 @@ export function processRssMb(pid: number): number {
   }
 }
 
-/** CPU time (user + system) a process has used so far, from /proc (Linux), in milliseconds. */
+/** CPU time (user + system) a process has used so far, all its threads, from /proc (Linux), in milliseconds. */
 export function processCpuMs(pid: number): number {
+  return cpuMsOfStat(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU time of a process's main thread (the event loop of a node process, redis-server's command
+ * loop), from /proc (Linux), in milliseconds. What a process can do per second is bounded by this
+ * thread whatever the machine: GC helper and worker threads spread over other cores, it cannot.
+ */
+export function mainThreadCpuMs(pid: number): number {
+  return cpuMsOfStat(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuMsOfStat(path: string): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, USER_HZ 100
   } catch {
     return 0;

@@ -58,3 +58,8 @@ export interface BenchResults {
   /** Flat named figures the targets refer to (see bench/targets.json). */
   metrics: Record<string, number | null>;
 }
+
+/** A figure of `extra` as a metric: numbers as they are, anything else (missing, n/a) as null. */
+export function numberOrNull(value: number | string | null | undefined): number | null {
+  return typeof value === 'number' ? value : null;
+}

@@ -3,8 +3,8 @@ import { LatencyHistogram } from '../../src/loadgen/latency-histogram.js';
 import type { BenchResults, ScenarioResult } from './results.js';
 import { lineChart, PERCENTILE_AXIS, type ChartSeries } from './svg-chart.js';
 
-function n(value: number | undefined | null): string {
-  return value === undefined || value === null ? '' : value.toLocaleString('en-US', { maximumFractionDigits: 1 });
+function n(value: number | undefined | null, fractionDigits = 1): string {
+  return value === undefined || value === null ? '' : value.toLocaleString('en-US', { maximumFractionDigits: fractionDigits });
 }
 
 export function summaryMarkdown(results: BenchResults): string {
@@ -21,7 +21,8 @@ export function summaryMarkdown(results: BenchResults): string {
     lines.push(`| ${s.scenario} | ${s.label} | ${n(s.acceptedPerSec)} | ${n(s.deliveredPerSec)} | ${n(s.ack?.p50)} | ${n(s.ack?.p90)} | ${n(s.ack?.p99)} | ${n(s.ack?.p999)} | ${n(s.ack?.max)} | ${n(s.e2e?.p99)} | ${n(s.errors)} | ${notes} |`);
   }
   lines.push('', '## Metrics (what bench/targets.json refers to)', '', '| metric | value |', '| --- | --: |');
-  for (const [name, value] of Object.entries(results.metrics)) lines.push(`| ${name} | ${value === null ? 'n/a' : n(value)} |`);
+  // Two decimals: the ceiling ratios are fractions (0.13 must not read 0.1).
+  for (const [name, value] of Object.entries(results.metrics)) lines.push(`| ${name} | ${value === null ? 'n/a' : n(value, 2)} |`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -8,7 +8,7 @@ import { measureLoad } from '../lib/measure-load.js';
 import { warmUp, warmUpUnary } from '../lib/warm-up.js';
 import { URGENT_RATE } from './urgent-under-bulk.js';
 import { startEchoServer } from '../lib/processes.js';
-import type { SeriesPoint } from '../lib/results.js';
+import { numberOrNull, type SeriesPoint } from '../lib/results.js';
 
 /** Streams and in-flight frames of the single-message runs (echo and gateway alike). */
 export const SINGLE_CONCURRENCY = 4;
@@ -26,7 +26,10 @@ export async function runBaselines(ctx: BenchContext): Promise<void> {
         cpuOf: { echo: echo.pid },
       load: { target: echo.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: streams, batchSize: BATCH_SIZE, ratePerSec: 0, durationMs: ctx.phaseSeconds * 1000, message: benchMessage() },
       });
-      best = Math.max(best, result.acceptedPerSec);
+      if (result.acceptedPerSec > best) {
+        best = result.acceptedPerSec;
+        ctx.metrics['baseline.echoBatched.mainThreadUsPerMsg'] = numberOrNull(result.extra?.['echoMainThreadUsPerMsg']);
+      }
     }
     ctx.metrics['baseline.echoBatched.msgsPerSec'] = best;
     const single = await measureLoad(ctx, {
@@ -36,6 +39,7 @@ export async function runBaselines(ctx: BenchContext): Promise<void> {
       load: { target: echo.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: SINGLE_CONCURRENCY, batchSize: 1, window: SINGLE_WINDOW, ratePerSec: 0, durationMs: ctx.phaseSeconds * 1000, message: benchMessage() },
     });
     ctx.metrics['baseline.echoSingle.msgsPerSec'] = single.acceptedPerSec;
+    ctx.metrics['baseline.echoSingle.mainThreadUsPerMsg'] = numberOrNull(single.extra?.['echoMainThreadUsPerMsg']);
     // The floor under the urgent scenario's "alone" p99: the same unary calls at the same rate,
     // answered at once. On a shared or virtual machine this p99 is the scheduler's, not gRPC's.
     await warmUpUnary(ctx, echo.address, 'urgent');

@@ -3,6 +3,7 @@ import type { BenchContext } from '../lib/bench-context.js';
 import { BENCH_API_KEY, benchMessage } from '../lib/bench-config.js';
 import { startGatewayUnderTest } from '../lib/gateway-under-test.js';
 import { measureLoad } from '../lib/measure-load.js';
+import { numberOrNull } from '../lib/results.js';
 import { SINGLE_CONCURRENCY, SINGLE_WINDOW } from './baselines.js';
 
 export async function runSingle(ctx: BenchContext): Promise<void> {
@@ -18,6 +19,7 @@ export async function runSingle(ctx: BenchContext): Promise<void> {
     });
     ctx.metrics['single.memory.deliveredPerSec'] = result.deliveredPerSec ?? null;
     ctx.metrics['single.memory.ackP99Ms'] = result.ack?.p99 ?? null;
+    ctx.metrics['single.memory.mainThreadUsPerMsg'] = numberOrNull(result.extra?.['gatewayMainThreadUsPerMsg']);
   } finally {
     await gateway.stop();
   }
