@@ -24,6 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import { createFrameWriter, type FrameWriter } from './frame-writer.js';
+import { decodeSubmitRequest, encodeReportBatch, encodeSubmitResponse } from './provider-sdk-codec.js';
 import { RecentMap } from './recent-map.js';
 import {
   ChannelProviderService,
@@ -174,6 +175,13 @@ export interface ProviderServer {
   /** Drops every connection at once, like a crash. */
   forceClose(): void;
 }
+
+/** ChannelProvider with the SDK's own codec on the two streams that carry every message and report (provider-sdk-codec.ts). */
+const SDK_SERVICE = {
+  ...ChannelProviderService,
+  submit: { ...ChannelProviderService.submit, requestDeserialize: decodeSubmitRequest, responseSerialize: encodeSubmitResponse },
+  reports: { ...ChannelProviderService.reports, responseSerialize: encodeReportBatch },
+} as const;
 
 const PROVIDER_ERROR = 'PROVIDER_ERROR';
 /** The code provider.proto prescribes for a message past its expires_at_ms. */
@@ -443,7 +451,7 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
     reports: handleReports,
     getCapabilities: (_call, callback) => callback(null, handler.capabilities),
   };
-  server.addService(ChannelProviderService, implementation);
+  server.addService(SDK_SERVICE, implementation);
 
   const endAllStreams = (): void => {
     closing = true;
