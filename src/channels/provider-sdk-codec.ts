@@ -81,6 +81,7 @@ function readAttribute(reader: WireReader, end: number, attributes: Record<strin
 
 /** SubmitResponse { repeated SubmitResult results = 1 }, byte for byte as the generated encoder writes it. */
 export function encodeSubmitResponse(response: SubmitResponse): Buffer {
+  writer.reset(); // whatever a frame that failed to encode (a handler's malformed outcome) left
   for (const result of response.results) {
     writer.uint32(10);
     const at = writer.fork();
@@ -110,6 +111,7 @@ export function encodeSubmitResponse(response: SubmitResponse): Buffer {
 
 /** ReportBatch { repeated ProviderReport reports = 1 }, byte for byte as the generated encoder writes it. */
 export function encodeReportBatch(batch: ReportBatch): Buffer {
+  writer.reset(); // as above
   for (const report of batch.reports) {
     const event = report.event;
     const fast = event?.$case === 'delivery' ? deliveryFits(event.value) : event?.$case === 'inbound' ? inboundFits(event.value) : true;

@@ -118,3 +118,12 @@ test('report values outside the fast path go through the generated encoder, with
   // The frame that failed leaves nothing behind in the scratch buffer.
   assert.deepEqual(encodeReportBatch({ reports: [reports[0]!] }), Buffer.from(ReportBatch.encode({ reports: [reports[0]!] }).finish()));
 });
+
+test('a frame that fails to encode halfway leaves nothing behind for the next one', () => {
+  const broken = [results[0]!, { messageId: 'bad', outcome: { $case: 'accepted', value: { providerRef: undefined as unknown as string } } } as SubmitResult];
+  assert.throws(() => encodeSubmitResponse({ results: broken }));
+  assert.deepEqual(encodeSubmitResponse({ results: [results[1]!] }), Buffer.from(SubmitResponse.encode({ results: [results[1]!] }).finish()));
+  const brokenReport = [reports[0]!, { reportId: 7 as unknown as string, event: undefined }];
+  assert.throws(() => encodeReportBatch({ reports: brokenReport }));
+  assert.deepEqual(encodeReportBatch({ reports: [reports[2]!] }), Buffer.from(ReportBatch.encode({ reports: [reports[2]!] }).finish()));
+});
