@@ -23,6 +23,7 @@ const writer = new WireWriter();
 
 /** SubmitRequest { repeated ProviderMessage messages = 1 }, as ts-proto's encoder writes it. */
 export function encodeSubmitFrame(messages: readonly OutboundMessage[]): Buffer {
+  writer.reset(); // whatever a frame that failed to encode left
   for (const m of messages) {
     const channel = toProviderChannel(m.channel);
     // What the fast path does not cover (no such values today) goes through the generated encoder, which also throws where it throws.
