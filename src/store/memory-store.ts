@@ -59,7 +59,7 @@ export class MemoryStore implements MessageStore, OptOutList {
    * their way past maxQueuedMessages (see packWaiting). A message's record is in one of the two;
    * together they hold at most maxStatusRecords.
    */
-  private readonly packedStatuses = new PackedStatusTable();
+  private readonly packedStatuses: PackedStatusTable;
   /**
    * Where packWaiting stopped in `statuses`. A Map iterator survives deletions and sees later
    * insertions, so each batch resumes at the oldest record not yet passed. A new iterator per batch
@@ -87,6 +87,7 @@ export class MemoryStore implements MessageStore, OptOutList {
     private readonly settings: MemoryStoreSettings,
     private readonly now: () => number = Date.now,
   ) {
+    this.packedStatuses = new PackedStatusTable(settings.maxStatusRecords);
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
   }

@@ -17,6 +17,12 @@
  *           p + 1 = the record at log position p; open addressing, linear probing from
  *           hash(message id), deletion by backward shift
  *
+ * The index is made for the records the table is expected to hold (the store's maxStatusRecords):
+ * growing it rehashes every record in one go, which stalled the event loop 30-60 ms at 128k-256k
+ * records and more beyond (every node went through it after a restart). Made at its full size the
+ * index costs nothing more in the end (16 MB at a million records); its pages are taken from the
+ * system as records land in them. Past the expected count it still grows.
+ *
  * A log position counts bytes since the table was made (2^53 of them: a century at full rate).
  * A record put again for the same message (a late report) goes to the tail and the old copy is
  * marked DEAD, so it keeps its age from its last change. Message ids with a '\n', and records
@@ -29,9 +35,13 @@ export class PackedStatusTable {
   private head = 0;
   private tail = 0;
   private count = 0;
-  private index = new Float64Array(MIN_INDEX_SLOTS);
+  private index: Float64Array;
   /** The last chunk dropped, reused for the next one: the log moves through memory without allocating. */
   private spare: Buffer | undefined;
+
+  constructor(expectedRecords = 0) {
+    this.index = new Float64Array(indexSlotsFor(expectedRecords));
+  }
 
   get size(): number {
     return this.count;
@@ -219,6 +229,13 @@ const NEWLINE = 10;
 const NOT_LATIN1 = /[^\u0000-\u00ff]/;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
+
+/** Index slots for `records` records: at most half full (linear probing stays short), a power of two. */
+export function indexSlotsFor(records: number): number {
+  let slots = MIN_INDEX_SLOTS;
+  while (slots < 2 * records) slots *= 2;
+  return slots;
+}
 
 /** FNV-1a over the first `length` UTF-16 code units of `text`. */
 function hashOf(text: string, length: number): number {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PackedStatusTable } from '../../src/store/packed-status-table.js';
+import { indexSlotsFor, PackedStatusTable } from '../../src/store/packed-status-table.js';
 
 const recordOf = (id: string, text: string) => `${id}\n${text}`;
 
@@ -85,4 +85,19 @@ test('agrees with a Map through chunks, growth, late puts and dropping from the 
     model.delete(id);
   }
   assert.equal(table.size, 0);
+});
+
+test('the index is made for the expected records, at most half full, so filling the table up to them never rehashes it', () => {
+  assert.equal(indexSlotsFor(0), 1024);
+  assert.equal(indexSlotsFor(512), 1024);
+  assert.equal(indexSlotsFor(513), 2048);
+  assert.equal(indexSlotsFor(1_000_000), 2 ** 21); // 16 MB of Float64 slots for the default maxStatusRecords
+  // A table sized for a few records still grows past them, and keeps finding every record.
+  const table = new PackedStatusTable(600);
+  for (let i = 0; i < 5000; i++) assert.equal(table.add(`m-${i}`, recordOf(`m-${i}`, `r${i}`)), true);
+  for (let i = 0; i < 5000; i++) assert.equal(table.get(`m-${i}`), recordOf(`m-${i}`, `r${i}`));
+  for (let i = 0; i < 4990; i++) table.dropOldest();
+  assert.equal(table.size, 10);
+  assert.equal(table.get('m-4995'), recordOf('m-4995', 'r4995'));
+  assert.equal(table.get('m-10'), undefined);
 });
