@@ -43,6 +43,18 @@ test('stays exact and bounded over many sets, re-sets and deletes', () => {
   }
   assert.equal(map.size, model.length);
   for (const key of model) assert.ok(map.has(key), `key ${key}`);
-  const internal = map as unknown as { orderKeys: unknown[] };
-  assert.ok(internal.orderKeys.length <= 3 * capacity + 1100, `order list holds ${internal.orderKeys.length} pairs`);
+  const internal = map as unknown as { order: { length: number } };
+  assert.ok(internal.order.length <= 2 * capacity + 64, `order list holds ${internal.order.length} pairs`);
+});
+
+test('forgets across many chunks of its order list, and a full map stays exact over millions of sets', () => {
+  const capacity = 10_000;
+  const map = new RecentMap<string, number>(capacity);
+  for (let i = 0; i < 300_000; i++) map.set(`m-${i}`, i);
+  assert.equal(map.size, capacity);
+  assert.equal(map.has(`m-${300_000 - capacity - 1}`), false);
+  for (let i = 300_000 - capacity; i < 300_000; i++) assert.equal(map.get(`m-${i}`), i);
+  const internal = map as unknown as { order: { length: number; keys: unknown[][] } };
+  assert.equal(internal.order.length, capacity, 'no stale pairs: every set was a new key');
+  assert.ok(internal.order.keys.length <= Math.ceil(capacity / 4096) + 1, `${internal.order.keys.length} chunks kept`);
 });
