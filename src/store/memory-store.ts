@@ -8,6 +8,7 @@ import { InvalidCursorError } from './store-errors.js';
 import { HistoryShapes } from './history-shapes.js';
 import type { OptOutList } from './opt-out-list.js';
 import { ReportLog } from './report-log.js';
+import { OldestFirstTrim } from './oldest-first-trim.js';
 import { PackedStatusTable } from './packed-status-table.js';
 import { acceptedAtMsOfStatus, appendEvent, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus } from './status-entry.js';
 import {
@@ -33,6 +34,10 @@ import { Waiters } from './waiters.js';
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
 const SWEEP_INTERVAL_MS = 10_000;
+/** Oldest entries a set into a windowed Map may forget: more than one, so expired ones never pile up while new ones come in. */
+const TRIM_PER_SET = 2;
+/** Most entries a sweep forgets per windowed Map: a few milliseconds of work (what expires between sets is caught up over sweeps). */
+const SWEEP_TRIM_LIMIT = 10_000;
 /** Shapes kept for final status records; a few hundred bytes each, and most traffic uses a handful. */
 const MAX_HISTORY_SHAPES = 16_384;
 
@@ -71,6 +76,9 @@ export class MemoryStore implements MessageStore, OptOutList {
   private readonly shapes = new HistoryShapes(MAX_HISTORY_SHAPES);
   private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
   private readonly seenDedupKeys = new Map<string, number>();
+  /** Each set into these three Maps trims a couple of their oldest entries (see OldestFirstTrim). */
+  private readonly clientRefTrim = new OldestFirstTrim(this.clientRefs, (entry) => entry.atMs);
+  private readonly dedupKeyTrim = new OldestFirstTrim(this.seenDedupKeys, (atMs) => atMs);
   private readonly reportLogs = new Map<string, ReportLog>();
   /** Logs appended to since the last notifyReaders: readers are woken once per batch, not per report. */
   private readonly touchedLogs = new Set<ReportLog>();
@@ -79,6 +87,7 @@ export class MemoryStore implements MessageStore, OptOutList {
   private readonly fallbacks = new Map<string, { plan: FallbackPlan | undefined; taken: Set<string>; atMs: number; overdue?: Set<string>; moving?: Map<string, FallbackPlan> }>();
   /** Message ids by "<providerId>\t<providerRef>"; oldest first (see sweep). */
   private readonly providerRefs = new Map<string, { messageId: string; atMs: number }>();
+  private readonly providerRefTrim = new OldestFirstTrim(this.providerRefs, (entry) => entry.atMs);
   /** Report deadlines by "<messageId>\t<attempt>". */
   private readonly reportDeadlines = new DeadlineHeap();
   private readonly sweepTimer: NodeJS.Timeout;
@@ -113,7 +122,10 @@ export class MemoryStore implements MessageStore, OptOutList {
         continue;
       }
       queued++;
-      if (refKey !== '') this.clientRefs.set(refKey, { messageId: message.messageId, atMs: message.acceptedAtMs });
+      if (refKey !== '') {
+        this.clientRefs.set(refKey, { messageId: message.messageId, atMs: message.acceptedAtMs });
+        this.clientRefTrim.trim(message.acceptedAtMs, this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET);
+      }
       const accepted = acceptedEvent(message.messageId, message.acceptedAtMs);
       const tags = message.tags.length === 0 ? NO_TAGS : message.tags;
       // A message id is new: the status record starts here, and ACCEPTED is reported without the state machine.
@@ -305,7 +317,10 @@ export class MemoryStore implements MessageStore, OptOutList {
 
   async keepProviderRefs(refs: readonly ProviderRef[]): Promise<void> {
     const atMs = this.now();
-    for (const r of refs) this.providerRefs.set(`${r.providerId}\t${r.providerRef}`, { messageId: r.messageId, atMs });
+    for (const r of refs) {
+      this.providerRefs.set(`${r.providerId}\t${r.providerRef}`, { messageId: r.messageId, atMs });
+      this.providerRefTrim.trim(atMs, this.settings.statusRetentionMs, this.settings.maxStatusRecords, TRIM_PER_SET);
+    }
   }
 
   async findByProviderRefs(providerId: string, providerRefs: readonly string[]): Promise<string[]> {
@@ -405,6 +420,7 @@ export class MemoryStore implements MessageStore, OptOutList {
     if (dedupKey === '') return false;
     if (this.seenDedupKeys.has(dedupKey)) return true;
     this.seenDedupKeys.set(dedupKey, nowMs);
+    this.dedupKeyTrim.trim(nowMs, this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET);
     return false;
   }
 
@@ -433,19 +449,11 @@ export class MemoryStore implements MessageStore, OptOutList {
   /** Forgets client_refs, dedup keys and status records past their retention or count; maps iterate oldest first. */
   private sweep(): void {
     const now = this.now();
-    // Bounded by count too: a day's client_refs at thousands per second would fill the heap.
-    for (const [key, entry] of this.clientRefs) {
-      if (now - entry.atMs < this.settings.dedupWindowMs && this.clientRefs.size <= this.settings.maxStatusRecords) break;
-      this.clientRefs.delete(key);
-    }
-    for (const [key, atMs] of this.seenDedupKeys) {
-      if (now - atMs < this.settings.dedupWindowMs && this.seenDedupKeys.size <= this.settings.maxStatusRecords) break;
-      this.seenDedupKeys.delete(key);
-    }
-    for (const [key, entry] of this.providerRefs) {
-      if (now - entry.atMs < this.settings.statusRetentionMs && this.providerRefs.size <= this.settings.maxStatusRecords) break;
-      this.providerRefs.delete(key);
-    }
+    // Bounded by count too: a day's client_refs at thousands per second would fill the heap. Each
+    // set trims these as it goes; the sweep catches up with what expires while few are set.
+    this.clientRefTrim.trim(now, this.settings.dedupWindowMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
+    this.dedupKeyTrim.trim(now, this.settings.dedupWindowMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
+    this.providerRefTrim.trim(now, this.settings.statusRetentionMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
     for (const [id, entry] of this.fallbacks) {
       if (now - entry.atMs < this.settings.statusRetentionMs && this.fallbacks.size <= this.settings.maxStatusRecords) break;
       this.fallbacks.delete(id);

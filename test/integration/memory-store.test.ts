@@ -206,9 +206,12 @@ test('memory: client_refs are forgotten past maxStatusRecords too, oldest first,
   const sent = Array.from({ length: 5 }, (_, i) => makeAccepted({ clientRef: `ref-${i}`, acceptedAtMs: nowMs }));
   await store.enqueue(sent);
   mock.timers.tick(10_000);
-  const again = await store.enqueue(sent.map((m) => makeAccepted({ clientRef: m.clientRef, acceptedAtMs: nowMs })));
-  assert.deepEqual(again.map((o) => o.kind), ['accepted', 'accepted', 'duplicate', 'duplicate', 'duplicate']);
-  assert.deepEqual(again.slice(2).map((o) => (o.kind === 'duplicate' ? o.messageId : '')), sent.slice(2).map((m) => m.messageId));
+  // The newest three are remembered, the oldest not. (Each ref set forgets the oldest past the bound at
+  // once, so the newest are sent first: a forgotten ref sent again is new, and pushes out the oldest left.)
+  const resent = [sent[2]!, sent[3]!, sent[4]!, sent[0]!];
+  const again = await store.enqueue(resent.map((m) => makeAccepted({ clientRef: m.clientRef, acceptedAtMs: nowMs })));
+  assert.deepEqual(again.map((o) => o.kind), ['duplicate', 'duplicate', 'duplicate', 'accepted']);
+  assert.deepEqual(again.slice(0, 3).map((o) => (o.kind === 'duplicate' ? o.messageId : '')), resent.slice(0, 3).map((m) => m.messageId));
 });
 
 test('memory: packing records on their way resumes across batches and after events, and keeps every status answerable', async (t) => {
