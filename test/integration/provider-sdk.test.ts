@@ -260,6 +260,23 @@ test('past maxPendingReports the oldest report is dropped and counted', async (t
   stream.call.cancel();
 });
 
+test('pending reports go out oldest first, each once, across frames, with more reported meanwhile and acks freeing room', async (t) => {
+  const { client, server } = await start(t, recordingHandler(), { maxReportsPerFrame: 100, maxUnackedPerStream: 250, reportIdPrefix: 'o' });
+  for (let i = 1; i <= 1000; i++) server.report(delivery(`m${i}`));
+  const stream = openReports(client);
+  await waitFor(() => stream.reports.length === 250, 10_000, 'the first 250 (the unacked limit)');
+  // More come in while the oldest wait; an ack frees room for the next frames.
+  for (let i = 1001; i <= 1200; i++) server.report(delivery(`m${i}`));
+  for (let acked = 0; acked < 1200; acked += 250) {
+    await waitFor(() => stream.reports.length >= Math.min(1200, acked + 250), 10_000, `reports after ${acked} acked`);
+    stream.ack(...stream.ids().slice(acked, acked + 250));
+  }
+  await waitFor(() => server.stats().reportsAcked === 1200, 10_000, 'every report acked');
+  assert.deepEqual(stream.ids(), Array.from({ length: 1200 }, (_, i) => `o-${i + 1}`));
+  assert.equal(server.stats().reportsPending, 0);
+  stream.call.cancel();
+});
+
 test('close() ends open streams and resolves', async (t) => {
   const { client, server } = await start(t, recordingHandler());
   openReports(client);
