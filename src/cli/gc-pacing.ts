@@ -10,8 +10,9 @@ import type { Config, MemoryStoreSettings } from '../config/config.js';
  *
  * So after each major GC the next growth step is set from the live data (the heap in use then):
  * V8's own pacing while even its largest step stays within the budget (store.heapBudgetMb,
- * HEAP_BUDGET_MB by default), a smaller step when it would not. A lightly loaded node pays nothing (a fixed 50% step cost a quarter of the bulk
- * throughput); nothing is capped: past the budget the heap grows by MIN_GROWING_PERCENT steps.
+ * HEAP_BUDGET_MB by default), a smaller step when it would not. A lightly loaded node pays
+ * nothing (a fixed 50% step cost a quarter of the bulk throughput); nothing is capped: past the
+ * budget the heap grows by MIN_GROWING_PERCENT steps.
  */
 /** The default of store.heapBudgetMb (the schema's default says the same). */
 export const HEAP_BUDGET_MB = 192;
