@@ -112,7 +112,12 @@ export class MemoryStore implements MessageStore, OptOutList {
     let log: ReportLog | undefined;
     for (const message of batch) {
       const refKey = message.clientRef === '' ? '' : `${message.tenant}\u0000${message.clientRef}`;
-      const earlier = refKey === '' ? undefined : this.clientRefs.get(refKey);
+      let earlier = refKey === '' ? undefined : this.clientRefs.get(refKey);
+      // Expired but not trimmed yet (they are trimmed a few at a time): forgotten now, and set again at the end.
+      if (earlier !== undefined && message.acceptedAtMs - earlier.atMs >= this.settings.dedupWindowMs) {
+        this.clientRefs.delete(refKey);
+        earlier = undefined;
+      }
       if (earlier !== undefined) {
         outcomes.push({ kind: 'duplicate', messageId: earlier.messageId });
         continue;
@@ -318,13 +323,20 @@ export class MemoryStore implements MessageStore, OptOutList {
   async keepProviderRefs(refs: readonly ProviderRef[]): Promise<void> {
     const atMs = this.now();
     for (const r of refs) {
-      this.providerRefs.set(`${r.providerId}\t${r.providerRef}`, { messageId: r.messageId, atMs });
+      const key = `${r.providerId}\t${r.providerRef}`;
+      this.providerRefs.delete(key); // a reference given again goes to the end: the Map stays in age order for the trim
+      this.providerRefs.set(key, { messageId: r.messageId, atMs });
       this.providerRefTrim.trim(atMs, this.settings.statusRetentionMs, this.settings.maxStatusRecords, TRIM_PER_SET);
     }
   }
 
   async findByProviderRefs(providerId: string, providerRefs: readonly string[]): Promise<string[]> {
-    return providerRefs.map((ref) => this.providerRefs.get(`${providerId}\t${ref}`)?.messageId ?? '');
+    const nowMs = this.now();
+    return providerRefs.map((ref) => {
+      const kept = this.providerRefs.get(`${providerId}\t${ref}`);
+      // Past the retention but not trimmed yet (they are trimmed a few at a time): not known any more.
+      return kept !== undefined && nowMs - kept.atMs < this.settings.statusRetentionMs ? kept.messageId : '';
+    });
   }
 
   async addOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {
@@ -418,7 +430,11 @@ export class MemoryStore implements MessageStore, OptOutList {
   /** Records the key and says whether it was seen before; '' is never a duplicate. */
   private isDuplicateKey(dedupKey: string, nowMs: number): boolean {
     if (dedupKey === '') return false;
-    if (this.seenDedupKeys.has(dedupKey)) return true;
+    const seenAtMs = this.seenDedupKeys.get(dedupKey);
+    if (seenAtMs !== undefined) {
+      if (nowMs - seenAtMs < this.settings.dedupWindowMs) return true;
+      this.seenDedupKeys.delete(dedupKey); // expired, not trimmed yet: set again at the end
+    }
     this.seenDedupKeys.set(dedupKey, nowMs);
     this.dedupKeyTrim.trim(nowMs, this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET);
     return false;

@@ -232,3 +232,14 @@ test('memory: packing records on their way resumes across batches and after even
   const states = await Promise.all(messages.map(async (m) => (await store.getStatus(m.tenant, m.messageId))?.state));
   assert.deepEqual(states, ['submitted', ...Array.from({ length: 7 }, () => 'accepted')]);
 });
+
+test('memory: a client_ref past its dedup window is new again even before it is trimmed', async (t) => {
+  const store = new MemoryStore({ ...memorySettings(100), dedupWindowMs: 1000 }, () => 0);
+  t.after(() => store.close());
+  const first = makeAccepted({ clientRef: 'daily-1', acceptedAtMs: 0 });
+  await store.enqueue([first, makeAccepted({ clientRef: 'other', acceptedAtMs: 0 })]);
+  const within = await store.enqueue([makeAccepted({ clientRef: 'daily-1', acceptedAtMs: 999 })]);
+  assert.deepEqual(within, [{ kind: 'duplicate', messageId: first.messageId }]);
+  const after = makeAccepted({ clientRef: 'daily-1', acceptedAtMs: 1000 });
+  assert.deepEqual(await store.enqueue([after]), [{ kind: 'accepted', messageId: after.messageId }]);
+});
