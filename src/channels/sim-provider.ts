@@ -1,6 +1,4 @@
-import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Channel,
@@ -142,6 +140,9 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
         ledger?.append(message, duplicate);
       },
       submit: async (messages) => {
+        // What the ledger says was received is on file before any answer leaves: a supplier killed
+        // after answering has its accepted messages in the ledger, as a real one has them in its database.
+        ledger?.flush();
         if (latencyMs > 0) await sleep(latencyMs);
         const outcomes: SubmitOutcome[] = [];
         const reports: DeliveryReport[] = [];
@@ -321,41 +322,43 @@ function mulberry32(seed: number): () => number {
 const LEDGER_CHANNEL_NAMES = new Map<Channel, string>(CHANNELS.map((name) => [toProviderChannel(name), name]));
 
 /**
- * The append-only ledger: lines collect in a string and go out in one write per tick. Resolves once
- * the file is open, so a path that cannot be written fails the start instead of a run that records nothing.
+ * The append-only ledger: lines collect in a string and go to the file in one write per tick, or
+ * at once by flush() (before a Submit frame is answered). The writes are synchronous: a line
+ * written is in the kernel, so it survives a SIGKILL of this process (the failover bench kills a
+ * supplier and counts what its ledger lacks as lost; an asynchronous write could still be queued
+ * when the answers had already left). Fails the start when the file cannot be opened.
  */
-async function openLedger(path: string): Promise<{ append(message: ProviderMessage, duplicate: boolean): void; close(): Promise<void> }> {
-  const out: WriteStream = createWriteStream(path, { flags: 'a' });
-  await once(out, 'open').catch((error: unknown) => {
+async function openLedger(path: string): Promise<{ append(message: ProviderMessage, duplicate: boolean): void; flush(): void; close(): Promise<void> }> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'a');
+  } catch (error) {
     throw new Error(`cannot open ledger ${path}: ${(error as Error).message}`, { cause: error });
-  });
+  }
   let buffered = '';
   let scheduled = false;
-  let closed: Promise<void> | undefined;
-  // finished() below reports the error; this listener only keeps it from being uncaught.
-  out.on('error', () => {});
+  let closed = false;
   const flush = (): void => {
     scheduled = false;
-    if (buffered.length === 0) return;
-    out.write(buffered);
+    if (buffered.length === 0 || closed) return;
+    writeSync(fd, buffered);
     buffered = '';
   };
   return {
     append: (message, duplicate) => {
       const channel = LEDGER_CHANNEL_NAMES.get(message.channel) ?? String(message.channel);
       buffered += `${Date.now()}\t${message.messageId}\t${message.recipient}\t${channel}\t${duplicate ? 'dup' : 'new'}\n`;
-      if (!scheduled && closed === undefined) {
+      if (!scheduled && !closed) {
         scheduled = true;
         setImmediate(flush);
       }
     },
-    close: () => {
-      if (closed === undefined) {
-        flush();
-        out.end();
-        closed = finished(out);
-      }
-      return closed;
+    flush,
+    close: async () => {
+      if (closed) return;
+      flush();
+      closed = true;
+      closeSync(fd);
     },
   };
 }

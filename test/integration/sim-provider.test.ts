@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,6 +166,21 @@ test('the ledger has one line per received message, in order', async (t) => {
     ['c', '+821000000000', 'sms', 'new'],
   ]);
   assert.deepEqual(sim.received(), [], 'recordIds false keeps no ids');
+});
+
+test('every message of a frame is in the ledger file by the time its answer arrives (a kill after answering loses no line)', async (t) => {
+  const ledgerPath = join(await tempDir(t), 'ledger.tsv');
+  const { client } = await start(t, { ledgerPath, recordIds: false });
+  const call = client.submit();
+  t.after(() => call.cancel());
+  call.on('error', () => {});
+  for (let frame = 0; frame < 20; frame++) {
+    const ids = Array.from({ length: 50 }, (_, i) => `f${frame}-${i}`);
+    const answered = new Promise<string>((resolve) => call.once('data', () => resolve(readFileSync(ledgerPath, 'utf8'))));
+    call.write({ messages: ids.map((id) => message(id)) });
+    const onFile = await answered; // read synchronously on the answer's arrival, as a bench reads after a SIGKILL
+    for (const id of ids) assert.ok(onFile.includes(`\t${id}\t`), `frame ${frame}: ${id} answered before it was on file`);
+  }
 });
 
 test('an unacked delivery report is resent on a new Reports stream; an acked one is not', async (t) => {
