@@ -17,11 +17,11 @@
  *           p + 1 = the record at log position p; open addressing, linear probing from
  *           hash(message id), deletion by backward shift
  *
- * The index is made for the records the table is expected to hold (the store's maxStatusRecords):
- * growing it rehashes every record in one go, which stalled the event loop 30-60 ms at 128k-256k
- * records and more beyond (every node went through it after a restart). Made at its full size the
- * index costs nothing more in the end (16 MB at a million records); its pages are taken from the
- * system as records land in them. Past the expected count it still grows.
+ * The index is made for the records the table is expected to hold (the store's maxStatusRecords,
+ * up to MAX_PRESIZED_RECORDS): growing it rehashes every record in one go, which stalled the event
+ * loop 17-143 ms between 66k and 524k records (measured; every node went through it after a
+ * restart). Made at its full size the index costs nothing more in the end (16 MB at a million
+ * records); its pages are taken from the system as records land in them. Past that it still grows.
  *
  * A log position counts bytes since the table was made (2^53 of them: a century at full rate).
  * A record put again for the same message (a late report) goes to the tail and the old copy is
@@ -40,7 +40,7 @@ export class PackedStatusTable {
   private spare: Buffer | undefined;
 
   constructor(expectedRecords = 0) {
-    this.index = new Float64Array(indexSlotsFor(expectedRecords));
+    this.index = new Float64Array(indexSlotsFor(Math.min(expectedRecords, MAX_PRESIZED_RECORDS)));
   }
 
   get size(): number {
@@ -225,6 +225,8 @@ const DEAD = 2;
 const END_OF_CHUNK = 0xffffffff;
 const UTF16 = 1;
 const MIN_INDEX_SLOTS = 1024;
+/** Records an index is made for at most up front (64 MB of slots); a table configured for more grows past it. */
+const MAX_PRESIZED_RECORDS = 4_000_000;
 const NEWLINE = 10;
 const NOT_LATIN1 = /[^\u0000-\u00ff]/;
 const FNV_OFFSET = 0x811c9dc5;
