@@ -34,7 +34,10 @@ import { Waiters } from './waiters.js';
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
 const SWEEP_INTERVAL_MS = 10_000;
-/** Oldest entries a set into a windowed Map may forget: more than one, so expired ones never pile up while new ones come in. */
+/**
+ * Oldest entries of a windowed Map a batch may forget, per message or event in it (once per batch,
+ * after its sets): more than one, so expired ones never pile up while new ones come in.
+ */
 const TRIM_PER_SET = 2;
 /** Most entries a sweep forgets per windowed Map: a few milliseconds of work (what expires between sets is caught up over sweeps). */
 const SWEEP_TRIM_LIMIT = 10_000;
@@ -76,7 +79,7 @@ export class MemoryStore implements MessageStore, OptOutList {
   private readonly shapes = new HistoryShapes(MAX_HISTORY_SHAPES);
   private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
   private readonly seenDedupKeys = new Map<string, number>();
-  /** Each set into these three Maps trims a couple of their oldest entries (see OldestFirstTrim). */
+  /** Each batch that sets into these three Maps trims a few of their oldest entries (see OldestFirstTrim). */
   private readonly clientRefTrim = new OldestFirstTrim(this.clientRefs, (entry) => entry.atMs);
   private readonly dedupKeyTrim = new OldestFirstTrim(this.seenDedupKeys, (atMs) => atMs);
   private readonly reportLogs = new Map<string, ReportLog>();
@@ -127,10 +130,7 @@ export class MemoryStore implements MessageStore, OptOutList {
         continue;
       }
       queued++;
-      if (refKey !== '') {
-        this.clientRefs.set(refKey, { messageId: message.messageId, atMs: message.acceptedAtMs });
-        this.clientRefTrim.trim(message.acceptedAtMs, this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET);
-      }
+      if (refKey !== '') this.clientRefs.set(refKey, { messageId: message.messageId, atMs: message.acceptedAtMs });
       const accepted = acceptedEvent(message.messageId, message.acceptedAtMs);
       const tags = message.tags.length === 0 ? NO_TAGS : message.tags;
       // A message id is new: the status record starts here, and ACCEPTED is reported without the state machine.
@@ -141,6 +141,7 @@ export class MemoryStore implements MessageStore, OptOutList {
       this.lanes[message.priority].push({ message, deliveryCount: 1 });
       outcomes.push({ kind: 'accepted', messageId: message.messageId });
     }
+    this.clientRefTrim.trim(this.now(), this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET * batch.length);
     this.dropStatusesOver(this.settings.maxStatusRecords);
     this.packWaiting();
     this.notifyReaders();
@@ -196,6 +197,7 @@ export class MemoryStore implements MessageStore, OptOutList {
       if (log === undefined || log.tenant !== event.tenant) log = this.appendingTo(event.tenant);
       log.append(event, '');
     }
+    this.dedupKeyTrim.trim(nowMs, this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET * events.length);
     this.notifyReaders();
   }
 
@@ -326,8 +328,8 @@ export class MemoryStore implements MessageStore, OptOutList {
       const key = `${r.providerId}\t${r.providerRef}`;
       this.providerRefs.delete(key); // a reference given again goes to the end: the Map stays in age order for the trim
       this.providerRefs.set(key, { messageId: r.messageId, atMs });
-      this.providerRefTrim.trim(atMs, this.settings.statusRetentionMs, this.settings.maxStatusRecords, TRIM_PER_SET);
     }
+    this.providerRefTrim.trim(atMs, this.settings.statusRetentionMs, this.settings.maxStatusRecords, TRIM_PER_SET * refs.length);
   }
 
   async findByProviderRefs(providerId: string, providerRefs: readonly string[]): Promise<string[]> {
@@ -408,6 +410,7 @@ export class MemoryStore implements MessageStore, OptOutList {
       log.append(event, entry.clientRef);
       outcomes.push('applied');
     }
+    if (nowMs >= 0) this.dedupKeyTrim.trim(nowMs, this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET * events.length);
     this.notifyReaders();
     return outcomes;
   }
@@ -436,7 +439,6 @@ export class MemoryStore implements MessageStore, OptOutList {
       this.seenDedupKeys.delete(dedupKey); // expired, not trimmed yet: set again at the end
     }
     this.seenDedupKeys.set(dedupKey, nowMs);
-    this.dedupKeyTrim.trim(nowMs, this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET);
     return false;
   }
 

@@ -1,8 +1,9 @@
 /**
  * Forgets the oldest entries of a Map whose entries are set in age order (the memory store's
- * client refs, dedup keys and provider refs), a few at a time: each set trims a couple, so the Map
- * never has a backlog of expired entries to delete at once. Deleting the expired ones of a
- * million-entry Map every 10 s (16k new a second) held the event loop 70-300 ms each time.
+ * client refs, dedup keys and provider refs), a few at a time: each batch of sets trims a couple
+ * per set, so the Map never has a backlog of expired entries to delete at once. Deleting the
+ * expired ones of a million-entry Map every 10 s (16k new a second) held the event loop 70-300 ms
+ * each time.
  *
  * The walk is one Map iterator kept across calls (it survives deletions and sees later sets), so a
  * call does not step again over the slots V8 keeps for deleted entries at the front of the table.
