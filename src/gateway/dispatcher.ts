@@ -234,7 +234,6 @@ export class Dispatcher {
               const moved = fallBack(routed.plan, { providerId, code: outcome.code, reason: outcome.reason, atMs: submittedAtMs });
               events.push(record(moved.event));
               fallbacks.push(moved.message);
-              done.push(routed.claimed.message.messageId);
             } else if (!outcome.retryable) {
               const state = outcome.code === 'TTL_EXPIRED' ? 'expired' : 'failed';
               const fields = { channel, providerId, billableUnits: routed.billableUnits, code: outcome.code, reason: outcome.reason };
@@ -267,8 +266,9 @@ export class Dispatcher {
     if (refs.length > 0) await store.keepProviderRefs(refs);
     if (events.length > 0) await store.recordEvents(events);
     if (done.length > 0) await store.complete(done);
-    // Only after complete: the new entry must not be claimed while the old claim is still open.
-    if (fallbacks.length > 0) await store.requeueFallbacks(fallbacks, 0);
+    // Claim ended and next channel queued in one step: a node that dies after FALLBACK is recorded
+    // leaves the claim open, and whoever takes it over moves the message on again.
+    if (fallbacks.length > 0) await store.completeAsFallbacks(fallbacks);
     if (retry.length > 0) {
       const { retryBackoffMs, maxRetryBackoffMs } = this.deps.config().dispatcher;
       const attempts = Math.max(...retry.map((c) => c.deliveryCount));

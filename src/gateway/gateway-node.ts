@@ -37,6 +37,8 @@ export interface GatewayNodeOptions {
   readonly loadConfig?: () => Promise<ConfigResult>;
   /** How often report deadlines are swept; default 1 s. Tests shorten it. */
   readonly reportSweepIntervalMs?: number;
+  /** Wraps the store every part of the node uses; tests inject store faults with it. */
+  readonly wrapStore?: (store: MessageStore & OptOutList) => MessageStore & OptOutList;
 }
 
 /** One running gateway node: its gRPC server, dispatcher, connectors and store. */
@@ -80,7 +82,8 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   let current = config;
   const currentConfig = (): Config => current;
   const metrics = createGatewayMetrics();
-  const store = await createStore(config, now);
+  const created = await createStore(config, now);
+  const store = options.wrapStore?.(created) ?? created;
   let router: Router = createRouter(config.router, config.routing);
   const connectors = new Map<string, ProviderConnector>();
   const ingestStats: IngestStats = { unknownDeliveries: 0, unattributedInbound: 0 };

@@ -269,6 +269,11 @@ export class MemoryStore implements MessageStore, OptOutList {
     this.delayTimers.add(timer);
   }
 
+  async completeAsFallbacks(moved: readonly AcceptedMessage[]): Promise<void> {
+    // One synchronous step: nothing can run between ending the claim and queueing the move.
+    await this.requeueFallbacks(moved.filter((m) => this.inFlight.delete(m.messageId)), 0);
+  }
+
   async keepReportDeadlines(deadlines: readonly ReportDeadline[]): Promise<void> {
     for (const d of deadlines) this.reportDeadlines.add(`${d.messageId}\t${d.attempt}`, d.dueMs);
   }

@@ -410,6 +410,30 @@ export class RedisStore implements MessageStore, OptOutList {
     await this.write([...byShard].map(([shard, group]) => this.redis.zadd(this.keys.delayed(shard), ...group.flatMap((m) => [dueMs, `${LANES.indexOf(m.priority) + 2}|0|${encodeQueuedMessage(m)}`]))));
   }
 
+  async completeAsFallbacks(moved: readonly AcceptedMessage[]): Promise<void> {
+    const byShard = new Map<number, { entry: ClaimedEntry; message: AcceptedMessage }[]>();
+    for (const message of moved) {
+      const entry = this.claimed.get(message.messageId);
+      if (entry === undefined) continue;
+      this.claimed.delete(message.messageId);
+      let group = byShard.get(entry.shard);
+      if (group === undefined) byShard.set(entry.shard, (group = []));
+      group.push({ entry, message });
+    }
+    const dueMs = this.now();
+    const groups = [...byShard];
+    // The retry script acks and deletes the claimed entry and parks a member in the delayed set in
+    // one step; here the member is the moved message (new payload, no attempts), due now.
+    await this.write(
+      this.sendPerShard(groups.length, (pipeline, g) => {
+        const [shard, items] = groups[g] as [number, { entry: ClaimedEntry; message: AcceptedMessage }[]];
+        const args: (string | number)[] = [CONSUMER_GROUP, dueMs, items.length];
+        for (const { entry, message } of items) args.push(LANES.indexOf(entry.lane) + 2, entry.entryId, `${LANES.indexOf(message.priority) + 2}|0|${encodeQueuedMessage(message)}`);
+        pipeline.sbRetryLater(4, this.keys.delayed(shard), ...this.laneKeys4(shard), ...args);
+      }),
+    );
+  }
+
   async keepReportDeadlines(deadlines: readonly ReportDeadline[]): Promise<void> {
     const byShard = this.groupByShard(deadlines, (d) => d.messageId);
     await this.write([...byShard].map(([shard, group]) => this.redis.zadd(this.keys.reportDeadlines(shard), ...group.flatMap((d) => [d.dueMs, `${d.messageId}\t${d.attempt}`]))));

@@ -193,6 +193,15 @@ export interface MessageStore {
   requeueFallbacks(messages: readonly AcceptedMessage[], delayMs: number): Promise<void>;
 
   /**
+   * For claimed messages moving on to the next channel of their chain (their channel refused them
+   * for good at submit), in one atomic step per shard: ends each one's claim and queues the moved
+   * message (same id) as a new delivery, handed out at once. As two calls (complete, then
+   * requeueFallbacks), a node that died between them lost the message: claim ended, nothing
+   * queued. A message whose claim is no longer open (completed or put back already) is not queued.
+   */
+  completeAsFallbacks(moved: readonly AcceptedMessage[]): Promise<void>;
+
+  /**
    * Keeps report deadlines (one per submitted attempt of a channel with a report timeout), until
    * settled by the attempt's final report or taken as overdue.
    */

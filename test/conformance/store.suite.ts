@@ -340,5 +340,28 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await store.complete([id]);
       assert.deepEqual(await store.claim(1, timeoutSignal(300)), [], 'claimed once');
     });
+
+    withStore('completeAsFallbacks ends the claim and queues the moved message in one call; it is claimed again once, as a new delivery', async (store) => {
+      const id = await accept(store);
+      const [claimed] = await claimAll(store, 1);
+      const moved = { ...claimed!.message, fallback: { channels: ['sms' as const], step: 1, fromChannel: 'alimtalk' as const, reason: 'TEMPLATE_MISMATCH: no such template', routeName: 'kakao-first' } };
+      await store.completeAsFallbacks([moved]);
+      const [again] = await claimAll(store, 1);
+      assert.deepEqual(again?.message, moved);
+      assert.equal(again?.deliveryCount, 1);
+      await store.complete([id]);
+      assert.deepEqual(await store.claim(1, timeoutSignal(300)), [], 'claimed once: the first claim is over');
+    });
+
+    withStore('completeAsFallbacks queues nothing for a claim that is over (completed, or put back for a retry)', async (store) => {
+      const done = await accept(store);
+      const retried = await accept(store);
+      const claimed = await claimAll(store, 2);
+      const byId = new Map(claimed.map((c) => [c.message.messageId, c]));
+      await store.complete([done]);
+      await store.retryLater([byId.get(retried)!], 60_000);
+      await store.completeAsFallbacks([byId.get(done)!.message, byId.get(retried)!.message]);
+      assert.deepEqual(await store.claim(2, timeoutSignal(300)), []);
+    });
   });
 }
