@@ -94,7 +94,7 @@ export class ReportDeadlineSweeper {
       try {
         await this.deps.store.recordEvents(events);
         if (messages.length > 0) await this.deps.store.requeueFallbacks(messages, 0);
-        await this.deps.store.finishOverdueAttempts(overdue);
+        await this.deps.store.finishMoves(overdue);
         break;
       } catch (error) {
         if (attempt >= 4) throw error;

@@ -61,15 +61,20 @@ interface PreparedReports {
   readonly deliveries: EventToRecord[];
   readonly inbound: { event: InboundEvent; dedupKey: string }[];
   readonly fallbacks: AcceptedMessage[];
+  /** Attempts whose plans this batch took: finished once the moves are stored (see MessageStore.settleAttempts). */
+  readonly moves: { messageId: string; attempt: string }[];
 }
 
 async function prepareReports(providerId: string, reports: readonly ProviderReport[], deps: ReportIngestorDeps, stats: IngestStats): Promise<PreparedReports> {
   const deliveries: EventToRecord[] = [];
+  /** The supplier's report id of each delivery, by index. */
+  const reportIds: string[] = [];
   const inbound: { event: InboundEvent; dedupKey: string }[] = [];
   const byRef = await messageIdsByRef(providerId, reports, deps);
   for (const report of reports) {
     const d = report.delivery === null || report.delivery.messageId !== '' ? report.delivery : { ...report.delivery, messageId: byRef.get(report.delivery.providerRef) ?? '' };
     if (d !== null) {
+      reportIds.push(report.reportId);
       deliveries.push({
         event: {
           messageId: d.messageId,
@@ -100,11 +105,11 @@ async function prepareReports(providerId: string, reports: readonly ProviderRepo
       });
     }
   }
-  const fallbacks = await applyFallbacks(providerId, deliveries, deps, stats);
-  return { deliveries, inbound, fallbacks };
+  const { fallbacks, moves } = await applyFallbacks(providerId, deliveries, reportIds, deps, stats);
+  return { deliveries, inbound, fallbacks, moves };
 }
 
-async function storeReports(providerId: string, { deliveries, inbound, fallbacks }: PreparedReports, deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
+async function storeReports(providerId: string, { deliveries, inbound, fallbacks, moves }: PreparedReports, deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
   if (deliveries.length > 0) {
     const outcomes = await deps.store.recordEvents(deliveries);
     const unknownIds: string[] = [];
@@ -123,6 +128,8 @@ async function storeReports(providerId: string, { deliveries, inbound, fallbacks
   // After the FALLBACK events are stored, so the next channel's events follow them. Delayed by the
   // retry backoff: the dispatcher that submitted the failed attempt may not have completed its claim yet.
   if (fallbacks.length > 0) await deps.store.requeueFallbacks(fallbacks, deps.config().dispatcher.retryBackoffMs);
+  // Last, before the ack: until here the same report, resent after this node died, takes the plans again.
+  if (moves.length > 0) await deps.store.finishMoves(moves);
 }
 
 /**
@@ -133,7 +140,13 @@ async function storeReports(providerId: string, { deliveries, inbound, fallbacks
  * reason. A late report of an attempt the message moved on from (its report deadline passed) is
  * kept in the history only. Rewrites `deliveries` in place; returns the messages to queue again.
  */
-async function applyFallbacks(providerId: string, deliveries: EventToRecord[], deps: ReportIngestorDeps, stats: IngestStats): Promise<AcceptedMessage[]> {
+async function applyFallbacks(
+  providerId: string,
+  deliveries: EventToRecord[],
+  reportIds: readonly string[],
+  deps: ReportIngestorDeps,
+  stats: IngestStats,
+): Promise<{ fallbacks: AcceptedMessage[]; moves: { messageId: string; attempt: string }[] }> {
   // Only failures can move a message, unless report-driven failover is configured: then every final
   // report settles its deadline (and a late one must be told apart), at one store call per batch.
   const { reportTimeoutsMs, retryElsewhereCodes } = deps.config().routing;
@@ -143,14 +156,14 @@ async function applyFallbacks(providerId: string, deliveries: EventToRecord[], d
     const state = (deliveries[index] as EventToRecord).event.state;
     if (state === 'failed' || (watching && isFinalState(state))) finals.push(index);
   }
-  if (finals.length === 0) return [];
-  const takes = await deps.store.settleAttempts(
-    finals.map((i) => {
-      const e = deliveries[i]!.event;
-      return { messageId: e.messageId, attempt: attemptOf(providerId, e.providerRef), failed: e.state === 'failed' };
-    }),
-  );
+  if (finals.length === 0) return { fallbacks: [], moves: [] };
+  const settled = finals.map((i) => {
+    const e = deliveries[i]!.event;
+    return { messageId: e.messageId, attempt: attemptOf(providerId, e.providerRef), failed: e.state === 'failed', reportId: reportIds[i] ?? '' };
+  });
+  const takes = await deps.store.settleAttempts(settled);
   const messages: AcceptedMessage[] = [];
+  const moves: { messageId: string; attempt: string }[] = [];
   const dropped = new Set<number>();
   const elsewhere = retryElsewhereCodes;
   finals.forEach((index, j) => {
@@ -162,17 +175,21 @@ async function applyFallbacks(providerId: string, deliveries: EventToRecord[], d
     } else if (take?.kind === 'superseded' && report.state === 'failed') {
       dropped.add(index);
     } else if (take?.kind === 'plan') {
+      const { messageId, attempt, reportId } = settled[j]!;
+      moves.push({ messageId, attempt });
+      // Keyed by the report: taken again after a crash, the move is not recorded twice.
+      const dedupKey = reportId === '' ? '' : `fallback:${providerId}:${reportId}`;
       const failure = { providerId, code: report.code, reason: report.reason, atMs: report.atMs };
       const retryElsewhere = elsewhere[take.plan.channel]?.includes(report.code) === true;
       const moved = retryElsewhere ? moveOn(take.plan, failure, deps.chooseProvider) : take.plan.next.length > 0 ? { kind: 'moved' as const, ...fallBack(take.plan, failure) } : { kind: 'nowhere' as const };
       if (moved.kind === 'moved') {
-        deliveries[index] = { event: { ...moved.event, providerRef: report.providerRef }, dedupKey: '' };
+        deliveries[index] = { event: { ...moved.event, providerRef: report.providerRef }, dedupKey };
         messages.push(moved.message);
       } else if (retryElsewhere || take.plan.step > 0) {
         const why = retryElsewhere
           ? `no supplier of ${take.plan.channel} left to retry elsewhere, and no channel after it`
           : `last channel of route "${take.plan.routeName}" (step ${take.plan.step})`;
-        deliveries[index] = { event: { ...report, channel: take.plan.channel, why }, dedupKey: '' };
+        deliveries[index] = { event: { ...report, channel: take.plan.channel, why }, dedupKey };
       }
     }
   });
@@ -182,7 +199,7 @@ async function applyFallbacks(providerId: string, deliveries: EventToRecord[], d
     deliveries.length = 0;
     deliveries.push(...kept);
   }
-  return messages;
+  return { fallbacks: messages, moves };
 }
 
 const NO_REFS: ReadonlyMap<string, string> = new Map();

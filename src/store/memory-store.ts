@@ -30,6 +30,20 @@ import {
 } from './store.js';
 import { Waiters } from './waiters.js';
 
+/** A message's fallback plan and what became of its attempts. */
+interface FallbackEntry {
+  plan: FallbackPlan | undefined;
+  /** Attempts marked: settled by a report, or taken as overdue. */
+  taken: Set<string>;
+  atMs: number;
+  /** Attempts taken as overdue whose late report has not come. */
+  overdue?: Set<string>;
+  /** Plans of moves taken and not finished (finishMoves), by attempt: handed out again to whoever holds them. */
+  moving?: Map<string, FallbackPlan>;
+  /** The report that took each moving plan (settleAttempts), by attempt. */
+  takenBy?: Map<string, string>;
+}
+
 /** Shared by the (many) messages without tags, instead of an empty array each. */
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
@@ -87,7 +101,7 @@ export class MemoryStore implements MessageStore, OptOutList {
   private readonly touchedLogs = new Set<ReportLog>();
   private readonly optOuts = new Map<string, Set<string>>();
   /** Fallback plans and the attempts already taken, by message id; oldest first (see sweep). */
-  private readonly fallbacks = new Map<string, { plan: FallbackPlan | undefined; taken: Set<string>; atMs: number; overdue?: Set<string>; moving?: Map<string, FallbackPlan> }>();
+  private readonly fallbacks = new Map<string, FallbackEntry>();
   /** Message ids by "<providerId>\t<providerRef>"; oldest first (see sweep). */
   private readonly providerRefs = new Map<string, { messageId: string; atMs: number }>();
   private readonly providerRefTrim = new OldestFirstTrim(this.providerRefs, (entry) => entry.atMs);
@@ -241,7 +255,7 @@ export class MemoryStore implements MessageStore, OptOutList {
       const earlier = this.fallbacks.get(id);
       const taken = earlier?.taken ?? new Set<string>();
       this.fallbacks.delete(id); // re-inserted last: the map stays in order of last write for the sweep
-      this.fallbacks.set(id, { plan, taken, atMs: this.now(), ...(earlier?.overdue === undefined ? {} : { overdue: earlier.overdue }), ...(earlier?.moving === undefined ? {} : { moving: earlier.moving }) });
+      this.fallbacks.set(id, { ...earlier, plan, taken, atMs: this.now() });
     }
   }
 
@@ -279,19 +293,28 @@ export class MemoryStore implements MessageStore, OptOutList {
   }
 
   async settleAttempts(reports: readonly SettledAttempt[]): Promise<FallbackTake[]> {
-    return reports.map(({ messageId, attempt, failed }): FallbackTake => {
+    return reports.map(({ messageId, attempt, failed, reportId }): FallbackTake => {
       this.reportDeadlines.remove(`${messageId}\t${attempt}`);
       const entry = this.fallbacks.get(messageId);
       if (entry === undefined) return { kind: 'none' };
       if (entry.taken.has(attempt)) {
-        entry.moving?.delete(attempt);
-        return entry.overdue?.delete(attempt) === true ? { kind: 'late' } : { kind: 'superseded' };
+        if (entry.overdue?.delete(attempt) === true) {
+          entry.moving?.delete(attempt); // the late report ends the lease: the sweeper moved it
+          return { kind: 'late' };
+        }
+        const held = reportId !== '' && entry.takenBy?.get(attempt) === reportId ? entry.moving?.get(attempt) : undefined;
+        return held === undefined ? { kind: 'superseded' } : { kind: 'plan', plan: held };
       }
       entry.taken.add(attempt);
       if (!failed) return { kind: 'none' };
       const plan = entry.plan;
       entry.plan = undefined;
-      return plan === undefined ? { kind: 'none' } : { kind: 'plan', plan };
+      if (plan === undefined) return { kind: 'none' };
+      if (reportId !== '') {
+        (entry.moving ??= new Map()).set(attempt, plan);
+        (entry.takenBy ??= new Map()).set(attempt, reportId);
+      }
+      return { kind: 'plan', plan };
     });
   }
 
@@ -320,10 +343,12 @@ export class MemoryStore implements MessageStore, OptOutList {
     return overdue;
   }
 
-  async finishOverdueAttempts(overdue: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void> {
-    for (const { messageId, attempt } of overdue) {
+  async finishMoves(moves: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void> {
+    for (const { messageId, attempt } of moves) {
       this.reportDeadlines.remove(`${messageId}\t${attempt}`);
-      this.fallbacks.get(messageId)?.moving?.delete(attempt);
+      const entry = this.fallbacks.get(messageId);
+      entry?.moving?.delete(attempt);
+      entry?.takenBy?.delete(attempt);
     }
   }
 

@@ -46,25 +46,33 @@ return out
 
 /**
  * Settles final delivery reports: KEYS the shard's report deadlines (rdl). ARGV tag, count, then
- * per report: messageId, attempt, failed (1/0). Drops the attempt's deadline; returns per report
- * 'L' (first report of an attempt taken as overdue), 'S' (attempt marked before), 'P<planJson>' (a failure that took the
- * plan) or 'N'. Messages without a fallback hash get none (nothing is created for them).
+ * per report: messageId, attempt, failed (1/0), reportId ('' for none). Drops the attempt's
+ * deadline; returns per report 'L' (first report of an attempt taken as overdue), 'S' (attempt
+ * marked before), 'P<planJson>' (a failure that took the plan, or the same report again before
+ * its move was finished) or 'N'. Messages without a fallback hash get none (nothing is created
+ * for them). A failure that takes the plan marks the attempt 'r<reportId>' and holds the plan in
+ * mv:<attempt> until finishMoves deletes it.
  */
 export const SETTLE_ATTEMPTS_SCRIPT = `
 local tag, n = ARGV[1], tonumber(ARGV[2])
 local out = {}
 for j = 0, n - 1 do
-  local id, attempt, failed = ARGV[3 + 3 * j], ARGV[4 + 3 * j], ARGV[5 + 3 * j]
+  local id, attempt, failed, reportId = ARGV[3 + 4 * j], ARGV[4 + 4 * j], ARGV[5 + 4 * j], ARGV[6 + 4 * j]
   redis.call('ZREM', KEYS[1], id .. '\\t' .. attempt)
   local key = tag .. ':fb:' .. id
   if redis.call('EXISTS', key) == 0 then
     out[j + 1] = 'N'
   elseif redis.call('HSETNX', key, 'x:' .. attempt, '1') == 0 then
+    local mark = redis.call('HGET', key, 'x:' .. attempt)
+    local held = nil
+    if reportId ~= '' and mark == 'r' .. reportId then held = redis.call('HGET', key, 'mv:' .. attempt) end
     -- 'o': taken as overdue; its first report is late (kept in the history), later ones are repeats.
-    if redis.call('HGET', key, 'x:' .. attempt) == 'o' then
+    if mark == 'o' then
       redis.call('HSET', key, 'x:' .. attempt, '1')
       redis.call('HDEL', key, 'mv:' .. attempt)
       out[j + 1] = 'L'
+    elseif held then
+      out[j + 1] = 'P' .. held
     else
       out[j + 1] = 'S'
     end
@@ -72,6 +80,7 @@ for j = 0, n - 1 do
     local plan = redis.call('HGET', key, 'plan')
     if plan then
       redis.call('HDEL', key, 'plan')
+      if reportId ~= '' then redis.call('HSET', key, 'x:' .. attempt, 'r' .. reportId, 'mv:' .. attempt, plan) end
       out[j + 1] = 'P' .. plan
     else
       out[j + 1] = 'N'
@@ -125,7 +134,10 @@ end
 return out
 `;
 
-/** Ends leases of stored moves: KEYS rdl. ARGV tag, count, then per attempt: messageId, attempt. */
+/**
+ * Marks moves as stored (finishMoves): KEYS rdl. ARGV tag, count, then per attempt: messageId,
+ * attempt. Drops the lease of a taken deadline and the plan held for a move (mv:<attempt>).
+ */
 export const FINISH_OVERDUE_ATTEMPTS_SCRIPT = `
 local tag, n = ARGV[1], tonumber(ARGV[2])
 for j = 0, n - 1 do

@@ -448,7 +448,7 @@ export class RedisStore implements MessageStore, OptOutList {
     await this.write(
       [...byShard].map(async ([shard, group]) => {
         const args: (string | number)[] = [this.keys.tag(shard), group.length];
-        for (const { report } of group) args.push(report.messageId, report.attempt, report.failed ? 1 : 0);
+        for (const { report } of group) args.push(report.messageId, report.attempt, report.failed ? 1 : 0, report.reportId);
         const results = (await this.redis.eval(SETTLE_ATTEMPTS_SCRIPT, 1, this.keys.reportDeadlines(shard), ...args)) as string[];
         group.forEach(({ index }, j) => {
           const result = results[j] ?? 'N';
@@ -478,8 +478,8 @@ export class RedisStore implements MessageStore, OptOutList {
     return overdue;
   }
 
-  async finishOverdueAttempts(overdue: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void> {
-    const byShard = this.groupByShard(overdue, (o) => o.messageId);
+  async finishMoves(moves: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void> {
+    const byShard = this.groupByShard(moves, (o) => o.messageId);
     await this.write(
       [...byShard].map(([shard, group]) => {
         const args: (string | number)[] = [this.keys.tag(shard), group.length];

@@ -78,8 +78,8 @@ export interface FailedAttempt {
 /**
  * What takeFallbackPlans found for one failed attempt:
  * - 'none': no plan is kept for the message (not on a chain, or already final): record the report as it is;
- * - 'superseded': a failure of this same attempt was taken before (a resent report, or a report of
- *   an earlier channel of the chain): drop it;
+ * - 'superseded': a failure of this same attempt was taken before (a resent report whose move is
+ *   stored, or a report of an earlier channel of the chain): drop it;
  * - a plan: this report is the first about this attempt; the plan is now taken (the next step keeps its own).
  */
 export type FallbackTake =
@@ -109,6 +109,12 @@ export interface OverdueAttempt {
 export interface SettledAttempt extends FailedAttempt {
   /** FAILED: the plan is taken for a move; other final states only mark the attempt as done. */
   readonly failed: boolean;
+  /**
+   * The supplier's id of the report ('' when it gave none). The same report sent again before the
+   * move it started was finished (finishMoves) takes the plan again: the node that took it may have
+   * died with the report unacked, and the supplier resends it.
+   */
+  readonly reportId: string;
 }
 
 /** A submitted message by its supplier's reference, for reports that carry only that (see MessageStore.keepProviderRefs). */
@@ -210,9 +216,11 @@ export interface MessageStore {
   /**
    * For each final delivery report, atomically: drops the attempt's report deadline; the first
    * report of an attempt taken as overdue comes back 'late'; an attempt marked before otherwise (a
-   * resent report, or a report of a channel the message moved on from) comes back 'superseded';
-   * otherwise marks it, and for a FAILED report
-   * takes the message's plan like takeFallbackPlans ('plan' or 'none'); other states give 'none'.
+   * resent report, or a report of a channel the message moved on from) comes back 'superseded',
+   * except the report that took the plan, sent again before its move was finished: it gets the
+   * same plan again; otherwise marks it, and for a FAILED report takes the message's plan like
+   * takeFallbackPlans ('plan' or 'none'), held for that report until finishMoves; other states
+   * give 'none'.
    */
   settleAttempts(reports: readonly SettledAttempt[]): Promise<FallbackTake[]>;
 
@@ -221,13 +229,17 @@ export interface MessageStore {
    * (so its first late report is 'late') and the message's plan taken. Deadlines of attempts
    * already settled, or of messages without a plan, are dropped. One round trip per shard.
    * A taken deadline is handed out again (with the same plan) after leaseMs unless
-   * finishOverdueAttempts was called for it or its late report came: the node that took it may
+   * finishMoves was called for it or its late report came: the node that took it may
    * have died before the move was stored.
    */
   takeOverdueAttempts(nowMs: number, maxCount: number, leaseMs: number): Promise<OverdueAttempt[]>;
 
-  /** Ends the lease of taken deadlines whose moves are stored (see takeOverdueAttempts). */
-  finishOverdueAttempts(overdue: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void>;
+  /**
+   * Marks moves as stored, so nothing hands their plans out again: ends the lease of taken
+   * deadlines (see takeOverdueAttempts) and the hold of a report on the plan it took (see
+   * settleAttempts).
+   */
+  finishMoves(moves: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void>;
 
   /** Indexes submitted messages by (providerId, providerRef) for the status retention. */
   keepProviderRefs(refs: readonly ProviderRef[]): Promise<void>;

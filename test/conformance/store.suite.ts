@@ -240,7 +240,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       ]);
       assert.deepEqual(await store.takeOverdueAttempts(999, 100, LEASE), [], 'nothing due yet');
       // b is delivered in time: its deadline goes; c's report was lost and comes only after the take.
-      assert.deepEqual(await store.settleAttempts([{ messageId: b, attempt: 'kakao\u0000r2', failed: false }]), [{ kind: 'none' }]);
+      assert.deepEqual(await store.settleAttempts([{ messageId: b, attempt: 'kakao\u0000r2', failed: false, reportId: '' }]), [{ kind: 'none' }]);
       const due = await store.takeOverdueAttempts(2_500, 100, LEASE);
       assert.deepEqual(
         due.map((o) => [o.messageId, o.attempt, o.dueMs]).sort(),
@@ -254,17 +254,35 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       // a's supplier reports after all (twice): the first copy is late, the resend superseded; another attempt is not affected.
       assert.deepEqual(
         await store.settleAttempts([
-          { messageId: a, attempt: 'kakao\u0000r1', failed: false },
-          { messageId: a, attempt: 'kakao\u0000r1', failed: false },
-          { messageId: a, attempt: 'kakao-b\u0000r9', failed: true },
+          { messageId: a, attempt: 'kakao\u0000r1', failed: false, reportId: '' },
+          { messageId: a, attempt: 'kakao\u0000r1', failed: false, reportId: '' },
+          { messageId: a, attempt: 'kakao-b\u0000r9', failed: true, reportId: '' },
         ]),
         [{ kind: 'late' }, { kind: 'superseded' }, { kind: 'none' }],
       );
       // c fails before its deadline: the failure takes the plan, and the deadline is gone.
-      assert.deepEqual(await store.settleAttempts([{ messageId: c, attempt: 'kakao\u0000r3', failed: true }]), [{ kind: 'plan', plan: plans[claimed.findIndex((x) => x.message.messageId === c)] }]);
+      assert.deepEqual(await store.settleAttempts([{ messageId: c, attempt: 'kakao\u0000r3', failed: true, reportId: '' }]), [{ kind: 'plan', plan: plans[claimed.findIndex((x) => x.message.messageId === c)] }]);
       assert.deepEqual(await store.takeOverdueAttempts(10_000, 100, LEASE), []);
       // A message without a plan is never moved, and settling it creates nothing.
-      assert.deepEqual(await store.settleAttempts([{ messageId: 'unknown.0', attempt: 'x\u0000y', failed: true }]), [{ kind: 'none' }]);
+      assert.deepEqual(await store.settleAttempts([{ messageId: 'unknown.0', attempt: 'x\u0000y', failed: true, reportId: '' }]), [{ kind: 'none' }]);
+    });
+
+    withStore('a failure report that took a plan gets it again when sent again before its move is finished; after finishMoves, or as another report, it is superseded', async (store) => {
+      const id = await accept(store);
+      const [claimed] = await claimAll(store, 1);
+      const plan = { message: claimed!.message, channel: 'alimtalk' as const, next: ['lms' as const], step: 0, routeName: 'kakao-first' };
+      await store.keepFallbackPlans([plan]);
+      const report = { messageId: id, attempt: 'kakao\u0000r1', failed: true, reportId: 'dlr-1' };
+      assert.deepEqual(await store.settleAttempts([report]), [{ kind: 'plan', plan }]);
+      // The node that took it died before storing the move; the supplier resends the same report (to any node).
+      assert.deepEqual(await store.settleAttempts([report]), [{ kind: 'plan', plan }], 'the same report takes the plan again');
+      assert.deepEqual(await store.settleAttempts([{ ...report, reportId: 'dlr-2' }]), [{ kind: 'superseded' }], 'another report of the attempt does not');
+      assert.deepEqual(await store.settleAttempts([{ ...report, reportId: '' }]), [{ kind: 'superseded' }], 'nor one without an id');
+      await store.keepReportDeadlines([{ messageId: id, attempt: report.attempt, dueMs: 1 }]);
+      assert.deepEqual(await store.takeOverdueAttempts(1_000, 100, 5_000), [], 'a plan held by a report is not handed out as overdue');
+      assert.deepEqual(await store.settleAttempts([report]), [{ kind: 'plan', plan }], 'and the report still holds it');
+      await store.finishMoves([{ messageId: id, attempt: report.attempt }]);
+      assert.deepEqual(await store.settleAttempts([report]), [{ kind: 'superseded' }], 'once the move is stored, a resend is a repeat');
     });
 
     withStore('an overdue deadline taken and not finished is handed out again after the lease, with its plan; a finished one is not', async (store) => {
@@ -278,15 +296,15 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       // The first taker stored one move (finished) and died before the other.
       const done = first[0]!;
       const lost = first[1]!;
-      await store.finishOverdueAttempts([done]);
+      await store.finishMoves([done]);
       assert.deepEqual(await store.takeOverdueAttempts(5_999, 100, 5_000), [], 'within the lease nobody else takes it');
       const again = await store.takeOverdueAttempts(6_000, 100, 5_000);
       assert.deepEqual(again.map((o) => [o.messageId, o.attempt]), [[lost.messageId, lost.attempt]]);
       assert.deepEqual(again[0]?.plan, lost.plan);
-      await store.finishOverdueAttempts(again);
+      await store.finishMoves(again);
       assert.deepEqual(await store.takeOverdueAttempts(100_000, 100, 5_000), []);
       // Its late report still counts as late, once.
-      assert.deepEqual(await store.settleAttempts([{ messageId: lost.messageId, attempt: lost.attempt, failed: false }]), [{ kind: 'late' }]);
+      assert.deepEqual(await store.settleAttempts([{ messageId: lost.messageId, attempt: lost.attempt, failed: false, reportId: '' }]), [{ kind: 'late' }]);
     });
 
         withStore('overdue deadlines are taken in batches of maxCount', async (store) => {
