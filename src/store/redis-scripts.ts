@@ -246,6 +246,8 @@ return n
  * Takes claimed entries off their streams and parks them in the delayed set until due.
  * KEYS: delayed, q:urgent, q:normal, q:bulk. ARGV: group, dueMs, count, then for each: lane (2..4), entryId, member.
  * A member is "<lane>|<attempts>|<payload>"; an entry no longer pending (already handled) is skipped.
+ * retryLater parks the claimed message itself; completeAsFallbacks parks the message moved on to
+ * its next channel (its own lane, no attempts), so ending the claim and queueing the move is one step.
  */
 export const RETRY_LATER_SCRIPT = `
 local group, due, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
