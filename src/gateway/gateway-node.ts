@@ -15,6 +15,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import { RedisStore } from '../store/redis-store.js';
 import { connectRedisRateLimiters } from '../store/redis-rate-limiter.js';
 import type { OptOutList } from '../store/opt-out-list.js';
+import type { OperatorStates } from '../store/operator-states.js';
 import type { MessageStore } from '../store/store.js';
 import { CallRegistry } from './call-registry.js';
 import { createGrpcServer, GATEWAY_SERVICE_NAME } from './create-grpc-server.js';
@@ -22,11 +23,14 @@ import { Dispatcher } from './dispatcher.js';
 import { createGatewayAdminService } from './gateway-admin-service.js';
 import { createMessageGatewayService } from './message-gateway-service.js';
 import { createMessageIdGenerator } from './message-id.js';
+import { OperatorStateSync } from './operator-state-sync.js';
 import { createProviderAdmin } from './provider-admin.js';
 import { startMetricsServer } from './metrics-server.js';
 import { ingestReports, type IngestStats } from './report-ingestor.js';
 import { ReportDeadlineSweeper } from './report-deadline-sweeper.js';
 
+/** How often each node reads the operator states of suppliers that other nodes may have changed. */
+const OPERATOR_STATE_READ_INTERVAL_MS = 1000;
 /** How often each node looks for report deadlines that passed (routing.reportTimeouts). */
 const REPORT_SWEEP_INTERVAL_MS = 1000;
 
@@ -38,7 +42,7 @@ export interface GatewayNodeOptions {
   /** How often report deadlines are swept; default 1 s. Tests shorten it. */
   readonly reportSweepIntervalMs?: number;
   /** Wraps the store every part of the node uses; tests inject store faults with it. */
-  readonly wrapStore?: (store: MessageStore & OptOutList) => MessageStore & OptOutList;
+  readonly wrapStore?: (store: NodeStore) => NodeStore;
 }
 
 /** One running gateway node: its gRPC server, dispatcher, connectors and store. */
@@ -66,7 +70,10 @@ export interface GatewayNode {
 
 export type ReloadResult = { ok: true; providersAdded: string[]; providersRemoved: string[]; providersChanged: string[] } | { ok: false; issues: ConfigIssue[] };
 
-async function createStore(config: Config, now: () => number): Promise<MessageStore & OptOutList> {
+/** Everything a node keeps in its store. */
+type NodeStore = MessageStore & OptOutList & OperatorStates;
+
+async function createStore(config: Config, now: () => number): Promise<NodeStore> {
   switch (config.store.kind) {
     case 'memory':
       return new MemoryStore(config.store, now);
@@ -91,6 +98,10 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const ingestors: Promise<void>[] = [];
   const board = new ProviderBoard(now, createHealthListener(metrics));
   board.configure(config.providerChoice);
+  // Drains and switches live in the store: in force before the first dispatch, then followed.
+  const operatorStates = new OperatorStateSync(store, board, currentConfig);
+  await operatorStates.read('start');
+  operatorStates.start(OPERATOR_STATE_READ_INTERVAL_MS);
   // With several nodes on one Redis, a provider's TPS limit holds across all of them together.
   const rateLimiters = config.store.kind === 'redis' ? await connectRedisRateLimiters(config.store) : null;
   const addConnector = (settings: ProviderSettings): void => {
@@ -119,7 +130,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
 
   const calls = new CallRegistry();
   const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now, router: () => router, chooseProvider });
-  const providerAdmin = createProviderAdmin({ config: currentConfig, board, connectors });
+  const providerAdmin = createProviderAdmin({ config: currentConfig, board, connectors, operatorStates });
   const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource(), providers: providerAdmin });
   const { server, health } = createGrpcServer(config.server, service, admin);
   const port = await bind(server, config.server.listen);
@@ -182,6 +193,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
       // Batches in flight get the grace period to finish; closing the connectors then hands back what is left.
       const dispatcherStopped = dispatcher.stop();
       await reportDeadlines.stop();
+      operatorStates.stop();
       await Promise.race([dispatcherStopped, new Promise((resolve) => setTimeout(resolve, config.server.shutdownGraceMs).unref())]);
       stopIngesting.abort();
       await Promise.all([...connectors.values()].map((c) => c.close()));

@@ -7,19 +7,27 @@ import type { ChannelName } from '../domain/channel.js';
 import { BreakerState, type ProviderState, type SwitchProviderResponse } from '../gen/switchboard/v1/admin.js';
 import { log } from '../log.js';
 import { GatewayError, invalidArgument, notFound } from './gateway-error.js';
+import type { OperatorStateSync } from './operator-state-sync.js';
+import type { StoredOperatorState } from '../store/operator-states.js';
+import { StoreFullError } from '../store/store-errors.js';
 
 export interface ProviderAdminDeps {
   readonly config: () => Config;
   readonly board: ProviderBoard;
   readonly connectors: ReadonlyMap<string, ProviderConnector>;
+  /** Where drains and switches go: the store, so every node of the deployment applies them. */
+  readonly operatorStates: OperatorStateSync;
 }
 
-/** What operators can see and do to suppliers on this node (GatewayAdmin provider RPCs). */
+/**
+ * What operators can see and do to suppliers (GatewayAdmin provider RPCs). Live state is this
+ * node's; drain, resume and switch go through the store and hold on every node, across restarts.
+ */
 export interface ProviderAdmin {
   list(): ProviderState[];
-  drain(providerId: string): ProviderState;
-  resume(providerId: string): ProviderState;
-  switchTraffic(fromProviderId: string, toProviderId: string): SwitchProviderResponse;
+  drain(providerId: string): Promise<ProviderState>;
+  resume(providerId: string): Promise<ProviderState>;
+  switchTraffic(fromProviderId: string, toProviderId: string): Promise<SwitchProviderResponse>;
 }
 
 const BREAKER: Record<HealthBreakerState, BreakerState> = {
@@ -29,6 +37,19 @@ const BREAKER: Record<HealthBreakerState, BreakerState> = {
 };
 
 export function createProviderAdmin(deps: ProviderAdminDeps): ProviderAdmin {
+  /**
+   * Stores an operator's change for every node. A store that did not confirm it fails the call;
+   * a write that timed out may still land, and the commands are idempotent, so repeating is safe.
+   */
+  const change = async (states: ReadonlyMap<string, StoredOperatorState>): Promise<void> => {
+    try {
+      await deps.operatorStates.change(states);
+    } catch (error) {
+      const code = error instanceof StoreFullError ? Status.RESOURCE_EXHAUSTED : Status.UNAVAILABLE;
+      throw new GatewayError(code, `the store did not confirm the change (${(error as Error).message}); it may still apply on every node: repeat the command, or check with "switchboard providers list"`);
+    }
+  };
+
   const known = (providerId: string, field: string): string => {
     if (providerId === '') throw invalidArgument(`${field} is empty; give a provider id from the config (switchboard providers list)`);
     if (!deps.config().providers.some((p) => p.id === providerId)) {
@@ -70,19 +91,19 @@ export function createProviderAdmin(deps: ProviderAdminDeps): ProviderAdmin {
 
   return {
     list: () => deps.config().providers.map((p) => state(p.id)),
-    drain: (providerId) => {
+    drain: async (providerId) => {
       known(providerId, 'provider_id');
-      deps.board.setOperatorState(providerId, { drained: true, preferred: false });
+      await change(new Map([[providerId, { drained: true, preferred: false }]]));
       log('warn', 'provider drained by an operator', { provider: providerId });
       return state(providerId);
     },
-    resume: (providerId) => {
+    resume: async (providerId) => {
       known(providerId, 'provider_id');
-      deps.board.setOperatorState(providerId, { drained: false, preferred: false });
+      await change(new Map([[providerId, { drained: false, preferred: false }]]));
       log('info', 'provider resumed by an operator', { provider: providerId });
       return state(providerId);
     },
-    switchTraffic: (fromProviderId, toProviderId) => {
+    switchTraffic: async (fromProviderId, toProviderId) => {
       known(fromProviderId, 'from_provider_id');
       known(toProviderId, 'to_provider_id');
       if (fromProviderId === toProviderId) throw invalidArgument(`from_provider_id and to_provider_id are both "${fromProviderId}"; give two different providers`);
@@ -94,8 +115,12 @@ export function createProviderAdmin(deps: ProviderAdminDeps): ProviderAdmin {
           `"${fromProviderId}" and "${toProviderId}" share no channel in routing.channels, so no traffic can move between them; drain "${fromProviderId}" instead`,
         );
       }
-      deps.board.setOperatorState(fromProviderId, { drained: true, preferred: false });
-      deps.board.setOperatorState(toProviderId, { drained: false, preferred: true });
+      await change(
+        new Map([
+          [fromProviderId, { drained: true, preferred: false }],
+          [toProviderId, { drained: false, preferred: true }],
+        ]),
+      );
       log('warn', 'provider traffic switched by an operator', { from: fromProviderId, to: toProviderId, channels: shared });
       return { from: state(fromProviderId), to: state(toProviderId), channels: shared };
     },

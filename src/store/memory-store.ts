@@ -7,6 +7,7 @@ import { FifoQueue } from './fifo-queue.js';
 import { InvalidCursorError } from './store-errors.js';
 import { HistoryShapes } from './history-shapes.js';
 import type { OptOutList } from './opt-out-list.js';
+import { isNormalOperatorState, type OperatorStates, type StoredOperatorState } from './operator-states.js';
 import { ReportLog } from './report-log.js';
 import { OldestFirstTrim } from './oldest-first-trim.js';
 import { PackedStatusTable } from './packed-status-table.js';
@@ -63,7 +64,7 @@ const MAX_HISTORY_SHAPES = 16_384;
  * for development, demos, tests and single-node setups that accept losing queued messages on a
  * crash. Every structure is bounded by config.
  */
-export class MemoryStore implements MessageStore, OptOutList {
+export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
   /** Queued messages as claim hands them out: deliveryCount is the count of the next claim. */
   private readonly lanes: Record<MessagePriority, FifoQueue<ClaimedMessage>> = {
     urgent: new FifoQueue(),
@@ -100,6 +101,7 @@ export class MemoryStore implements MessageStore, OptOutList {
   /** Logs appended to since the last notifyReaders: readers are woken once per batch, not per report. */
   private readonly touchedLogs = new Set<ReportLog>();
   private readonly optOuts = new Map<string, Set<string>>();
+  private readonly operatorStates = new Map<string, StoredOperatorState>();
   /** Fallback plans and the attempts already taken, by message id; oldest first (see sweep). */
   private readonly fallbacks = new Map<string, FallbackEntry>();
   /** Message ids by "<providerId>\t<providerRef>"; oldest first (see sweep). */
@@ -389,6 +391,17 @@ export class MemoryStore implements MessageStore, OptOutList {
   async findOptedOut(tenant: string, phoneNumbers: readonly string[]): Promise<Set<string>> {
     const list = this.optOuts.get(tenant);
     return new Set(list === undefined ? [] : phoneNumbers.filter((phone) => list.has(phone)));
+  }
+
+  async readOperatorStates(): Promise<Map<string, StoredOperatorState>> {
+    return new Map(this.operatorStates);
+  }
+
+  async keepOperatorStates(states: ReadonlyMap<string, StoredOperatorState>): Promise<void> {
+    for (const [providerId, state] of states) {
+      if (isNormalOperatorState(state)) this.operatorStates.delete(providerId);
+      else this.operatorStates.set(providerId, { drained: state.drained, preferred: state.preferred });
+    }
   }
 
   async close(): Promise<void> {

@@ -14,12 +14,16 @@
  *   <prefix>:{s3}:reports:<tenant>                STREAM of the tenant's reports from this shard, one entry
  *                                                 per write (field b: report lines, see redis-scripts.ts)
  *   <prefix>:{s3}:dead                            STREAM of dead-lettered messages
- *   <prefix>:{s3}:fb:<messageId>                  HASH: plan (fallback plan JSON, while one is kept) and
- *                                                 x:<attempt> per failed attempt taken; TTL = status retention
+ *   <prefix>:{s3}:fb:<messageId>                  HASH: plan (fallback plan JSON, while one is kept),
+ *                                                 x:<attempt> per attempt marked ('1' settled, 'o' taken as
+ *                                                 overdue, 'r<reportId>' plan taken by that failure report) and
+ *                                                 mv:<attempt>, the plan of a move not finished; TTL = status retention
  *   <prefix>:{s3}:pref:<providerId>\t<ref>          STRING messageId, TTL = status retention (reports by supplier reference;
  *                                                 shard by the pair, not by the message)
  *   <prefix>:{s3}:rdl                             ZSET of report deadlines: "<messageId>\t<attempt>" by due time
  *   <prefix>:{optout:<tenant>}                    SET of the tenant's opted-out numbers (E.164)
+ *   <prefix>:operator                             HASH of operator overrides of suppliers: providerId -> JSON
+ *                                                 {drained, preferred} (see operator-states.ts)
  */
 import { PRIORITIES, type MessagePriority } from '../domain/message.js';
 
@@ -51,6 +55,11 @@ export class RedisKeys {
 
   reports(shard: number, tenant: string): string {
     return `${this.tag(shard)}:reports:${tenant}`;
+  }
+
+  /** Operator overrides of suppliers (drain, switch), one HASH for the whole deployment. */
+  operatorStates(): string {
+    return `${this.prefix}:operator`;
   }
 
   /** A tenant's advertising opt-out list (a SET of E.164 numbers); its own slot, one key per tenant. */

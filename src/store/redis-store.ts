@@ -14,6 +14,7 @@ import { decodeQueuedMessage, encodeQueuedMessage, tagsJson } from './queued-mes
 import { decodeStatusEventLine, encodeStatusEventLine } from './status-event-line.js';
 import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
+import { isNormalOperatorState, type OperatorStates, type StoredOperatorState } from './operator-states.js';
 import {
   type ClaimedMessage,
   type EnqueueOutcome,
@@ -72,7 +73,7 @@ const RENEW_CHUNK = 500;
  * (Over C1's ~400 lines: claim, complete, retry and takeover share the bookkeeping of claimed
  * entries, which is clearer in one class than spread over files.)
  */
-export class RedisStore implements MessageStore, OptOutList {
+export class RedisStore implements MessageStore, OptOutList, OperatorStates {
   private readonly keys: RedisKeys;
   private readonly consumer = `node-${randomBytes(6).toString('hex')}`;
   private readonly claimed = new Map<string, ClaimedEntry>();
@@ -558,6 +559,23 @@ export class RedisStore implements MessageStore, OptOutList {
     return new Set(phoneNumbers.filter((_, i) => flags[i] === 1));
   }
 
+  async readOperatorStates(): Promise<Map<string, StoredOperatorState>> {
+    const fields = await this.read(this.redis.hgetall(this.keys.operatorStates()));
+    const states = new Map<string, StoredOperatorState>();
+    for (const [providerId, json] of Object.entries(fields)) {
+      const { drained, preferred } = JSON.parse(json) as StoredOperatorState;
+      states.set(providerId, { drained: drained === true, preferred: preferred === true });
+    }
+    return states;
+  }
+
+  async keepOperatorStates(states: ReadonlyMap<string, StoredOperatorState>): Promise<void> {
+    const args: string[] = [];
+    for (const [providerId, state] of states) args.push(providerId, isNormalOperatorState(state) ? '' : JSON.stringify({ drained: state.drained, preferred: state.preferred }));
+    // One script: a switch (one supplier drained, another preferred) lands on every node at once.
+    await this.write(this.redis.eval(KEEP_OPERATOR_STATES_SCRIPT, 1, this.keys.operatorStates(), ...args));
+  }
+
   async close(): Promise<void> {
     clearInterval(this.leaseTimer);
     if (this.closed) return;
@@ -772,6 +790,14 @@ export class RedisStore implements MessageStore, OptOutList {
     }
   }
 }
+
+/** KEYS: the operator HASH. ARGV: pairs of providerId and state JSON ('' removes the supplier's override). */
+const KEEP_OPERATOR_STATES_SCRIPT = `
+for j = 1, #ARGV, 2 do
+  if ARGV[j + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[j]) else redis.call('HSET', KEYS[1], ARGV[j], ARGV[j + 1]) end
+end
+return #ARGV / 2
+`;
 
 function toStoreError(error: unknown): Error {
   if (error instanceof StoreUnavailableError || error instanceof StoreFullError) return error;

@@ -17,6 +17,7 @@ import type { Config } from '../../src/config/config.js';
 import { startGatewayNode } from '../../src/gateway/gateway-node.js';
 import { Channel as ProviderChannel } from '../../src/gen/switchboard/provider/v1/provider.js';
 import { MessageState, type MessageStatus } from '../../src/gen/switchboard/v1/gateway.js';
+import type { OperatorStates } from '../../src/store/operator-states.js';
 import type { OptOutList } from '../../src/store/opt-out-list.js';
 import type { EventToRecord, FallbackTake, MessageStore } from '../../src/store/store.js';
 import { daytimeKstClock } from '../helpers/fake-clock.js';
@@ -25,9 +26,9 @@ import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { compileTestConfig, rawTestConfig, TEST_API_KEY } from '../helpers/test-config.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-type Store = MessageStore & OptOutList;
+type Store = MessageStore & OptOutList & OperatorStates;
 /** Store calls that change nothing; they keep working between the start of the move and the node's death. */
-const READS = new Set(['claim', 'getStatus', 'getTenantOf', 'readReports', 'latestCursor', 'findByProviderRefs', 'findOptedOut']);
+const READS = new Set(['claim', 'getStatus', 'getTenantOf', 'readReports', 'latestCursor', 'findByProviderRefs', 'findOptedOut', 'readOperatorStates']);
 /** When a move starts: the call, its arguments and its result. */
 type MoveStarts = (name: string, args: unknown[], result: unknown) => boolean;
 

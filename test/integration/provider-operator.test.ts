@@ -1,5 +1,6 @@
 // Operator control of suppliers on a running node: list, drain, switch and resume, through the
-// GatewayAdmin RPCs and the `switchboard providers` CLI, and kept across a config reload.
+// GatewayAdmin RPCs and the `switchboard providers` CLI, and kept across a config reload; on the
+// Redis store, applied by every node and kept across a restart.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
@@ -11,15 +12,17 @@ import { MessageState } from '../../src/gen/switchboard/v1/gateway.js';
 import { runCli } from '../helpers/cli-process.js';
 import { GatewayTestClient } from '../helpers/gateway-calls.js';
 import { compileTestConfig, rawTestConfig, TEST_API_KEY } from '../helpers/test-config.js';
+import { startRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const OPERATOR_KEY = 'operator-key-providers-0001';
 
-async function startTwoSuppliers(t: TestContext) {
+async function startTwoSuppliers(t: TestContext, store?: Record<string, unknown>) {
   const sims: SimProvider[] = [];
   for (const id of ['a', 'b']) sims.push(await startSimProvider({ id, channels: [Channel.CHANNEL_SMS, Channel.CHANNEL_LMS] }));
   t.after(() => Promise.all(sims.map((s) => s.close())));
   const raw = rawTestConfig({ sms: sims.map((s) => s.address) });
+  if (store !== undefined) raw['store'] = store;
   (raw['server'] as Record<string, unknown>)['operatorApiKeys'] = [OPERATOR_KEY];
   // One priority group, equal weights: both take traffic until an operator steps in.
   (raw['routing'] as { channels: Record<string, unknown> }).channels = { sms: [{ provider: 'sms-0' }, { provider: 'sms-1' }], lms: ['sms-0', 'sms-1'] };
@@ -134,4 +137,58 @@ test('operator state survives a config reload for suppliers that remain; unknown
   const usage = await runCli(t, ['providers', 'switch', 'sms-0', '--target', node.address, '--api-key', OPERATOR_KEY]);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /"providers switch" takes 2 provider id\(s\), got 1/);
+});
+
+test('on Redis, a drain made on one node holds on every node and across a restart; a resume on another node lifts it everywhere', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.destroy());
+  const store = { kind: 'redis', url: redis.url, keyPrefix: `op${Date.now().toString(36)}`, shards: 2 };
+  const first = await startTwoSuppliers(t, store);
+  const { a, b, raw } = first;
+  const secondNode = async () => {
+    const node = await startGatewayNode(compileTestConfig(raw));
+    const client = new GatewayTestClient(node.address, TEST_API_KEY);
+    const stop = async () => {
+      client.close();
+      await node.stop();
+    };
+    t.after(stop);
+    return { node, client, stop };
+  };
+  const second = await secondNode();
+  const drainedOn = async (address: string): Promise<string[]> =>
+    (await adminCall<{ providers: ProviderState[] }>(address, OPERATOR_KEY, 'listProviders', {})).providers.filter((p) => p.drained).map((p) => p.providerId);
+
+  assert.equal((await adminCall<ProviderState>(first.node.address, OPERATOR_KEY, 'drainProvider', { providerId: 'sms-0' })).drained, true);
+  await waitFor(async () => (await drainedOn(second.node.address)).includes('sms-0'), 5_000, 'the other node to apply the drain');
+  const viaSecond = await sendDelivered(second.client, 30, 'other-node');
+  assert.equal(receivedOf(a, viaSecond), 0, 'the other node sends nothing to the drained supplier');
+  assert.equal(receivedOf(b, viaSecond), 30);
+
+  // A node started afterwards (a restart) finds the drain before it dispatches anything.
+  await second.stop();
+  const third = await secondNode();
+  assert.deepEqual(await drainedOn(third.node.address), ['sms-0']);
+  const viaThird = await sendDelivered(third.client, 20, 'restarted');
+  assert.equal(receivedOf(a, viaThird), 0);
+
+  assert.equal((await adminCall<ProviderState>(third.node.address, OPERATOR_KEY, 'resumeProvider', { providerId: 'sms-0' })).drained, false);
+  await waitFor(async () => (await drainedOn(first.node.address)).length === 0, 5_000, 'the first node to apply the resume');
+  const afterResume = await sendDelivered(first.client, 40, 'resumed');
+  assert.ok(receivedOf(a, afterResume) > 0, 'the resumed supplier takes traffic again');
+
+  // A Redis that does not answer: the drain fails with UNAVAILABLE (the write may still land when
+  // Redis wakes), and repeating it once Redis is back is safe.
+  redis.freeze();
+  try {
+    await assert.rejects(adminCall(first.node.address, OPERATOR_KEY, 'drainProvider', { providerId: 'sms-1' }), (error: ServiceError) => {
+      assert.equal(error.code, Status.UNAVAILABLE);
+      assert.match(error.details, /^the store did not confirm the change \(Redis is unavailable: .*\); it may still apply on every node: repeat the command, or check with "switchboard providers list"$/);
+      return true;
+    });
+  } finally {
+    redis.thaw();
+  }
+  assert.equal((await adminCall<ProviderState>(first.node.address, OPERATOR_KEY, 'drainProvider', { providerId: 'sms-1' })).drained, true);
+  assert.deepEqual(await drainedOn(first.node.address), ['sms-1']);
 });

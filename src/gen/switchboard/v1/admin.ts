@@ -1192,8 +1192,11 @@ export const GatewayAdminService = {
    * DrainProvider stops new messages to a supplier; messages it has in flight
    * finish there. Other suppliers of its channels take its traffic (or, when it
    * is the only one, messages wait in the queue). Lasts until ResumeProvider,
-   * across config reloads while the supplier stays configured. Operator key;
-   * NOT_FOUND for an unknown provider id. This node only: drain on every node.
+   * across config reloads while the supplier stays configured. Kept in the
+   * store: on Redis every node applies it within about a second, and a node
+   * started later finds it; the memory store keeps it for its one node until it
+   * stops. Operator key; NOT_FOUND for an unknown provider id; UNAVAILABLE when
+   * the store did not confirm the change (repeating it is safe).
    */
   drainProvider: {
     path: "/switchboard.v1.GatewayAdmin/DrainProvider" as const,
@@ -1268,8 +1271,11 @@ export interface GatewayAdminServer extends UntypedServiceImplementation {
    * DrainProvider stops new messages to a supplier; messages it has in flight
    * finish there. Other suppliers of its channels take its traffic (or, when it
    * is the only one, messages wait in the queue). Lasts until ResumeProvider,
-   * across config reloads while the supplier stays configured. Operator key;
-   * NOT_FOUND for an unknown provider id. This node only: drain on every node.
+   * across config reloads while the supplier stays configured. Kept in the
+   * store: on Redis every node applies it within about a second, and a node
+   * started later finds it; the memory store keeps it for its one node until it
+   * stops. Operator key; NOT_FOUND for an unknown provider id; UNAVAILABLE when
+   * the store did not confirm the change (repeating it is safe).
    */
   drainProvider: handleUnaryCall<DrainProviderRequest, ProviderState>;
   /**
@@ -1387,8 +1393,11 @@ export interface GatewayAdminClient extends Client {
    * DrainProvider stops new messages to a supplier; messages it has in flight
    * finish there. Other suppliers of its channels take its traffic (or, when it
    * is the only one, messages wait in the queue). Lasts until ResumeProvider,
-   * across config reloads while the supplier stays configured. Operator key;
-   * NOT_FOUND for an unknown provider id. This node only: drain on every node.
+   * across config reloads while the supplier stays configured. Kept in the
+   * store: on Redis every node applies it within about a second, and a node
+   * started later finds it; the memory store keeps it for its one node until it
+   * stops. Operator key; NOT_FOUND for an unknown provider id; UNAVAILABLE when
+   * the store did not confirm the change (repeating it is safe).
    */
   drainProvider(
     request: DrainProviderRequest,
