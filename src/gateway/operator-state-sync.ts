@@ -8,7 +8,7 @@ const NORMAL: StoredOperatorState = { drained: false, preferred: false };
 /**
  * Keeps this node's operator states of suppliers (drained, preferred, on the ProviderBoard) equal
  * to the ones in the store, which every node of the deployment shares: read at start, after each
- * change an operator makes on this node, and every few seconds for changes made on other nodes.
+ * change an operator makes on this node, and at a fixed interval for changes made on other nodes.
  * Reads run one after another, so the board always ends at a read that began after the last
  * change written here.
  */
