@@ -25,9 +25,25 @@ export interface GatewayMetrics {
   readonly providerWeightShifts: Counter<'provider' | 'direction'>;
 }
 
-export function createGatewayMetrics(): GatewayMetrics {
+/** What the node reads for its gauges at scrape time. */
+export interface GaugeSources {
+  /** Calls being served now (unary ones in progress, open SendStream and WatchReports streams). */
+  readonly activeCalls: () => number;
+}
+
+export function createGatewayMetrics(sources?: GaugeSources): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
+  if (sources !== undefined) {
+    new Gauge({
+      name: 'switchboard_gateway_active_calls',
+      help: 'Calls being served now: unary calls in progress and open SendStream and WatchReports streams',
+      registers: [registry],
+      collect() {
+        this.set(sources.activeCalls());
+      },
+    });
+  }
   return {
     registry,
     messagesAccepted: new Counter({ name: 'switchboard_gateway_messages_accepted_total', help: 'Messages acknowledged as accepted', labelNames: ['duplicate'], registers: [registry] }),

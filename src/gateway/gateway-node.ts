@@ -88,7 +88,8 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   // The config and router in force; a reload swaps both, and everything reads them through these.
   let current = config;
   const currentConfig = (): Config => current;
-  const metrics = createGatewayMetrics();
+  const calls = new CallRegistry();
+  const metrics = createGatewayMetrics({ activeCalls: () => calls.size });
   const created = await createStore(config, now);
   const store = options.wrapStore?.(created) ?? created;
   let router: Router = createRouter(config.router, config.routing);
@@ -128,7 +129,6 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const reportDeadlines = new ReportDeadlineSweeper({ store, config: currentConfig, now, chooseProvider });
   reportDeadlines.start(options.reportSweepIntervalMs ?? REPORT_SWEEP_INTERVAL_MS);
 
-  const calls = new CallRegistry();
   const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now, router: () => router, chooseProvider });
   const providerAdmin = createProviderAdmin({ config: currentConfig, board, connectors, operatorStates });
   const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource(), providers: providerAdmin });

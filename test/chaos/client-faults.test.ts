@@ -1,0 +1,59 @@
+// RELIABILITY C4 (client kill -9 mid-stream): a SendStream client process is SIGKILLed while it
+// streams. The gateway stays up and serves the next client, the killed stream's handler ends
+// (the active-calls gauge goes back to 0), and everything it acknowledged is stored.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { MessageState } from '../../src/gen/switchboard/v1/gateway.js';
+import { REPO_ROOT } from '../helpers/cli-process.js';
+import { TEST_API_KEY } from '../helpers/test-config.js';
+import { startTestGateway } from '../helpers/test-gateway.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const CLIENT = fileURLToPath(new URL('../helpers/acking-stream-client.js', import.meta.url));
+
+async function activeCalls(metricsAddress: string): Promise<number> {
+  const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+  const match = /^switchboard_gateway_active_calls (\d+)$/m.exec(text);
+  assert.ok(match, 'the active-calls gauge is exported');
+  return Number(match[1]);
+}
+
+test('C4: a client SIGKILLed mid-stream leaves the gateway serving, its call ended, and every message it was acked stored', async (t) => {
+  const gw = await startTestGateway({}, (raw) => ((raw['server'] as Record<string, unknown>)['metricsListen'] = '127.0.0.1:0'));
+  t.after(() => gw.stop());
+  const metricsAddress = gw.node.metricsAddress as string;
+
+  const child = spawn(process.execPath, [CLIENT, gw.node.address, TEST_API_KEY], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  const acked: string[] = [];
+  let partial = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.startsWith('acked ')) acked.push(line.slice('acked '.length));
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+
+  await waitFor(() => acked.length >= 2_000, 20_000, `the client to be acked 2,000 messages (stderr: ${stderr})`);
+  assert.equal(await activeCalls(metricsAddress), 1, 'the client stream is the one call open');
+  child.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL');
+
+  // The stream's handler ends: nothing keeps it open once the connection is gone.
+  await waitFor(async () => (await activeCalls(metricsAddress)) === 0, 10_000, 'the killed client call to end on the gateway');
+  // The gateway serves the next client.
+  const next = await gw.client.send({ clientRef: 'after-the-kill' });
+  await waitFor(async () => (await gw.client.getStatus(next.messageId)).state === MessageState.MESSAGE_STATE_DELIVERED, 10_000, 'a message sent after the kill to be delivered');
+  // Acked is a subset of stored: each message the killed client was told about has a status.
+  const missing: string[] = [];
+  for (const messageId of acked) {
+    const status = await gw.client.getStatus(messageId).catch(() => undefined);
+    if (status === undefined || status.state === MessageState.MESSAGE_STATE_UNSPECIFIED) missing.push(messageId);
+  }
+  t.diagnostic(`acked before the kill: ${acked.length}`);
+  assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acked messages have no status`);
+});
