@@ -1,11 +1,18 @@
-// RELIABILITY C4 (client kill -9 mid-stream): a SendStream client process is SIGKILLed while it
-// streams. The gateway stays up and serves the next client, the killed stream's handler ends
-// (the active-calls gauge goes back to 0), and everything it acknowledged is stored.
+// Clients that misbehave, from RELIABILITY.md:
+// - C4 (client kill -9 mid-stream): a SendStream client process is SIGKILLed while it streams.
+//   The gateway stays up and serves the next client, the killed stream's handler ends (the
+//   active-calls gauge goes back to 0), and everything it acknowledged is stored.
+// - C1 (a client that reads its acks slowly): the gateway stops reading the client's frames while
+//   its acks cannot be written, so HTTP/2 flow control holds the sender instead of the gateway
+//   piling up acks, and every frame is acked once the client reads at full speed again. (A grpc-js
+//   client that never reads at all buffers the acks in its own process: grpc-js keeps reading
+//   the stream until the application first asks for a message.)
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { MessageState } from '../../src/gen/switchboard/v1/gateway.js';
+import { MessageState, type AckBatch } from '../../src/gen/switchboard/v1/gateway.js';
+import { GatewayTestClient, makeMessage } from '../helpers/gateway-calls.js';
 import { REPO_ROOT } from '../helpers/cli-process.js';
 import { TEST_API_KEY } from '../helpers/test-config.js';
 import { startTestGateway } from '../helpers/test-gateway.js';
@@ -56,4 +63,65 @@ test('C4: a client SIGKILLed mid-stream leaves the gateway serving, its call end
   }
   t.diagnostic(`acked before the kill: ${acked.length}`);
   assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acked messages have no status`);
+});
+
+async function acceptedCount(metricsAddress: string): Promise<number> {
+  const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+  return Number(/^switchboard_gateway_messages_accepted_total\{duplicate="false"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
+test('C1: a client that reads its acks slowly is held by flow control: the gateway takes its frames no faster than it reads, and acks them all', async (t) => {
+  const gw = await startTestGateway({}, (raw) => ((raw['server'] as Record<string, unknown>)['metricsListen'] = '127.0.0.1:0'));
+  t.after(() => gw.stop());
+  const metricsAddress = gw.node.metricsAddress as string;
+  const client = new GatewayTestClient(gw.node.address, TEST_API_KEY);
+  t.after(() => client.client.close());
+
+  // Acks are read at 10 frames a second; frames go out as fast as write() allows.
+  const call = client.client.sendStream(client.metadata);
+  const FRAME = 100;
+  const FRAMES = 2_000;
+  const answers: AckBatch[] = [];
+  let slow = true;
+  call.on('data', (answer: AckBatch) => {
+    answers.push(answer);
+    if (answers.length === FRAMES) call.end();
+    if (slow) {
+      call.pause();
+      setTimeout(() => call.resume(), 100);
+    }
+  });
+  const ended = new Promise<void>((resolve, reject) => {
+    call.on('error', reject);
+    call.on('end', resolve);
+  });
+  let written = 0;
+  const writeMore = (): void => {
+    while (written < FRAMES) {
+      written++;
+      if (!call.write({ batchId: written, messages: Array.from({ length: FRAME }, (_, i) => makeMessage({ clientRef: `c1-${written}-${i}` })) })) {
+        call.once('drain', writeMore);
+        return;
+      }
+    }
+  };
+  writeMore();
+
+  // For 4 s the gateway stays within a bounded lead of what the client has read: the acks it
+  // cannot write hold its reading, and the client's writes are held in turn.
+  let maxLead = 0;
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    maxLead = Math.max(maxLead, (await acceptedCount(metricsAddress)) / FRAME - answers.length);
+  }
+  t.diagnostic(`after 4 s: ${written} frames written, ${answers.length} read, ${(await acceptedCount(metricsAddress)) / FRAME} accepted; largest lead of accepted over read ${maxLead} frames`);
+  assert.ok(maxLead <= 100, `the gateway accepted up to ${maxLead} frames more than the client had read: it does not wait for its acks to be written`);
+  assert.ok(written < FRAMES / 2, `the client was not held: ${written} of ${FRAMES} frames written while it read ${answers.length}`);
+
+  // Reading at full speed again: every frame is acked, in order, and the stream ends OK.
+  slow = false;
+  call.resume();
+  await ended;
+  assert.equal(answers.length, FRAMES);
+  assert.ok(answers.every((a, i) => a.batchId === i + 1 && a.acks.length === FRAME && a.acks.every((ack) => ack.accepted)));
 });
