@@ -7,11 +7,16 @@
 //   piling up acks, and every frame is acked once the client reads at full speed again. (A grpc-js
 //   client that never reads at all buffers the acks in its own process: grpc-js keeps reading
 //   the stream until the application first asks for a message.)
+// - C3 (stream flood): one connection opens more streams than server.maxConcurrentStreams; the
+//   gateway serves at most that many at once and other clients are served meanwhile.
+// - C9 (huge input): a unary Send or a SendStream frame over server.maxReceiveMessageBytes is
+//   refused with RESOURCE_EXHAUSTED (code 8), and the gateway goes on serving.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { MessageState, type AckBatch } from '../../src/gen/switchboard/v1/gateway.js';
+import { credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
+import { MessageGatewayClient, MessageState, type AckBatch } from '../../src/gen/switchboard/v1/gateway.js';
 import { GatewayTestClient, makeMessage } from '../helpers/gateway-calls.js';
 import { REPO_ROOT } from '../helpers/cli-process.js';
 import { TEST_API_KEY } from '../helpers/test-config.js';
@@ -124,4 +129,58 @@ test('C1: a client that reads its acks slowly is held by flow control: the gatew
   await ended;
   assert.equal(answers.length, FRAMES);
   assert.ok(answers.every((a, i) => a.batchId === i + 1 && a.acks.length === FRAME && a.acks.every((ack) => ack.accepted)));
+});
+
+test('C3: one connection opening more streams than maxConcurrentStreams gets that many served at once; other clients are served meanwhile', async (t) => {
+  const gw = await startTestGateway({}, (raw) => {
+    const server = raw['server'] as Record<string, unknown>;
+    server['metricsListen'] = '127.0.0.1:0';
+    server['maxConcurrentStreams'] = 20;
+  });
+  t.after(() => gw.stop());
+  const metricsAddress = gw.node.metricsAddress as string;
+  // Its own connection, as another process would have (grpc-js channels to one address share one otherwise).
+  const flooder = new MessageGatewayClient(gw.node.address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  t.after(() => flooder.close());
+  const metadata = new Metadata();
+  metadata.set('x-api-key', TEST_API_KEY);
+
+  // 60 long-lived streams on that one connection: WatchReports waits for reports.
+  const streams = Array.from({ length: 60 }, () => {
+    const call = flooder.watchReports({ cursor: '', fromOldest: false }, metadata);
+    call.on('error', () => {});
+    call.on('data', () => {});
+    return call;
+  });
+  await waitFor(async () => (await activeCalls(metricsAddress)) >= 20, 10_000, '20 streams to be served');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(await activeCalls(metricsAddress), 20, 'no more than maxConcurrentStreams at once on one connection');
+
+  // Another client, on its own connection, is served meanwhile.
+  const started = Date.now();
+  const { messageId } = await gw.client.send({ clientRef: 'beside-the-flood' });
+  await waitFor(async () => (await gw.client.getStatus(messageId)).state === MessageState.MESSAGE_STATE_DELIVERED, 10_000, 'the other client message to be delivered');
+  t.diagnostic(`the other client's send and delivery took ${Date.now() - started} ms`);
+
+  for (const call of streams) call.cancel();
+  await waitFor(async () => (await activeCalls(metricsAddress)) === 0, 10_000, 'every flood stream to end once cancelled');
+});
+
+test('C9: a unary Send or a stream frame over maxReceiveMessageBytes is refused with RESOURCE_EXHAUSTED; the gateway goes on serving', async (t) => {
+  const gw = await startTestGateway({}, (raw) => ((raw['server'] as Record<string, unknown>)['maxReceiveMessageBytes'] = 64 * 1024));
+  t.after(() => gw.stop());
+
+  const huge = { content: { body: 'x'.repeat(100_000), subject: '' }, templateId: '', variables: {} };
+  await assert.rejects(gw.client.send(huge), (error: ServiceError) => {
+    assert.equal(error.code, Status.RESOURCE_EXHAUSTED);
+    assert.match(error.details, /larger than max/);
+    return true;
+  });
+  const bigFrame = { batchId: 1, messages: Array.from({ length: 2_000 }, (_, i) => makeMessage({ clientRef: `c9-${i}` })) };
+  const { answers, error } = await gw.client.sendStreamSettled([bigFrame]);
+  assert.deepEqual(answers, []);
+  assert.equal(error?.code, Status.RESOURCE_EXHAUSTED);
+
+  const { messageId } = await gw.client.send({ clientRef: 'after-the-huge-ones' });
+  await waitFor(async () => (await gw.client.getStatus(messageId)).state === MessageState.MESSAGE_STATE_DELIVERED, 10_000, 'a normal message after them to be delivered');
 });
