@@ -9,6 +9,9 @@
 //   the stream until the application first asks for a message.)
 // - C3 (stream flood): one connection opens more streams than server.maxConcurrentStreams; the
 //   gateway serves at most that many at once and other clients are served meanwhile.
+// - C7 (deadlines): Sends with deadlines of 50 ms, 1 ms and already past; each is then retried
+//   with the same client_ref and a normal deadline. Whatever the first try got to, every
+//   client_ref reaches the supplier exactly once, under the id its retry was given.
 // - C9 (huge input): a unary Send or a SendStream frame over server.maxReceiveMessageBytes is
 //   refused with RESOURCE_EXHAUSTED (code 8), and the gateway goes on serving.
 import assert from 'node:assert/strict';
@@ -183,4 +186,32 @@ test('C9: a unary Send or a stream frame over maxReceiveMessageBytes is refused 
 
   const { messageId } = await gw.client.send({ clientRef: 'after-the-huge-ones' });
   await waitFor(async () => (await gw.client.getStatus(messageId)).state === MessageState.MESSAGE_STATE_DELIVERED, 10_000, 'a normal message after them to be delivered');
+});
+
+test('C7: Sends whose deadline passes (50 ms, 1 ms, already past) and are retried with the same client_ref reach the supplier once each', async (t) => {
+  const gw = await startTestGateway();
+  t.after(() => gw.stop());
+  const send = (clientRef: string, deadlineMs: number) =>
+    new Promise<{ messageId: string } | ServiceError>((resolve) =>
+      gw.client.client.send({ message: makeMessage({ clientRef }) }, gw.client.metadata, { deadline: Date.now() + deadlineMs }, (error, response) => resolve(error ?? { messageId: response!.messageId })),
+    );
+  const outcomes: string[] = [];
+  const ids: string[] = [];
+  for (const [i, deadlineMs] of [50, 1, -1_000, 50, 1, -1_000].entries()) {
+    const clientRef = `c7-${i}`;
+    const first = await send(clientRef, deadlineMs);
+    if ('code' in first) {
+      assert.equal(first.code, Status.DEADLINE_EXCEEDED, `a passed deadline ends the call with DEADLINE_EXCEEDED, not ${first.code}: ${first.details}`);
+      outcomes.push(`${deadlineMs} ms: DEADLINE_EXCEEDED`);
+    } else {
+      outcomes.push(`${deadlineMs} ms: acked`);
+    }
+    const retry = await gw.client.send({ clientRef });
+    if (!('code' in first)) assert.equal(retry.messageId, first.messageId, 'the retry of an acked send names the same message');
+    ids.push(retry.messageId);
+  }
+  t.diagnostic(outcomes.join('; '));
+  for (const id of ids) await waitFor(async () => (await gw.client.getStatus(id)).state === MessageState.MESSAGE_STATE_DELIVERED, 10_000, `${id} delivered`);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual([...gw.sms.received()].sort(), [...ids].sort(), 'each client_ref reached the supplier once');
 });
