@@ -39,10 +39,11 @@ interface FallbackEntry {
   atMs: number;
   /** Attempts taken as overdue whose late report has not come. */
   overdue?: Set<string>;
-  /** Plans of moves taken and not finished (finishMoves), by attempt: handed out again to whoever holds them. */
-  moving?: Map<string, FallbackPlan>;
-  /** The report that took each moving plan (settleAttempts), by attempt. */
-  takenBy?: Map<string, string>;
+  /**
+   * Moves taken and not finished (finishMoves), by attempt: the plan, handed out again to whoever
+   * holds it, and the report id that took it ('' when the sweeper took it as overdue).
+   */
+  moving?: Map<string, { plan: FallbackPlan; reportId: string }>;
 }
 
 /** Shared by the (many) messages without tags, instead of an empty array each. */
@@ -304,18 +305,15 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
           entry.moving?.delete(attempt); // the late report ends the lease: the sweeper moved it
           return { kind: 'late' };
         }
-        const held = reportId !== '' && entry.takenBy?.get(attempt) === reportId ? entry.moving?.get(attempt) : undefined;
-        return held === undefined ? { kind: 'superseded' } : { kind: 'plan', plan: held };
+        const held = reportId === '' ? undefined : entry.moving?.get(attempt);
+        return held?.reportId === reportId ? { kind: 'plan', plan: held.plan } : { kind: 'superseded' };
       }
       entry.taken.add(attempt);
       if (!failed) return { kind: 'none' };
       const plan = entry.plan;
       entry.plan = undefined;
       if (plan === undefined) return { kind: 'none' };
-      if (reportId !== '') {
-        (entry.moving ??= new Map()).set(attempt, plan);
-        (entry.takenBy ??= new Map()).set(attempt, reportId);
-      }
+      if (reportId !== '') (entry.moving ??= new Map()).set(attempt, { plan, reportId });
       return { kind: 'plan', plan };
     });
   }
@@ -334,9 +332,9 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
         (entry.overdue ??= new Set()).add(attempt);
         plan = entry.plan;
         entry.plan = undefined;
-        if (plan !== undefined) (entry.moving ??= new Map()).set(attempt, plan);
+        if (plan !== undefined) (entry.moving ??= new Map()).set(attempt, { plan, reportId: '' });
       } else if (entry.overdue?.has(attempt) === true) {
-        plan = entry.moving?.get(attempt); // a lease that ran out unfinished
+        plan = entry.moving?.get(attempt)?.plan; // a lease that ran out unfinished
       }
       if (plan === undefined) continue;
       this.reportDeadlines.add(key, nowMs + leaseMs);
@@ -348,9 +346,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
   async finishMoves(moves: readonly { readonly messageId: string; readonly attempt: string }[]): Promise<void> {
     for (const { messageId, attempt } of moves) {
       this.reportDeadlines.remove(`${messageId}\t${attempt}`);
-      const entry = this.fallbacks.get(messageId);
-      entry?.moving?.delete(attempt);
-      entry?.takenBy?.delete(attempt);
+      this.fallbacks.get(messageId)?.moving?.delete(attempt);
     }
   }
 

@@ -231,24 +231,11 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
   }
 
   async retryLater(messages: readonly ClaimedMessage[], delayMs: number): Promise<void> {
-    const byShard = new Map<number, ClaimedEntry[]>();
-    for (const { message } of messages) {
-      const entry = this.claimed.get(message.messageId);
-      if (entry === undefined) continue;
-      this.claimed.delete(message.messageId);
-      let group = byShard.get(entry.shard);
-      if (group === undefined) byShard.set(entry.shard, (group = []));
-      group.push(entry);
-    }
-    const dueMs = this.now() + delayMs;
-    const groups = [...byShard];
-    await this.write(
-      this.sendPerShard(groups.length, (pipeline, g) => {
-        const [shard, entries] = groups[g] as [number, ClaimedEntry[]];
-        const args: (string | number)[] = [CONSUMER_GROUP, dueMs, entries.length];
-        for (const e of entries) args.push(LANES.indexOf(e.lane) + 2, e.entryId, `${LANES.indexOf(e.lane) + 2}|${e.attempts}|${e.payload}`);
-        pipeline.sbRetryLater(4, this.keys.delayed(shard), ...this.laneKeys4(shard), ...args);
-      }),
+    // Parked as claimed (its payload and attempts), back in its own lane when due.
+    await this.parkClaimed(
+      messages.map(({ message }) => message.messageId),
+      (entry) => `${LANES.indexOf(entry.lane) + 2}|${entry.attempts}|${entry.payload}`,
+      this.now() + delayMs,
     );
   }
 
@@ -412,26 +399,15 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
   }
 
   async completeAsFallbacks(moved: readonly AcceptedMessage[]): Promise<void> {
-    const byShard = new Map<number, { entry: ClaimedEntry; message: AcceptedMessage }[]>();
-    for (const message of moved) {
-      const entry = this.claimed.get(message.messageId);
-      if (entry === undefined) continue;
-      this.claimed.delete(message.messageId);
-      let group = byShard.get(entry.shard);
-      if (group === undefined) byShard.set(entry.shard, (group = []));
-      group.push({ entry, message });
-    }
-    const dueMs = this.now();
-    const groups = [...byShard];
-    // The retry script acks and deletes the claimed entry and parks a member in the delayed set in
-    // one step; here the member is the moved message (new payload, no attempts), due now.
-    await this.write(
-      this.sendPerShard(groups.length, (pipeline, g) => {
-        const [shard, items] = groups[g] as [number, { entry: ClaimedEntry; message: AcceptedMessage }[]];
-        const args: (string | number)[] = [CONSUMER_GROUP, dueMs, items.length];
-        for (const { entry, message } of items) args.push(LANES.indexOf(entry.lane) + 2, entry.entryId, `${LANES.indexOf(message.priority) + 2}|0|${encodeQueuedMessage(message)}`);
-        pipeline.sbRetryLater(4, this.keys.delayed(shard), ...this.laneKeys4(shard), ...args);
-      }),
+    // Parked as the moved message (new payload, no attempts, its own lane), due now.
+    const byId = new Map(moved.map((m) => [m.messageId, m]));
+    await this.parkClaimed(
+      [...byId.keys()],
+      (_, messageId) => {
+        const message = byId.get(messageId) as AcceptedMessage;
+        return `${LANES.indexOf(message.priority) + 2}|0|${encodeQueuedMessage(message)}`;
+      },
+      this.now(),
     );
   }
 
@@ -583,6 +559,30 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
     this.localReports.notify();
     this.localArrivals.notify();
     await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  /**
+   * Ends this node's claims of the given messages and parks a member per message in its shard's
+   * delayed set (see RETRY_LATER_SCRIPT: ack, delete and park in one step per shard); a message
+   * this node holds no claim of is skipped. `member` gives "<lane>|<attempts>|<payload>".
+   */
+  private async parkClaimed(messageIds: readonly string[], member: (entry: ClaimedEntry, messageId: string) => string, dueMs: number): Promise<void> {
+    const byShard = new Map<number, string[]>();
+    for (const messageId of messageIds) {
+      const entry = this.claimed.get(messageId);
+      if (entry === undefined) continue;
+      this.claimed.delete(messageId);
+      let args = byShard.get(entry.shard);
+      if (args === undefined) byShard.set(entry.shard, (args = []));
+      args.push(String(LANES.indexOf(entry.lane) + 2), entry.entryId, member(entry, messageId));
+    }
+    const groups = [...byShard];
+    await this.write(
+      this.sendPerShard(groups.length, (pipeline, g) => {
+        const [shard, args] = groups[g] as [number, string[]];
+        pipeline.sbRetryLater(4, this.keys.delayed(shard), ...this.laneKeys4(shard), CONSUMER_GROUP, dueMs, args.length / 3, ...args);
+      }),
+    );
   }
 
   private laneKeys4(shard: number): string[] {
