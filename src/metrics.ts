@@ -23,6 +23,8 @@ export interface GatewayMetrics {
   readonly providerWeightFactor: Gauge<'provider'>;
   /** Adaptive weight steps, by provider and direction (down, up). */
   readonly providerWeightShifts: Counter<'provider' | 'direction'>;
+  /** Messages over their tenant's accept rate: Sends refused, and stream messages held back (tenants[].acceptRate). */
+  readonly tenantRateLimited: Counter<'tenant' | 'outcome'>;
 }
 
 /** What the node reads for its gauges at scrape time. */
@@ -54,5 +56,11 @@ export function createGatewayMetrics(sources?: GaugeSources): GatewayMetrics {
     providerBreakerTransitions: new Counter({ name: 'switchboard_channel_provider_breaker_transitions_total', help: 'Circuit breaker transitions by state entered', labelNames: ['provider', 'to'], registers: [registry] }),
     providerWeightFactor: new Gauge({ name: 'switchboard_channel_provider_weight_factor', help: 'Share of its configured weight a provider gets now (adaptive weights)', labelNames: ['provider'], registers: [registry] }),
     providerWeightShifts: new Counter({ name: 'switchboard_channel_provider_weight_shifts_total', help: 'Adaptive weight steps by direction', labelNames: ['provider', 'direction'], registers: [registry] }),
+    tenantRateLimited: new Counter({
+      name: 'switchboard_gateway_tenant_rate_limited_total',
+      help: "Messages over their tenant's accept rate: Sends refused (outcome refused), stream messages held back (outcome held)",
+      labelNames: ['tenant', 'outcome'],
+      registers: [registry],
+    }),
   };
 }

@@ -131,6 +131,14 @@ export interface Tenant {
   /** Registered sender numbers, digits only; the first is the default. */
   readonly senderNumbers: readonly string[];
   readonly allowInternational: boolean;
+  /** The tenant's admission rate (see the schema's tenants[].acceptRate); null for none. */
+  readonly acceptRate: AcceptRate | null;
+}
+
+export interface AcceptRate {
+  readonly perSecond: number;
+  /** Share of a second's allowance kept for all-urgent Sends and frames. */
+  readonly urgentReserve: number;
 }
 
 /** One supplier's connection settings; `kind` picks the connector (src/channels/registry.ts). */

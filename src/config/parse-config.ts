@@ -223,7 +223,7 @@ function compileConfig(input: ConfigInput): Config {
   const tenants = new Map<string, Tenant>();
   const tenantsByApiKey = new Map<string, Tenant>();
   for (const t of input.tenants) {
-    const tenant: Tenant = { id: t.id, senderNumbers: t.senderNumbers, allowInternational: t.allowInternational };
+    const tenant: Tenant = { id: t.id, senderNumbers: t.senderNumbers, allowInternational: t.allowInternational, acceptRate: t.acceptRate ?? null };
     tenants.set(t.id, tenant);
     for (const key of t.apiKeys) tenantsByApiKey.set(key, tenant);
   }

@@ -191,6 +191,21 @@ const tenantSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Most messages a second the tenant may submit: over all gateway nodes with the Redis store, on
+     * the one node with the memory store. A SendStream over it is held (HTTP/2 flow control slows
+     * the client to the rate; nothing is refused); a Send over it fails with RESOURCE_EXHAUSTED and
+     * a retry hint. Up to one second's worth may come at once. The last `urgentReserve` of that
+     * second is kept for Sends and frames whose messages are all urgent, so the tenant's own bulk
+     * does not starve its OTPs. Absent: no limit.
+     */
+    acceptRate: z
+      .object({
+        perSecond: z.number().positive('must be more than 0 messages a second, e.g. 500'),
+        urgentReserve: z.number().min(0, 'must be 0 or more').max(0.9, 'must be at most 0.9, so non-urgent messages get some of each second').default(0.1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -28,6 +28,7 @@ import { createProviderAdmin } from './provider-admin.js';
 import { startMetricsServer } from './metrics-server.js';
 import { ingestReports, type IngestStats } from './report-ingestor.js';
 import { ReportDeadlineSweeper } from './report-deadline-sweeper.js';
+import { localTenantLimiter, TenantAdmission } from './tenant-admission.js';
 
 /** How often each node reads the operator states of suppliers that other nodes may have changed. */
 const OPERATOR_STATE_READ_INTERVAL_MS = 1000;
@@ -103,10 +104,11 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const operatorStates = new OperatorStateSync(store, board, currentConfig);
   await operatorStates.read('start');
   operatorStates.start(OPERATOR_STATE_READ_INTERVAL_MS);
-  // With several nodes on one Redis, a provider's TPS limit holds across all of them together.
+  // With several nodes on one Redis, a provider's TPS limit and a tenant's accept rate hold across all of them together.
   const rateLimiters = config.store.kind === 'redis' ? await connectRedisRateLimiters(config.store) : null;
+  const admission = new TenantAdmission(rateLimiters?.forTenant ?? localTenantLimiter);
   const addConnector = (settings: ProviderSettings): void => {
-    const connector = createConnector(settings, { rateLimiter: rateLimiters?.limiter });
+    const connector = createConnector(settings, { rateLimiter: rateLimiters?.forProvider });
     connectors.set(settings.id, connector);
     // Final reports feed the supplier's delivery-latency signal on their way to the store.
     const tapped = withReportTap(connector, (report) => board.recordFinalReport(settings.id, report.delivery?.messageId ?? ''));
@@ -129,7 +131,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const reportDeadlines = new ReportDeadlineSweeper({ store, config: currentConfig, now, chooseProvider });
   reportDeadlines.start(options.reportSweepIntervalMs ?? REPORT_SWEEP_INTERVAL_MS);
 
-  const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, newMessageId: createMessageIdGenerator(), now, router: () => router, chooseProvider });
+  const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, admission, newMessageId: createMessageIdGenerator(), now, router: () => router, chooseProvider });
   const providerAdmin = createProviderAdmin({ config: currentConfig, board, connectors, operatorStates });
   const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource(), providers: providerAdmin });
   const { server, health } = createGrpcServer(config.server, service, admin);
@@ -203,6 +205,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
       clearTimeout(grace);
       await router.close();
       await metricsServer?.close();
+      await admission.close();
       await rateLimiters?.close();
       await store.close();
       log('info', 'gateway stopped');

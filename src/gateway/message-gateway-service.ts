@@ -2,6 +2,7 @@ import type { ServerDuplexStream, ServerUnaryCall, ServerWritableStream } from '
 import { status as Status } from '@grpc/grpc-js';
 import type { Config, Tenant } from '../config/config.js';
 import {
+  Priority,
   RejectReason,
   type Ack,
   type AckBatch,
@@ -24,6 +25,7 @@ import { authenticate } from './authenticate.js';
 import { explainRoute, type ExplainDeps } from './explain-route.js';
 import type { CallRegistry } from './call-registry.js';
 import { GatewayError, invalidArgument, notFound } from './gateway-error.js';
+import type { TenantAdmission } from './tenant-admission.js';
 import { MessageReader } from './message-reader.js';
 import { toStatus } from './to-status.js';
 import { toWireReport, toWireStatus } from './to-wire-status.js';
@@ -34,6 +36,8 @@ export interface GatewayServiceDeps extends AcceptDeps, ExplainDeps {
   /** The config in force; read once per call, so a reload applies to the next call. */
   readonly config: () => Config;
   readonly calls: CallRegistry;
+  /** Holds tenants to their accept rates. */
+  readonly admission: TenantAdmission;
 }
 
 /** Reports read from the store per write loop iteration of WatchReports. */
@@ -62,6 +66,12 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
       const tenant = authenticate(call.metadata, config);
       const { message } = call.request;
       if (message === undefined) throw invalidArgument('message is required');
+      try {
+        await deps.admission.admitOne(tenant, message.priority === Priority.PRIORITY_URGENT);
+      } catch (error) {
+        deps.metrics.tenantRateLimited.inc({ tenant: tenant.id, outcome: 'refused' });
+        throw error;
+      }
       const acks = await acceptBatch([message], tenant, config, deps);
       counters.count(acks);
       const [ack] = acks;
@@ -95,6 +105,12 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
             }
             group.push(next);
             count += next.messages.length;
+          }
+          if (tenant.acceptRate !== null) {
+            // Held here, the stream is not read: HTTP/2 flow control slows the client to the rate.
+            const held = await deps.admission.admitMany(tenant, count, allUrgent(group), signal);
+            if (held === null) break;
+            if (held) deps.metrics.tenantRateLimited.inc({ tenant: tenant.id, outcome: 'held' }, count);
           }
           const acksOfFrames = await acceptFrames(group, count, tenant, config, deps);
           let drained = true;
@@ -267,6 +283,12 @@ async function acceptFrames(frames: readonly SendBatch[], count: number, tenant:
     offset = end;
   }
   return acksOfFrames;
+}
+
+/** Whether every message of the frames is urgent: only such frames may use the tenant's urgent reserve. */
+function allUrgent(frames: readonly SendBatch[]): boolean {
+  for (const frame of frames) for (const message of frame.messages) if (message.priority !== Priority.PRIORITY_URGENT) return false;
+  return true;
 }
 
 function hasQueueFull(acks: readonly Ack[]): boolean {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Metadata, status as Status, type StatusObject } from '@grpc/grpc-js';
 import { log } from '../log.js';
 import { GatewayError } from './gateway-error.js';
+import { retryHint } from './retry-hint.js';
 
 /**
  * The only place an error becomes a gRPC status. A GatewayError keeps its code and message;
@@ -9,7 +10,10 @@ import { GatewayError } from './gateway-error.js';
  * reference only, never the stack or the internal message.
  */
 export function toStatus(error: unknown): StatusObject {
-  if (error instanceof GatewayError) return { code: error.code, details: error.details, metadata: new Metadata() };
+  if (error instanceof GatewayError) {
+    const metadata = error.retryAfterMs === null ? new Metadata() : retryHint(error.code, error.details, error.retryAfterMs);
+    return { code: error.code, details: error.details, metadata };
+  }
   if (error instanceof Error && error.name === 'AbortError') {
     return { code: Status.CANCELLED, details: 'call cancelled', metadata: new Metadata() };
   }

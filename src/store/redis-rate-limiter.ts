@@ -44,7 +44,7 @@ return {granted, wait}
 
 type LimiterRedis = (Redis | Cluster) & { sbTakeTokens(key: string, ...args: (string | number)[]): Promise<[number, number]> };
 
-/** One provider's cluster-wide TPS limit in Redis (the shape of channels' RateLimiter). */
+/** One cluster-wide rate limit in Redis, a provider's TPS or a tenant's accept rate (the shape of channels' RateLimiter). */
 export class RedisRateLimiter {
   private readonly key: string;
   private readonly reserved: number;
@@ -52,12 +52,12 @@ export class RedisRateLimiter {
   constructor(
     private readonly redis: Redis | Cluster,
     keyPrefix: string,
-    providerId: string,
+    bucket: string,
     private readonly tps: number,
     urgentReserve: number,
   ) {
-    // A hash tag per provider: one slot in a cluster, and providers spread over the slots.
-    this.key = `${keyPrefix}:{tps:${providerId}}`;
+    // A hash tag per bucket: one slot in a cluster, and buckets spread over the slots.
+    this.key = `${keyPrefix}:{${bucket}}`;
     this.reserved = tps * urgentReserve;
     defineTakeTokens(redis);
   }
@@ -80,9 +80,12 @@ function defineTakeTokens(redis: Redis | Cluster): void {
   defined.add(redis);
 }
 
-/** The node's cluster-wide TPS limiters: one Redis connection of their own, shared by every provider's limiter. */
+/** The node's cluster-wide rate limiters: one Redis connection of their own, shared by every limiter. */
 export interface RedisRateLimiters {
-  limiter(providerId: string, tps: number, urgentReserve: number): RedisRateLimiter;
+  /** A provider's TPS limit (key `<prefix>:{tps:<provider>}`). */
+  forProvider(providerId: string, tps: number, urgentReserve: number): RedisRateLimiter;
+  /** A tenant's accept rate (key `<prefix>:{accept:<tenant>}`). */
+  forTenant(tenantId: string, perSecond: number, urgentReserve: number): RedisRateLimiter;
   close(): Promise<void>;
 }
 
@@ -91,7 +94,8 @@ export async function connectRedisRateLimiters(settings: RedisStoreSettings): Pr
   const redis = createRedisClient(settings);
   await redis.connect();
   return {
-    limiter: (providerId, tps, urgentReserve) => new RedisRateLimiter(redis, settings.keyPrefix, providerId, tps, urgentReserve),
+    forProvider: (providerId, tps, urgentReserve) => new RedisRateLimiter(redis, settings.keyPrefix, `tps:${providerId}`, tps, urgentReserve),
+    forTenant: (tenantId, perSecond, urgentReserve) => new RedisRateLimiter(redis, settings.keyPrefix, `accept:${tenantId}`, perSecond, urgentReserve),
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },

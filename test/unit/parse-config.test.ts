@@ -111,6 +111,28 @@ test('schema: an API key shorter than 16 characters', () => {
   ]);
 });
 
+test('tenants[].acceptRate compiles with its urgent reserve; a tenant without one has none', () => {
+  const raw = validRaw();
+  raw['tenants'][0].acceptRate = { perSecond: 500 };
+  const result = parseConfig(raw);
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+  assert.deepEqual(result.config.tenants.get('bank')?.acceptRate, { perSecond: 500, urgentReserve: 0.1 });
+  assert.equal(result.config.tenants.get('card')?.acceptRate, null);
+});
+
+test('schema: an accept rate that is not more than 0, or a reserve that leaves nothing', () => {
+  assert.deepEqual(
+    issuesAfter((raw) => {
+      raw['tenants'][0].acceptRate = { perSecond: 0 };
+      raw['tenants'][1].acceptRate = { perSecond: 10, urgentReserve: 1 };
+    }),
+    [
+      { path: 'tenants[0].acceptRate.perSecond', message: 'must be more than 0 messages a second, e.g. 500' },
+      { path: 'tenants[1].acceptRate.urgentReserve', message: 'must be at most 0.9, so non-urgent messages get some of each second' },
+    ],
+  );
+});
+
 test('schema: a template variable that is not an identifier', () => {
   assert.deepEqual(issuesAfter((raw) => (raw['templates'][0].variables = ['name', 'first-name'])), [
     { path: 'templates[0].variables[1]', message: 'must be an identifier' },

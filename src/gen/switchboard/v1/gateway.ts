@@ -1896,6 +1896,9 @@ export const MessageGatewayService = {
    * configured durability level; from then on the gateway will not lose it.
    * Bad input fails the call with INVALID_ARGUMENT and a message naming the field.
    * A repeated `client_ref` returns the original `message_id` with `duplicate` set.
+   * RESOURCE_EXHAUSTED when the queue is full, or when the tenant is over its accept
+   * rate; then the trailers say when to try again, as `retry-after-ms` (milliseconds)
+   * and as a google.rpc.RetryInfo in `grpc-status-details-bin`.
    */
   send: {
     path: "/switchboard.v1.MessageGateway/Send" as const,
@@ -1910,8 +1913,9 @@ export const MessageGatewayService = {
    * SendStream is the bulk path. The client writes frames that each carry a batch of
    * messages; the server answers every frame with one AckBatch holding one ack per
    * message (accepted or rejected with a reason code). Frames are answered in the
-   * order they were written. The server stops reading while its queue is full, so a
-   * fast client is slowed by HTTP/2 flow control rather than buffered without bound.
+   * order they were written. The server stops reading while its queue is full, or while
+   * the tenant is over its accept rate, so a fast client is slowed by HTTP/2 flow
+   * control rather than buffered without bound or refused.
    */
   sendStream: {
     path: "/switchboard.v1.MessageGateway/SendStream" as const,
@@ -1974,14 +1978,18 @@ export interface MessageGatewayServer extends UntypedServiceImplementation {
    * configured durability level; from then on the gateway will not lose it.
    * Bad input fails the call with INVALID_ARGUMENT and a message naming the field.
    * A repeated `client_ref` returns the original `message_id` with `duplicate` set.
+   * RESOURCE_EXHAUSTED when the queue is full, or when the tenant is over its accept
+   * rate; then the trailers say when to try again, as `retry-after-ms` (milliseconds)
+   * and as a google.rpc.RetryInfo in `grpc-status-details-bin`.
    */
   send: handleUnaryCall<SendRequest, SendResponse>;
   /**
    * SendStream is the bulk path. The client writes frames that each carry a batch of
    * messages; the server answers every frame with one AckBatch holding one ack per
    * message (accepted or rejected with a reason code). Frames are answered in the
-   * order they were written. The server stops reading while its queue is full, so a
-   * fast client is slowed by HTTP/2 flow control rather than buffered without bound.
+   * order they were written. The server stops reading while its queue is full, or while
+   * the tenant is over its accept rate, so a fast client is slowed by HTTP/2 flow
+   * control rather than buffered without bound or refused.
    */
   sendStream: handleBidiStreamingCall<SendBatch, AckBatch>;
   /**
@@ -2012,6 +2020,9 @@ export interface MessageGatewayClient extends Client {
    * configured durability level; from then on the gateway will not lose it.
    * Bad input fails the call with INVALID_ARGUMENT and a message naming the field.
    * A repeated `client_ref` returns the original `message_id` with `duplicate` set.
+   * RESOURCE_EXHAUSTED when the queue is full, or when the tenant is over its accept
+   * rate; then the trailers say when to try again, as `retry-after-ms` (milliseconds)
+   * and as a google.rpc.RetryInfo in `grpc-status-details-bin`.
    */
   send(request: SendRequest, callback: (error: ServiceError | null, response: SendResponse) => void): ClientUnaryCall;
   send(
@@ -2029,8 +2040,9 @@ export interface MessageGatewayClient extends Client {
    * SendStream is the bulk path. The client writes frames that each carry a batch of
    * messages; the server answers every frame with one AckBatch holding one ack per
    * message (accepted or rejected with a reason code). Frames are answered in the
-   * order they were written. The server stops reading while its queue is full, so a
-   * fast client is slowed by HTTP/2 flow control rather than buffered without bound.
+   * order they were written. The server stops reading while its queue is full, or while
+   * the tenant is over its accept rate, so a fast client is slowed by HTTP/2 flow
+   * control rather than buffered without bound or refused.
    */
   sendStream(): ClientDuplexStream<SendBatch, AckBatch>;
   sendStream(options: Partial<CallOptions>): ClientDuplexStream<SendBatch, AckBatch>;
