@@ -65,6 +65,10 @@ export interface ServerSettings {
   readonly metricsListen: string | null;
   readonly maxReceiveMessageBytes: number;
   readonly maxConcurrentStreams: number;
+  /** How long a SendStream waits for the client's next frame before it is closed. */
+  readonly streamIdleTimeoutMs: number;
+  /** How long a connection without calls stays open (grpc.max_connection_idle_ms). */
+  readonly connectionIdleTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly operatorApiKeys: readonly string[];
 }

@@ -285,6 +285,8 @@ function compileConfig(input: ConfigInput): Config {
       metricsListen: input.server.metricsListen ?? null,
       maxReceiveMessageBytes: input.server.maxReceiveMessageBytes,
       maxConcurrentStreams: input.server.maxConcurrentStreams,
+      streamIdleTimeoutMs: input.server.streamIdleTimeout,
+      connectionIdleTimeoutMs: input.server.connectionIdleTimeout,
       shutdownGraceMs: input.server.shutdownGrace,
       operatorApiKeys: input.server.operatorApiKeys,
     },

@@ -30,6 +30,18 @@ const serverSchema = z
     maxReceiveMessageBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
     /** Concurrent streams per client connection (grpc.max_concurrent_streams). */
     maxConcurrentStreams: z.number().int().min(1).default(100),
+    /**
+     * How long a SendStream waits for the client's next frame before it is closed with
+     * DEADLINE_EXCEEDED (every frame before is answered first), so streams that clients opened and
+     * forgot do not hold the node's resources. WatchReports streams are the server's to write and
+     * are not timed out: a vanished client's connection fails its keepalive pings instead.
+     */
+    streamIdleTimeout: duration.refine((ms) => ms > 0, 'must be longer than 0, e.g. "5m"').default(300_000),
+    /**
+     * How long a client connection with no call open stays open (grpc.max_connection_idle_ms); the
+     * server then closes it with GOAWAY and the client reconnects on its next call.
+     */
+    connectionIdleTimeout: duration.refine((ms) => ms > 0, 'must be longer than 0, e.g. "30m"').default(1_800_000),
     /** How long SIGTERM waits for in-flight work before closing streams. */
     shutdownGrace: duration.default(10_000),
     /** Keys for operator calls (GatewayAdmin.ReloadConfig), in metadata x-api-key; none by default. */

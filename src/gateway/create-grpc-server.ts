@@ -24,6 +24,7 @@ export function createGrpcServer(
   const server = new Server({
     'grpc.max_receive_message_length': settings.maxReceiveMessageBytes,
     'grpc.max_concurrent_streams': settings.maxConcurrentStreams,
+    'grpc.max_connection_idle_ms': settings.connectionIdleTimeoutMs,
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_timeout_ms': 20_000,
   });

@@ -86,7 +86,7 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
         const tenant = authenticate(call.metadata, config);
         // One frame at a time: while a frame is stored, the call is not read, so a client faster
         // than the store is held back by HTTP/2 flow control instead of buffered here.
-        const frames = new MessageReader<SendBatch>(call);
+        const frames = new MessageReader<SendBatch>(call, config.server.streamIdleTimeoutMs);
         for (let frame = await frames.next(); frame !== null && !signal.aborted; frame = await frames.next()) {
           checkFrame(frame, config);
           // Frames that have already arrived are accepted together, in one store call: a client

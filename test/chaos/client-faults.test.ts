@@ -12,10 +12,15 @@
 // - C7 (deadlines): Sends with deadlines of 50 ms, 1 ms and already past; each is then retried
 //   with the same client_ref and a normal deadline. Whatever the first try got to, every
 //   client_ref reaches the supplier exactly once, under the id its retry was given.
+// - C2 (idle streams): 1,000 SendStreams that never send are closed after server.streamIdleTimeout
+//   with DEADLINE_EXCEEDED, a stream that keeps sending is not, and once the calls are gone the
+//   idle connections are closed too (server.connectionIdleTimeout): calls and sockets back to
+//   where they were.
 // - C9 (huge input): a unary Send or a SendStream frame over server.maxReceiveMessageBytes is
 //   refused with RESOURCE_EXHAUSTED (code 8), and the gateway goes on serving.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
@@ -214,4 +219,97 @@ test('C7: Sends whose deadline passes (50 ms, 1 ms, already past) and are retrie
   for (const id of ids) await waitFor(async () => (await gw.client.getStatus(id)).state === MessageState.MESSAGE_STATE_DELIVERED, 10_000, `${id} delivered`);
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual([...gw.sms.received()].sort(), [...ids].sort(), 'each client_ref reached the supplier once');
+});
+
+/** TCP connections to or from `port` that this process holds (the in-process gateway's ends and its clients'). */
+function connectionsOfPort(port: number): number {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const link = readlinkSync(`/proc/self/fd/${fd}`);
+      if (link.startsWith('socket:[')) inodes.add(link.slice('socket:['.length, -1));
+    } catch {
+      // closed between the listing and the look
+    }
+  }
+  let count = 0;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const [, local, remote, state, , , , , , inode] = line.trim().split(/\s+/);
+      // State 0A is LISTEN: the server's own socket is not a connection.
+      if (inode === undefined || state === '0A' || !inodes.has(inode)) continue;
+      const ports = [local, remote].map((address) => parseInt(address!.split(':')[1]!, 16));
+      if (ports.includes(port)) count++;
+    }
+  }
+  return count;
+}
+
+test('C2: 1,000 streams that send nothing are closed after the idle timeout, then their connections; a stream that keeps sending stays', async (t) => {
+  const idleMs = 2000;
+  const gw = await startTestGateway({}, (raw) => {
+    const server = raw['server'] as Record<string, unknown>;
+    server['metricsListen'] = '127.0.0.1:0';
+    server['streamIdleTimeout'] = idleMs;
+    server['connectionIdleTimeout'] = 1000;
+  });
+  t.after(() => gw.stop());
+  const metricsAddress = gw.node.metricsAddress as string;
+  const metadata = new Metadata();
+  metadata.set('x-api-key', TEST_API_KEY);
+  const port = Number(gw.node.address.split(':')[1]);
+  assert.equal(connectionsOfPort(port), 0, 'no connection to the gateway before the clients');
+
+  // 10 connections (as 10 client processes would have) with 100 silent streams each.
+  const channels = Array.from({ length: 10 }, () => new MessageGatewayClient(gw.node.address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+  t.after(() => channels.forEach((c) => c.close()));
+  const openedMs = Date.now();
+  const ended = channels.flatMap((channel) =>
+    Array.from({ length: 100 }, () => {
+      const call = channel.sendStream(metadata);
+      return new Promise<{ error: ServiceError | null; afterMs: number }>((resolve) => {
+        call.on('data', () => {});
+        call.on('error', (error: ServiceError) => resolve({ error, afterMs: Date.now() - openedMs }));
+        call.on('end', () => resolve({ error: null, afterMs: Date.now() - openedMs }));
+      });
+    }),
+  );
+
+  // A client on its own connection that sends a frame every 400 ms for twice the idle timeout.
+  const busy = new MessageGatewayClient(gw.node.address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  t.after(() => busy.close());
+  const busyCall = busy.sendStream(metadata);
+  const busyAcks: AckBatch[] = [];
+  const busyEnded = new Promise<ServiceError | null>((resolve) => {
+    busyCall.on('data', (batch: AckBatch) => busyAcks.push(batch));
+    busyCall.on('error', resolve);
+    busyCall.on('end', () => resolve(null));
+  });
+  // 11 connections, both of whose ends are in this process.
+  await waitFor(() => connectionsOfPort(port) === 22, 2500, `the 11 client connections to be open (${connectionsOfPort(port)} ends)`);
+  const frames = Math.ceil((idleMs * 2) / 400);
+  for (let i = 0; i < frames; i++) {
+    busyCall.write({ batchId: i + 1, messages: [makeMessage({ clientRef: `busy-${i}` })] });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+  }
+  busyCall.end();
+  assert.equal(await busyEnded, null, 'the stream that kept sending ends OK when its client ends it');
+  assert.equal(busyAcks.length, frames, 'every frame of the busy stream acked');
+
+  const results = await Promise.race([
+    Promise.all(ended),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the silent streams were not closed within 15 s')), 15_000).unref()),
+  ]);
+  const codes = new Map<number | string, number>();
+  for (const { error } of results) codes.set(error?.code ?? 'OK', (codes.get(error?.code ?? 'OK') ?? 0) + 1);
+  assert.deepEqual([...codes], [[Status.DEADLINE_EXCEEDED, 1000]], 'every silent stream ends with DEADLINE_EXCEEDED');
+  assert.match(results[0]!.error!.details, /no message from the client for 2 s: the idle stream is closed \(server\.streamIdleTimeout\)/);
+  const earliest = Math.min(...results.map((r) => r.afterMs));
+  assert.ok(earliest >= idleMs - 100, `a silent stream was closed ${earliest} ms after it opened; the timeout is ${idleMs} ms`);
+
+  await waitFor(async () => (await activeCalls(metricsAddress)) === 0, 10_000, 'the calls to be gone');
+  // The connections, now without calls, are closed by the server after connectionIdleTimeout.
+  await waitFor(() => connectionsOfPort(port) === 0, 10_000, 'every connection to the gateway to be closed');
+  // The clients reconnect on their next call.
+  await new Promise<void>((resolve, reject) => channels[0]!.send({ message: makeMessage({ clientRef: 'after-idle' }) }, metadata, (error) => (error ? reject(error) : resolve())));
 });

@@ -50,3 +50,24 @@ test('a waiting read ends with null when the call is destroyed (client cancel) o
   failed.emit('error', new Error('ended with a status'));
   assert.equal(await reader.next(), null, 'nothing is read after the call failed, buffered or not');
 });
+
+test('with idleMs, a wait for the client that lasts that long fails with DEADLINE_EXCEEDED; time spent on the last message does not count', async () => {
+  const call = fakeCall();
+  const reader = new MessageReader<number>(call, 50);
+  call.push(1);
+  assert.equal(await reader.next(), 1);
+  // The handler is busy for longer than idleMs: the client is not idle, it is being waited on.
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  const second = reader.next();
+  setTimeout(() => call.push(2), 30);
+  assert.equal(await second, 2, 'a message within idleMs of the wait');
+  const third = reader.next();
+  setTimeout(() => call.push(3), 30);
+  assert.equal(await third, 3, 'each wait gets its own idleMs');
+  const startedMs = Date.now();
+  const keepAlive = setTimeout(() => {}, 1000); // the idle timer is unref'd: a server keeps the process up, here this does
+  await assert.rejects(reader.next(), (error: Error & { code?: number }) => error.code === 4 && /no message from the client for 0.05 s/.test(error.message));
+  clearTimeout(keepAlive);
+  assert.ok(Date.now() - startedMs >= 45, 'not before idleMs');
+  call.destroy();
+});

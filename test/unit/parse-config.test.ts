@@ -35,7 +35,7 @@ test('the minimal config is valid and compiles with defaults in milliseconds', (
   const result = parseConfig(validRaw());
   assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
   const { config } = result;
-  assert.deepEqual(config.server, { listen: '127.0.0.1:50051', metricsListen: null, maxReceiveMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 100, shutdownGraceMs: 10_000, operatorApiKeys: [] });
+  assert.deepEqual(config.server, { listen: '127.0.0.1:50051', metricsListen: null, maxReceiveMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 100, streamIdleTimeoutMs: 300_000, connectionIdleTimeoutMs: 1_800_000, shutdownGraceMs: 10_000, operatorApiKeys: [] });
   assert.equal(config.store.kind, 'memory');
   assert.deepEqual(config.limits, { maxBatchSize: 1000, maxBodyBytes: 4000, maxVariableBytes: 1000, defaultTtlMs: 86_400_000, maxTtlMs: 7 * 86_400_000, queueFullWaitMs: 5_000 });
   assert.deepEqual(config.dispatcher, { concurrency: 4, retryBackoffMs: 500, maxRetryBackoffMs: 30_000, maxDeferWaitMs: 3_600_000 });

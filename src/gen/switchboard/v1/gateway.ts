@@ -1915,7 +1915,9 @@ export const MessageGatewayService = {
    * message (accepted or rejected with a reason code). Frames are answered in the
    * order they were written. The server stops reading while its queue is full, or while
    * the tenant is over its accept rate, so a fast client is slowed by HTTP/2 flow
-   * control rather than buffered without bound or refused.
+   * control rather than buffered without bound or refused. A stream that sends no frame
+   * for the gateway's stream idle timeout (5 minutes by default) is closed with
+   * DEADLINE_EXCEEDED once every frame before was answered; open a new one to send more.
    */
   sendStream: {
     path: "/switchboard.v1.MessageGateway/SendStream" as const,
@@ -1989,7 +1991,9 @@ export interface MessageGatewayServer extends UntypedServiceImplementation {
    * message (accepted or rejected with a reason code). Frames are answered in the
    * order they were written. The server stops reading while its queue is full, or while
    * the tenant is over its accept rate, so a fast client is slowed by HTTP/2 flow
-   * control rather than buffered without bound or refused.
+   * control rather than buffered without bound or refused. A stream that sends no frame
+   * for the gateway's stream idle timeout (5 minutes by default) is closed with
+   * DEADLINE_EXCEEDED once every frame before was answered; open a new one to send more.
    */
   sendStream: handleBidiStreamingCall<SendBatch, AckBatch>;
   /**
@@ -2042,7 +2046,9 @@ export interface MessageGatewayClient extends Client {
    * message (accepted or rejected with a reason code). Frames are answered in the
    * order they were written. The server stops reading while its queue is full, or while
    * the tenant is over its accept rate, so a fast client is slowed by HTTP/2 flow
-   * control rather than buffered without bound or refused.
+   * control rather than buffered without bound or refused. A stream that sends no frame
+   * for the gateway's stream idle timeout (5 minutes by default) is closed with
+   * DEADLINE_EXCEEDED once every frame before was answered; open a new one to send more.
    */
   sendStream(): ClientDuplexStream<SendBatch, AckBatch>;
   sendStream(options: Partial<CallOptions>): ClientDuplexStream<SendBatch, AckBatch>;
