@@ -16,6 +16,10 @@
 //   with DEADLINE_EXCEEDED, a stream that keeps sending is not, and once the calls are gone the
 //   idle connections are closed too (server.connectionIdleTimeout): calls and sockets back to
 //   where they were.
+// - C6 (ping abuse): grpc-js 1.14.7 has no ping-strike rule (server.ts never looks at the
+//   client's pings); nghttp2 answers them in C++. A client that pings 100,000 times a second and
+//   reads the acks costs the node a few % of a core (< 70%) while other clients' Sends succeed; one
+//   that floods pings without reading is cut off by nghttp2's flood guard.
 // - C9 (huge input): a unary Send or a SendStream frame over server.maxReceiveMessageBytes is
 //   refused with RESOURCE_EXHAUSTED (code 8), and the gateway goes on serving.
 import assert from 'node:assert/strict';
@@ -32,6 +36,7 @@ import { startTestGateway } from '../helpers/test-gateway.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const CLIENT = fileURLToPath(new URL('../helpers/acking-stream-client.js', import.meta.url));
+const PING_FLOOD_CLIENT = fileURLToPath(new URL('../helpers/ping-flood-client.js', import.meta.url));
 
 async function activeCalls(metricsAddress: string): Promise<number> {
   const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
@@ -312,4 +317,43 @@ test('C2: 1,000 streams that send nothing are closed after the idle timeout, the
   await waitFor(() => connectionsOfPort(port) === 0, 10_000, 'every connection to the gateway to be closed');
   // The clients reconnect on their next call.
   await new Promise<void>((resolve, reject) => channels[0]!.send({ message: makeMessage({ clientRef: 'after-idle' }) }, metadata, (error) => (error ? reject(error) : resolve())));
+});
+
+test('C6: a client that pings 100,000 times a second costs the node under 70% of a core and others are served; an unread ping flood is cut off', async (t) => {
+  const gw = await startTestGateway();
+  t.after(() => gw.stop());
+
+  const pinger = spawn(process.execPath, [PING_FLOOD_CLIENT, gw.node.address, '100'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => pinger.kill('SIGKILL'));
+  let ackedBytes = 0;
+  pinger.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const match of chunk.matchAll(/acked (\d+)/g)) ackedBytes = Number(match[1]);
+  });
+  // 17 bytes per PING ack: wait until the node has answered 50,000 pings.
+  await waitFor(() => ackedBytes >= 50_000 * 17, 10_000, 'the node to answer the pings');
+
+  // This process holds the node (and the simulated suppliers), not the pinger.
+  const cpuBefore = process.cpuUsage();
+  const startedMs = Date.now();
+  const ackedBefore = ackedBytes;
+  let sent = 0;
+  while (Date.now() - startedMs < 2000) {
+    await gw.client.send({ clientRef: `beside-the-pings-${sent++}` });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  const share = (cpu.user + cpu.system) / 1000 / (Date.now() - startedMs);
+  const pingsPerSecond = Math.round((ackedBytes - ackedBefore) / 17 / ((Date.now() - startedMs) / 1000));
+  t.diagnostic(`${pingsPerSecond} pings/s answered; node CPU ${(share * 100).toFixed(1)}% of a core, with ${sent} Sends beside`);
+  assert.ok(pingsPerSecond >= 20_000, `the pinger got ${pingsPerSecond} pings/s answered; the test needs a flood`);
+  assert.ok(share < 0.7, `the node used ${(share * 100).toFixed(1)}% of a core`);
+  pinger.kill('SIGKILL');
+
+  // Pings written without reading the acks: the node closes that connection and serves on.
+  const flooder = spawn(process.execPath, [PING_FLOOD_CLIENT, gw.node.address, '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => flooder.kill('SIGKILL'));
+  let closed = false;
+  flooder.stdout.setEncoding('utf8').on('data', (chunk: string) => (closed ||= chunk.includes('closed')));
+  await waitFor(() => closed, 10_000, 'the node to close the flooding connection');
+  await gw.client.send({ clientRef: 'after-the-flood' });
 });
