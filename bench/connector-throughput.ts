@@ -129,6 +129,7 @@ async function runConnector(address: string, connections: number, prefix: string
     keepaliveTimeoutMs: 5_000,
     answerTimeoutMs: 30_000,
     tps: 0,
+    tls: null,
     urgentReserve: 0.2,
   };
   const connector = new GrpcProviderConnector(settings);

@@ -1,5 +1,6 @@
 import type { GrpcProviderSettings } from '../config/config.js';
 import { ProviderConnection, type ConnectionEvents } from './provider-connection.js';
+import { providerLink } from './provider-credentials.js';
 
 /** Window slots granted on one connection, held for the caller until it release()s them (just before its send()). */
 export interface Slots {
@@ -37,7 +38,8 @@ export class ConnectionPool {
       },
       onChange: () => this.onChange(),
     };
-    this.connections = Array.from({ length: settings.connections }, (_, i) => new ProviderConnection(settings, i, poolEvents));
+    const link = providerLink(settings);
+    this.connections = Array.from({ length: settings.connections }, (_, i) => new ProviderConnection(settings, i, poolEvents, link));
     const tickMs = Math.max(50, Math.min(1000, settings.answerTimeoutMs / 4));
     this.deadlineTimer = setInterval(() => {
       const nowMs = Date.now();

@@ -1,4 +1,5 @@
-import { connectivityState, credentials, type ClientDuplexStream } from '@grpc/grpc-js';
+import { connectivityState, type ClientDuplexStream } from '@grpc/grpc-js';
+import type { ProviderLink } from './provider-credentials.js';
 import type { GrpcProviderSettings } from '../config/config.js';
 import { ChannelProviderClient, ChannelProviderService, type Capabilities } from '../gen/switchboard/provider/v1/provider.js';
 import type { OutboundMessage, SubmitOutcome } from './provider-connector.js';
@@ -80,6 +81,7 @@ export class ProviderConnection {
     private readonly settings: GrpcProviderSettings,
     readonly index: number,
     private readonly events: ConnectionEvents,
+    private readonly link: ProviderLink,
   ) {
     this.client = this.createClient();
     this.connect();
@@ -166,7 +168,8 @@ export class ProviderConnection {
   }
 
   private createClient(): ChannelProviderClient {
-    return new ChannelProviderClient(this.settings.address, credentials.createInsecure(), {
+    return new ChannelProviderClient(this.settings.address, this.link.credentials, {
+      ...this.link.options,
       // grpc-js shares one subchannel (one TCP connection) between clients with equal options and
       // target; a local pool per client keeps each pooled connection separate.
       'grpc.use_local_subchannel_pool': 1,

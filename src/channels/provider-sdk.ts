@@ -157,11 +157,14 @@ export interface ProviderServerStats {
 /** A ChannelProvider gRPC server built by {@link createProviderServer}. */
 export interface ProviderServer {
   /**
-   * Binds and serves (plaintext); resolves to the bound port (useful with port 0). `host`
-   * defaults to '127.0.0.1', reachable from this machine only: '0.0.0.0' (or '::') for gateways
-   * elsewhere. `port` defaults to 0, any free port.
+   * Binds and serves; resolves to the bound port (useful with port 0). `host` defaults to
+   * '127.0.0.1', reachable from this machine only: '0.0.0.0' (or '::') for gateways elsewhere.
+   * `port` defaults to 0, any free port. `credentials` defaults to plaintext; for TLS pass e.g.
+   * `ServerCredentials.createSsl(clientCa, [{ cert_chain, private_key }], true)` (true: gateways
+   * must present a client certificate signed by clientCa, the mutual TLS that providers[].tls
+   * certFile/keyFile give).
    */
-  listen(host?: string, port?: number): Promise<number>;
+  listen(host?: string, port?: number, credentials?: ServerCredentials): Promise<number>;
   /**
    * Queues a report for the gateways and returns its report id; kept until a gateway acks it.
    * A delivery names the message_id and the provider_ref the message was accepted with; give
@@ -480,10 +483,10 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
   };
 
   return {
-    listen: (host = '127.0.0.1', port = 0) =>
+    listen: (host = '127.0.0.1', port = 0, credentials = ServerCredentials.createInsecure()) =>
       new Promise<number>((resolve, reject) => {
         const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-        server.bindAsync(target, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+        server.bindAsync(target, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
       }),
     report: (event) => {
       const reportId = `${reportIdPrefix}-${++reportCounter}`;

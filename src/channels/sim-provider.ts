@@ -1,5 +1,6 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ServerCredentials } from '@grpc/grpc-js';
 import {
   Channel,
   DeliveryState,
@@ -67,6 +68,11 @@ export interface SimProviderOptions {
    * `releaseWithheldReports()` sends them late. Default none.
    */
   withholdReportsFor?: readonly string[] | undefined;
+  /**
+   * Serve TLS with this certificate chain and key (PEM files); with `clientCaFile`, gateways must
+   * present a client certificate it signed (mutual TLS). Default plaintext.
+   */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string | undefined } | undefined;
   /** Keep received message ids for `received()`; turn off for long benchmarks. Default true. */
   recordIds?: boolean | undefined;
 }
@@ -263,7 +269,7 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
     dueTimer = undefined;
   }
 
-  const port = await server.listen(host, options.port ?? 0);
+  const port = await server.listen(host, options.port ?? 0, serverCredentials(options.tls));
   const connectHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
   return {
@@ -361,4 +367,10 @@ async function openLedger(path: string): Promise<{ append(message: ProviderMessa
       closeSync(fd);
     },
   };
+}
+
+function serverCredentials(tls: SimProviderOptions['tls']): ServerCredentials {
+  if (tls === undefined) return ServerCredentials.createInsecure();
+  const clientCa = tls.clientCaFile === undefined ? null : readFileSync(tls.clientCaFile);
+  return ServerCredentials.createSsl(clientCa, [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }], clientCa !== null);
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { emptyMessage, runLoad, type LoadResult } from '../loadgen/load-generator.js';
 import { CliError } from './cli-error.js';
+import { clientTlsFromEnvironment } from './client-tls.js';
 import { DEMO_API_KEY } from './gateway-client.js';
 
 export const BENCH_USAGE = `switchboard bench --target HOST:PORT [--api-key KEY] [--concurrency N] [--batch-size N] [--rate N]
@@ -62,8 +63,11 @@ export async function runBenchCommand(argv: string[]): Promise<void> {
   const mode = values.unary === true ? 'unary' : 'stream';
   process.stderr.write(`bench ${values.target}: ${mode === 'unary' ? 'unary Send' : `SendStream, ${batchSize} per frame`}, ${concurrency} ${mode === 'unary' ? 'callers' : 'streams'}, ${rate > 0 ? `${rate} msgs/s open-loop` : 'closed loop'}, ${durationS} s\n`);
   let errors = 0;
+  const tls = clientTlsFromEnvironment();
   const result = await runLoad({
     target: values.target,
+    credentials: tls.credentials,
+    channelOptions: tls.options,
     apiKey: values['api-key'] ?? process.env['SWITCHBOARD_API_KEY'] ?? DEMO_API_KEY,
     mode,
     concurrency,

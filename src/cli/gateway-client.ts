@@ -1,6 +1,7 @@
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { MessageGatewayClient } from '../gen/switchboard/v1/gateway.js';
 import { API_KEY_HEADER } from '../gateway/authenticate.js';
+import { clientTlsFromEnvironment } from './client-tls.js';
 
 /** The API key of the demo tenant in config/demo.yaml; the CLI's default so the demo works as typed. */
 export const DEMO_API_KEY = 'demo-api-key-not-secret';
@@ -17,9 +18,10 @@ export function apiKeyMetadata(apiKey: string): Metadata {
   return metadata;
 }
 
-/** A client for a gateway at host:port, with the tenant's API key in the metadata of every call. */
+/** A client for a gateway at host:port (TLS as clientTlsFromEnvironment says), with the tenant's API key in the metadata of every call. */
 export function connectToGateway(target: string, apiKey: string): GatewayConnection {
-  return { client: new MessageGatewayClient(target, credentials.createInsecure()), metadata: apiKeyMetadata(apiKey) };
+  const tls = clientTlsFromEnvironment();
+  return { client: new MessageGatewayClient(target, tls.credentials, tls.options), metadata: apiKeyMetadata(apiKey) };
 }
 
 /** "INVALID_ARGUMENT: recipient ..." from a grpc-js ServiceError. */

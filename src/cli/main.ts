@@ -29,6 +29,10 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
 const USAGE = `usage: switchboard <command> [options]
 
 ${[SERVE_USAGE, DEMO_USAGE, SEND_USAGE, ROUTE_EXPLAIN_USAGE, OPT_OUT_USAGE, PROVIDERS_USAGE, CONFIG_CHECK_USAGE, SIM_PROVIDER_USAGE, PROVIDER_CHECK_USAGE, SMSC_SIM_USAGE, BENCH_USAGE].join('\n\n')}
+
+Commands that call a gateway or a supplier speak TLS when SWITCHBOARD_TLS_CA names the PEM file of
+the CA that signed its certificate, and mutual TLS with SWITCHBOARD_TLS_CERT and SWITCHBOARD_TLS_KEY
+(SWITCHBOARD_TLS_SERVER_NAME: the name on its certificate, when it is not the target's host).
 `;
 
 async function main(argv: string[]): Promise<void> {

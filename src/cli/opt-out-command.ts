@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { credentials, type ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import { GatewayAdminClient } from '../gen/switchboard/v1/admin.js';
 import { CliError } from './cli-error.js';
+import { clientTlsFromEnvironment } from './client-tls.js';
 import { apiKeyMetadata, DEMO_API_KEY, describeServiceError } from './gateway-client.js';
 
 export const OPT_OUT_USAGE = `switchboard opt-out add|remove|check NUMBER... [--target HOST:PORT] [--api-key KEY]
@@ -20,7 +21,8 @@ export async function runOptOutCommand(argv: string[]): Promise<void> {
   if (phoneNumbers.length === 0) throw new CliError(`give at least one phone number\n${OPT_OUT_USAGE}`);
   const target = values.target ?? process.env['SWITCHBOARD_TARGET'] ?? '127.0.0.1:50051';
   const metadata = apiKeyMetadata(values['api-key'] ?? process.env['SWITCHBOARD_API_KEY'] ?? DEMO_API_KEY);
-  const client = new GatewayAdminClient(target, credentials.createInsecure());
+  const tls = clientTlsFromEnvironment();
+  const client = new GatewayAdminClient(target, tls.credentials, tls.options);
   const options = { deadline: Date.now() + 10_000 };
   const settle = <T>(resolve: (value: T) => void, reject: (error: Error) => void) => (error: ServiceError | null, response: T) =>
     error ? reject(new CliError(describeServiceError(error))) : resolve(response);

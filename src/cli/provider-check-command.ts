@@ -4,6 +4,7 @@ import { Channel } from '../gen/switchboard/provider/v1/provider.js';
 import { formatCheckTable } from '../provider-check/format-check-table.js';
 import { PROVIDER_CHECKS, runProviderCheck } from '../provider-check/run-provider-check.js';
 import { CliError } from './cli-error.js';
+import { clientTlsFromEnvironment } from './client-tls.js';
 
 /** Help text of `switchboard provider-check`. */
 export const PROVIDER_CHECK_USAGE = `switchboard provider-check --target HOST:PORT [--channel NAME] [--timeout DURATION] [--window N]
@@ -12,7 +13,7 @@ export const PROVIDER_CHECK_USAGE = `switchboard provider-check --target HOST:PO
   PASS/FAIL line per check; exits 1 if any check fails. It sends real test messages (about
   2 x window + 40) to --recipient and acks the reports it receives: point it at a test instance.
   Checks: ${PROVIDER_CHECKS.map((c) => c.name).join(', ')}.
-  --target     the provider's gRPC address (plaintext)
+  --target     the provider's gRPC address (plaintext; TLS with SWITCHBOARD_TLS_CA, see README)
   --channel    channel of the test messages: sms, lms, mms, alimtalk, friendtalk, push
                (default: the first one the provider lists)
   --timeout    longest wait for any one answer, report or stream end, e.g. 10s (default 10s);
@@ -47,8 +48,11 @@ export async function runProviderCheckCommand(argv: string[]): Promise<void> {
     process.stdout.write(`${PROVIDER_CHECK_USAGE}\n`);
     return;
   }
+  const tls = clientTlsFromEnvironment();
   const report = await runProviderCheck({
     target: parseTarget(values.target),
+    credentials: tls.credentials,
+    channelOptions: tls.options,
     channel: parseChannel(values.channel),
     timeoutMs: parseTimeout(values.timeout),
     window: parseWindow(values.window),

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { credentials, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import type { Metadata, ServiceError } from '@grpc/grpc-js';
 import { BreakerState, GatewayAdminClient, type ProviderState } from '../gen/switchboard/v1/admin.js';
 import { CliError } from './cli-error.js';
+import { clientTlsFromEnvironment } from './client-tls.js';
 import { apiKeyMetadata, describeServiceError } from './gateway-client.js';
 
 export const PROVIDERS_USAGE = `switchboard providers list|drain ID|resume ID|switch FROM TO [--target HOST:PORT] [--api-key KEY] [--json]
@@ -25,7 +26,8 @@ export async function runProvidersCommand(argv: string[]): Promise<void> {
   const apiKey = values['api-key'] ?? process.env['SWITCHBOARD_OPERATOR_KEY'];
   if (apiKey === undefined) throw new CliError(`give an operator API key with --api-key or SWITCHBOARD_OPERATOR_KEY\n${PROVIDERS_USAGE}`);
   const target = values.target ?? process.env['SWITCHBOARD_TARGET'] ?? '127.0.0.1:50051';
-  const client = new GatewayAdminClient(target, credentials.createInsecure());
+  const tls = clientTlsFromEnvironment();
+  const client = new GatewayAdminClient(target, tls.credentials, tls.options);
   const metadata = apiKeyMetadata(apiKey);
   const print = (states: ProviderState[]): void => {
     process.stdout.write(values.json ? `${JSON.stringify(states.map(toJson), null, 2)}\n` : formatTable(states));

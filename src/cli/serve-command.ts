@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
-import { startGatewayNode } from '../gateway/gateway-node.js';
+import { startGatewayNode, TlsFilesError } from '../gateway/gateway-node.js';
 import { CliError } from './cli-error.js';
 import { gcPacingApplies, startGcPacing } from './gc-pacing.js';
 import { loadConfigFile } from '../config/load-config-file.js';
@@ -23,6 +23,8 @@ export async function runServeCommand(argv: string[]): Promise<void> {
       const result = await loadConfigFile(path);
       return result.ok ? { ok: true, config: listenOverride(result.config) } : result;
     },
+  }).catch((error: unknown) => {
+    throw error instanceof TlsFilesError ? new CliError(`${path}: the node cannot start:\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`) : error;
   });
   // SIGHUP: read the file again; a valid one is swapped in for new messages, an invalid one is
   // refused with every problem listed and the running config keeps serving.

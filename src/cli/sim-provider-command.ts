@@ -10,7 +10,7 @@ import { waitForShutdownSignal } from './wait-for-shutdown-signal.js';
 export const SIM_PROVIDER_USAGE = `switchboard sim-provider [--id ID] [--channel LIST ...] [--host HOST] [--port PORT]
                          [--latency-ms MS] [--reject-rate RATE] [--reject-code CODE] [--reject-retryable]
                          [--dlr-delay-ms MS] [--dlr-fail-rate RATE] [--seed N] [--ledger FILE] [--max-tps N]
-                         [--max-connection-age-ms MS]
+                         [--max-connection-age-ms MS] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
   Runs a simulated channel supplier (the ChannelProvider gRPC API) until SIGTERM or SIGINT.
   Recipients that are not E.164 or end in 0000 are always rejected (INVALID_NUMBER); recipients
   ending in 0001 are accepted and then fail delivery (UNREACHABLE). On KakaoTalk channels, 0002
@@ -28,7 +28,9 @@ export const SIM_PROVIDER_USAGE = `switchboard sim-provider [--id ID] [--channel
   --seed             makes rejects and failures repeatable
   --ledger           append one line per received message: time, id, recipient, channel, new|dup
   --max-tps          max TPS stated in capabilities (default 0, no limit)
-  --max-connection-age-ms  send each connection a graceful GOAWAY after this age (5 s grace; default never)`;
+  --max-connection-age-ms  send each connection a graceful GOAWAY after this age (5 s grace; default never)
+  --tls-cert, --tls-key    serve TLS with this certificate chain and key (PEM); default plaintext
+  --tls-client-ca    with TLS: gateways must present a client certificate this CA signed (mutual TLS)`;
 
 /**
  * Runs `sim-provider`: parses `argv` (the arguments after the command name), starts
@@ -56,6 +58,9 @@ export async function runSimProviderCommand(argv: string[]): Promise<void> {
       ledger: { type: 'string' },
       'max-tps': { type: 'string' },
       'max-connection-age-ms': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-client-ca': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,7 +69,13 @@ export async function runSimProviderCommand(argv: string[]): Promise<void> {
     return;
   }
 
+  const tlsCert = parseText('--tls-cert', values['tls-cert']);
+  const tlsKey = parseText('--tls-key', values['tls-key']);
+  const tlsClientCa = parseText('--tls-client-ca', values['tls-client-ca']);
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new CliError('--tls-cert and --tls-key go together: give both to serve TLS, or neither');
+  if (tlsClientCa !== undefined && tlsCert === undefined) throw new CliError('--tls-client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first');
   const options: SimProviderOptions = {
+    tls: tlsCert === undefined || tlsKey === undefined ? undefined : { certFile: tlsCert, keyFile: tlsKey, clientCaFile: tlsClientCa },
     id: parseText('--id', values.id),
     channels: parseChannels(values.channel),
     host: parseText('--host', values.host),

@@ -71,6 +71,29 @@ export interface ServerSettings {
   readonly connectionIdleTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly operatorApiKeys: readonly string[];
+  /** TLS on the gRPC API; null for plaintext. */
+  readonly tls: ServerTls | null;
+  /** Certificate names operator calls must come with (mutual TLS); empty for any. */
+  readonly operatorCertNames: readonly string[];
+}
+
+/** PEM files read again every refreshIntervalMs (certificate rotation without a restart). */
+export interface ServerTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** CA of the clients' certificates; set, clients must present one (mutual TLS). */
+  readonly clientCaFile: string | null;
+  readonly refreshIntervalMs: number;
+}
+
+export interface ProviderTls {
+  readonly caFile: string;
+  /** The gateway's client certificate and key for mutual TLS; null for none. */
+  readonly certFile: string | null;
+  readonly keyFile: string | null;
+  /** The name the supplier's certificate must carry; null for the host of the address. */
+  readonly serverName: string | null;
+  readonly refreshIntervalMs: number;
 }
 
 export type StoreSettings = MemoryStoreSettings | RedisStoreSettings;
@@ -135,6 +158,8 @@ export interface Tenant {
   /** Registered sender numbers, digits only; the first is the default. */
   readonly senderNumbers: readonly string[];
   readonly allowInternational: boolean;
+  /** Names one of which the call's client certificate must carry (mutual TLS); empty for any. */
+  readonly clientCertNames: readonly string[];
   /** The tenant's admission rate (see the schema's tenants[].acceptRate); null for none. */
   readonly acceptRate: AcceptRate | null;
 }
@@ -167,6 +192,8 @@ export interface GrpcProviderSettings {
   readonly tps: number;
   /** Share of TPS and window kept for urgent messages. */
   readonly urgentReserve: number;
+  /** TLS to the supplier; null for plaintext. */
+  readonly tls: ProviderTls | null;
 }
 
 /** Data codings the SMPP connector can send Korean text in: UCS2 (data_coding 8) or KS C 5601 / EUC-KR (data_coding 0x0E). */

@@ -44,6 +44,13 @@ function checkReferences(input: ConfigInput): ConfigIssue[] {
   reportDuplicates(input.providers.map((p) => p.id), 'providers', 'provider id', report);
   reportDuplicates(input.templates.map((t) => t.id), 'templates', 'template id', report);
 
+  // A certificate name can only be checked when clients present certificates.
+  if (input.server.tls?.clientCaFile === undefined) {
+    const why = 'needs server.tls.clientCaFile: without client certificates there is no name to check';
+    if (input.server.operatorCertNames.length > 0) report('server.operatorCertNames', why);
+    input.tenants.forEach((tenant, t) => tenant.clientCertNames.length > 0 && report(`tenants[${t}].clientCertNames`, why));
+  }
+
   const keyOwner = new Map<string, string>();
   input.tenants.forEach((tenant, t) =>
     tenant.apiKeys.forEach((key, k) => {
@@ -199,6 +206,10 @@ function compileProvider(p: ProviderConfig): ProviderSettings {
       answerTimeoutMs: p.answerTimeout,
       tps: p.tps,
       urgentReserve: p.urgentReserve,
+      tls:
+        p.tls === undefined
+          ? null
+          : { caFile: p.tls.caFile, certFile: p.tls.certFile ?? null, keyFile: p.tls.keyFile ?? null, serverName: p.tls.serverName ?? null, refreshIntervalMs: p.tls.refreshInterval },
     };
   }
   return {
@@ -223,7 +234,7 @@ function compileConfig(input: ConfigInput): Config {
   const tenants = new Map<string, Tenant>();
   const tenantsByApiKey = new Map<string, Tenant>();
   for (const t of input.tenants) {
-    const tenant: Tenant = { id: t.id, senderNumbers: t.senderNumbers, allowInternational: t.allowInternational, acceptRate: t.acceptRate ?? null };
+    const tenant: Tenant = { id: t.id, senderNumbers: t.senderNumbers, allowInternational: t.allowInternational, clientCertNames: t.clientCertNames, acceptRate: t.acceptRate ?? null };
     tenants.set(t.id, tenant);
     for (const key of t.apiKeys) tenantsByApiKey.set(key, tenant);
   }
@@ -289,6 +300,11 @@ function compileConfig(input: ConfigInput): Config {
       connectionIdleTimeoutMs: input.server.connectionIdleTimeout,
       shutdownGraceMs: input.server.shutdownGrace,
       operatorApiKeys: input.server.operatorApiKeys,
+      tls:
+        input.server.tls === undefined
+          ? null
+          : { certFile: input.server.tls.certFile, keyFile: input.server.tls.keyFile, clientCaFile: input.server.tls.clientCaFile ?? null, refreshIntervalMs: input.server.tls.refreshInterval },
+      operatorCertNames: input.server.operatorCertNames,
     },
     store: compileStore(input.store),
     limits: {

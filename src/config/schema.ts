@@ -20,6 +20,29 @@ const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case le
 const channel = z.enum(CHANNELS);
 const digits = z.string().regex(/^\d{3,15}$/, 'must be 3 to 15 digits, e.g. "15880000"');
 
+const pemFile = z.string().min(1, 'must be the path of a PEM file');
+const certificateRefresh = duration.refine((ms) => ms > 0, 'must be longer than 0, e.g. "1m"').default(60_000);
+
+/**
+ * TLS on the gateway's gRPC API. The files are read again every `refreshInterval`, so a renewed
+ * certificate (or CA) applies to new connections without a restart; a read that fails or finds a
+ * key that does not match its certificate keeps the last good files (and logs a warning).
+ */
+const serverTlsSchema = z
+  .object({
+    /** The certificate chain the gateway presents (PEM, leaf first). */
+    certFile: pemFile,
+    /** Its private key (PEM). */
+    keyFile: pemFile,
+    /**
+     * CA certificates (PEM) that sign the clients' certificates. Set, every client must present a
+     * valid one (mutual TLS); tenants[].clientCertNames can then tie a tenant to its certificates.
+     */
+    clientCaFile: pemFile.optional(),
+    refreshInterval: certificateRefresh,
+  })
+  .strict();
+
 const serverSchema = z
   .object({
     /** Where the gateway's gRPC API listens. */
@@ -44,6 +67,14 @@ const serverSchema = z
     connectionIdleTimeout: duration.refine((ms) => ms > 0, 'must be longer than 0, e.g. "30m"').default(1_800_000),
     /** How long SIGTERM waits for in-flight work before closing streams. */
     shutdownGrace: duration.default(10_000),
+    /** TLS (and mutual TLS) on the gRPC API; absent, it is plaintext (for loopback and development). */
+    tls: serverTlsSchema.optional(),
+    /**
+     * With server.tls.clientCaFile: the names (certificate subject CN, or a DNS, URI or email
+     * subject alternative name) of the certificates operator calls must come with, besides an
+     * operator key; empty for any certificate the CA signed.
+     */
+    operatorCertNames: z.array(z.string().min(1)).default([]),
     /** Keys for operator calls (GatewayAdmin.ReloadConfig), in metadata x-api-key; none by default. */
     operatorApiKeys: z.array(z.string().min(16, 'must be at least 16 characters')).default([]),
   })
@@ -204,6 +235,14 @@ const tenantSchema = z
       .strict()
       .optional(),
     /**
+     * With server.tls.clientCaFile: the names (certificate subject CN, or a DNS, URI or email
+     * subject alternative name) of the client certificates this tenant's calls must come with.
+     * A call with the tenant's API key and another certificate is refused with PERMISSION_DENIED,
+     * so a leaked key is of no use without the tenant's certificate. Empty: any certificate the CA
+     * signed.
+     */
+    clientCertNames: z.array(z.string().min(1)).default([]),
+    /**
      * Most messages a second the tenant may submit: over all gateway nodes with the Redis store, on
      * the one node with the memory store. A SendStream over it is held (HTTP/2 flow control slows
      * the client to the rate; nothing is refused); a Send over it fails with RESOURCE_EXHAUSTED and
@@ -271,6 +310,21 @@ const providerHealthSchema = z
 /** A provider's own thresholds: only what it sets; the rest comes from providerHealth. */
 const providerHealthOverrideSchema = z.object(providerHealthFields).partial().strict();
 
+/** TLS to a gRPC supplier. The files are read again every `refreshInterval` (renewed certificates apply to new connections). */
+const providerTlsSchema = z
+  .object({
+    /** CA certificates (PEM) that sign the supplier's server certificate. */
+    caFile: pemFile,
+    /** The gateway's client certificate chain and key (PEM), for suppliers that require mutual TLS; both or neither. */
+    certFile: pemFile.optional(),
+    keyFile: pemFile.optional(),
+    /** The name the supplier's certificate must carry, when it is not the host of `address`. */
+    serverName: z.string().min(1).optional(),
+    refreshInterval: certificateRefresh,
+  })
+  .strict()
+  .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), { message: 'certFile and keyFile go together: give both for mutual TLS, or neither', path: ['certFile'] });
+
 const grpcProviderSchema = z
   .object({
     id,
@@ -298,6 +352,8 @@ const grpcProviderSchema = z
     urgentReserve: z.number().min(0).max(0.9).default(0.2),
     /** Overrides of providerHealth for this supplier (breaker and adaptive-weight thresholds). */
     health: providerHealthOverrideSchema.optional(),
+    /** TLS to the supplier; absent, the link is plaintext. */
+    tls: providerTlsSchema.optional(),
   })
   .strict();
 

@@ -20,6 +20,7 @@ import type {
 } from '../gen/switchboard/v1/admin.js';
 import type { OptOutList } from '../store/opt-out-list.js';
 import { API_KEY_HEADER, authenticate } from './authenticate.js';
+import { requireCertificateName, type CallWithPeer } from './client-certificate.js';
 import type { CallRegistry } from './call-registry.js';
 import { GatewayError, invalidArgument, unauthenticated } from './gateway-error.js';
 import { normalizePhoneNumber } from './phone-number.js';
@@ -47,7 +48,7 @@ const MAX_NUMBERS_PER_CALL = 10_000;
 /** The GatewayAdmin implementation: the calling tenant's advertising opt-out list. */
 export function createGatewayAdminService(deps: GatewayAdminDeps): GatewayAdminServer {
   const tenantAndNumbers = (call: ServerUnaryCall<{ phoneNumbers: string[] }, unknown>): [Tenant, string[]] => {
-    const tenant = authenticate(call.metadata, deps.config());
+    const tenant = authenticate(call, deps.config());
     return [tenant, normalizeAll(call.request.phoneNumbers, tenant)];
   };
   return {
@@ -65,7 +66,7 @@ export function createGatewayAdminService(deps: GatewayAdminDeps): GatewayAdminS
       return { optedOut: numbers.filter((n) => optedOut.has(n)) };
     }),
     reloadConfig: unaryHandler(deps.calls, async (call: ServerUnaryCall<ReloadConfigRequest, ReloadConfigResponse>) => {
-      authenticateOperator(call.metadata, deps.config());
+      authenticateOperator(call, deps.config());
       const result = await deps.reloadFromSource();
       if (!result.ok) {
         throw new GatewayError(Status.FAILED_PRECONDITION, `reload refused, the previous config keeps serving: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
@@ -73,19 +74,19 @@ export function createGatewayAdminService(deps: GatewayAdminDeps): GatewayAdminS
       return { providersAdded: result.providersAdded, providersRemoved: result.providersRemoved, providersChanged: result.providersChanged };
     }),
     listProviders: unaryHandler(deps.calls, async (call: ServerUnaryCall<ListProvidersRequest, ListProvidersResponse>) => {
-      authenticateOperator(call.metadata, deps.config());
+      authenticateOperator(call, deps.config());
       return { providers: deps.providers.list() };
     }),
     drainProvider: unaryHandler(deps.calls, async (call: ServerUnaryCall<DrainProviderRequest, ProviderState>) => {
-      authenticateOperator(call.metadata, deps.config());
+      authenticateOperator(call, deps.config());
       return deps.providers.drain(call.request.providerId);
     }),
     resumeProvider: unaryHandler(deps.calls, async (call: ServerUnaryCall<ResumeProviderRequest, ProviderState>) => {
-      authenticateOperator(call.metadata, deps.config());
+      authenticateOperator(call, deps.config());
       return deps.providers.resume(call.request.providerId);
     }),
     switchProvider: unaryHandler(deps.calls, async (call: ServerUnaryCall<SwitchProviderRequest, SwitchProviderResponse>) => {
-      authenticateOperator(call.metadata, deps.config());
+      authenticateOperator(call, deps.config());
       return deps.providers.switchTraffic(call.request.fromProviderId, call.request.toProviderId);
     }),
   };
@@ -103,10 +104,11 @@ function normalizeAll(raw: readonly string[], tenant: Tenant): string[] {
 }
 
 /** Operator calls need a key from server.operatorApiKeys; a tenant's key is not enough. */
-function authenticateOperator(metadata: Metadata, config: Config): void {
-  const [key] = metadata.get(API_KEY_HEADER);
+function authenticateOperator(call: { readonly metadata: Metadata } & CallWithPeer, config: Config): void {
+  const [key] = call.metadata.get(API_KEY_HEADER);
   if (key === undefined) throw unauthenticated(`missing metadata "${API_KEY_HEADER}": operator calls need an operator API key`);
   if (typeof key !== 'string' || !config.server.operatorApiKeys.includes(key)) {
     throw new GatewayError(Status.PERMISSION_DENIED, 'this call needs an operator API key (server.operatorApiKeys)');
   }
+  requireCertificateName(call, config.server.operatorCertNames, 'an operator', 'server.operatorCertNames');
 }

@@ -2,6 +2,8 @@ import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
 import { createConnector } from '../channels/registry.js';
 import { createHealthListener } from '../channels/health-listener.js';
+import { providerLink } from '../channels/provider-credentials.js';
+import { CertificateFilesError } from '../channels/watched-certificates.js';
 import { ProviderBoard } from '../channels/provider-board.js';
 import { createProviderSelector } from '../channels/provider-selector.js';
 import { withReportTap } from '../channels/with-report-tap.js';
@@ -28,6 +30,7 @@ import { createProviderAdmin } from './provider-admin.js';
 import { startMetricsServer } from './metrics-server.js';
 import { ingestReports, type IngestStats } from './report-ingestor.js';
 import { ReportDeadlineSweeper } from './report-deadline-sweeper.js';
+import { createServerCredentials } from './server-credentials.js';
 import { localTenantLimiter, TenantAdmission } from './tenant-admission.js';
 
 /** How often each node reads the operator states of suppliers that other nodes may have changed. */
@@ -86,6 +89,10 @@ async function createStore(config: Config, now: () => number): Promise<NodeStore
 /** Starts a gateway node from a validated config and returns once it listens and serves. */
 export async function startGatewayNode(config: Config, options: GatewayNodeOptions = {}): Promise<GatewayNode> {
   const now = options.now ?? Date.now;
+  // First: bad TLS files stop the start before anything else is opened.
+  const tlsIssues = tlsFileIssues(config);
+  if (tlsIssues.length > 0) throw new TlsFilesError(tlsIssues);
+  const serverCredentials = createServerCredentials(config.server.tls);
   // The config and router in force; a reload swaps both, and everything reads them through these.
   let current = config;
   const currentConfig = (): Config => current;
@@ -135,7 +142,7 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   const providerAdmin = createProviderAdmin({ config: currentConfig, board, connectors, operatorStates });
   const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource(), providers: providerAdmin });
   const { server, health } = createGrpcServer(config.server, service, admin);
-  const port = await bind(server, config.server.listen);
+  const port = await bind(server, config.server.listen, serverCredentials);
   const host = config.server.listen.slice(0, config.server.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;
   const metricsServer = config.server.metricsListen === null ? null : await startMetricsServer(config.server.metricsListen, metrics.registry);
@@ -156,13 +163,14 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
       issues.push({ path: 'routing', message: (error as Error).message });
       nextRouter = router;
     }
-    if (issues.length > 0) return { ok: false, issues };
-
     const before = new Map(current.providers.map((p) => [p.id, JSON.stringify(p)]));
     const after = new Map(next.providers.map((p) => [p.id, p]));
     const providersAdded = [...after.keys()].filter((id) => !before.has(id));
     const providersRemoved = [...before.keys()].filter((id) => !after.has(id));
     const providersChanged = [...after].filter(([id, p]) => before.has(id) && before.get(id) !== JSON.stringify(p)).map(([id]) => id);
+    // New connectors' TLS files are checked before anything is swapped.
+    issues.push(...providerTlsIssues([...providersAdded, ...providersChanged].map((id) => after.get(id) as ProviderSettings)));
+    if (issues.length > 0) return { ok: false, issues };
     const previousRouter = router;
     const retired = [...providersRemoved, ...providersChanged].map((id) => connectors.get(id)).filter((c) => c !== undefined);
     for (const id of providersRemoved) connectors.delete(id);
@@ -215,13 +223,51 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   return { address, metricsAddress: metricsServer?.address ?? null, store, ingestStats, providers: board, reload, reloadFromSource, stop };
 }
 
+/** A node cannot start: TLS files in its config cannot be used. */
+export class TlsFilesError extends Error {
+  override readonly name = 'TlsFilesError';
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '));
+  }
+}
+
+/** The TLS files of a config that cannot be used (unreadable, unparsable, a key that is not its certificate's); `switchboard config check` reports them too. */
+export function tlsFileIssues(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  try {
+    createServerCredentials(config.server.tls);
+  } catch (error) {
+    issues.push(asIssue(error));
+  }
+  return [...issues, ...providerTlsIssues(config.providers)];
+}
+
+/** Each gRPC supplier's TLS files that cannot be used (unreadable, or a key that is not its certificate's). */
+function providerTlsIssues(providers: readonly ProviderSettings[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const provider of providers) {
+    if (provider.kind !== 'grpc' || provider.tls === null) continue;
+    try {
+      providerLink(provider);
+    } catch (error) {
+      issues.push(asIssue(error));
+    }
+  }
+  return issues;
+}
+
+function asIssue(error: unknown): ConfigIssue {
+  if (error instanceof CertificateFilesError) return { path: error.setting, message: error.problem };
+  throw error;
+}
+
 function setServing(health: HealthImplementation, status: 'SERVING' | 'NOT_SERVING'): void {
   health.setStatus('', status);
   health.setStatus(GATEWAY_SERVICE_NAME, status);
 }
 
-function bind(server: Server, listen: string): Promise<number> {
+function bind(server: Server, listen: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(listen, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+    server.bindAsync(listen, credentials, (error, port) => (error ? reject(error) : resolve(port)));
   });
 }

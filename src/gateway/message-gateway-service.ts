@@ -63,7 +63,7 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
   return {
     send: unaryHandler(deps.calls, async (call: ServerUnaryCall<SendRequest, SendResponse>): Promise<SendResponse> => {
       const config = deps.config();
-      const tenant = authenticate(call.metadata, config);
+      const tenant = authenticate(call, config);
       const { message } = call.request;
       if (message === undefined) throw invalidArgument('message is required');
       try {
@@ -83,7 +83,7 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
     sendStream: (call: ServerDuplexStream<SendBatch, AckBatch>) => {
       void streaming(deps, call, async (signal) => {
         const config = deps.config();
-        const tenant = authenticate(call.metadata, config);
+        const tenant = authenticate(call, config);
         // One frame at a time: while a frame is stored, the call is not read, so a client faster
         // than the store is held back by HTTP/2 flow control instead of buffered here.
         const frames = new MessageReader<SendBatch>(call, config.server.streamIdleTimeoutMs);
@@ -128,7 +128,7 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
     },
 
     getStatus: unaryHandler(deps.calls, async (call: ServerUnaryCall<GetStatusRequest, MessageStatus>): Promise<MessageStatus> => {
-      const tenant = authenticate(call.metadata, deps.config());
+      const tenant = authenticate(call, deps.config());
       const { messageId } = call.request;
       if (messageId === '') throw invalidArgument('message_id is required');
       const record = await deps.store.getStatus(tenant.id, messageId);
@@ -138,13 +138,13 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
 
     explainRoute: unaryHandler(deps.calls, async (call: ServerUnaryCall<ExplainRouteRequest, RouteExplanation>): Promise<RouteExplanation> => {
       const config = deps.config();
-      const tenant = authenticate(call.metadata, config);
+      const tenant = authenticate(call, config);
       return explainRoute(call.request.message, tenant, config, deps);
     }),
 
     watchReports: (call: ServerWritableStream<WatchReportsRequest, Report>) => {
       void streaming(deps, call, async (signal) => {
-        const tenant = authenticate(call.metadata, deps.config());
+        const tenant = authenticate(call, deps.config());
         const { cursor: requested, fromOldest } = call.request;
         let cursor = requested !== '' ? requested : fromOldest ? 'oldest' : await deps.store.latestCursor(tenant.id);
         if (cursor === '') cursor = 'oldest'; // nothing recorded yet: everything from now on is after "oldest"

@@ -1,4 +1,4 @@
-import { credentials, Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, type ChannelCredentials, type ChannelOptions, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { MessageGatewayClient, RejectReason, type Ack, type AckBatch, type Message, type SendBatch, type SendResponse } from '../gen/switchboard/v1/gateway.js';
 import { API_KEY_HEADER } from '../gateway/authenticate.js';
 import { LatencyHistogram } from './latency-histogram.js';
@@ -13,6 +13,10 @@ import { LatencyHistogram } from './latency-histogram.js';
 export interface LoadOptions {
   /** host:port of a MessageGateway (or the echo baseline). */
   target: string;
+  /** How to reach it; plaintext when absent. */
+  credentials?: ChannelCredentials | undefined;
+  /** Channel options the credentials need (e.g. grpc.ssl_target_name_override). */
+  channelOptions?: ChannelOptions | undefined;
   apiKey: string;
   /** 'stream': SendStream frames of batchSize; 'unary': one Send per message. */
   mode: 'stream' | 'unary';
@@ -80,7 +84,11 @@ export function emptyMessage(fields: Partial<Message>): Message {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   // One connection per stream: grpc-js would otherwise share one HTTP/2 connection between clients.
   const clients = Array.from({ length: options.concurrency }, () =>
-    new MessageGatewayClient(options.target, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': 64 * 1024 * 1024 }),
+    new MessageGatewayClient(options.target, options.credentials ?? credentials.createInsecure(), {
+      ...options.channelOptions,
+      'grpc.use_local_subchannel_pool': 1,
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    }),
   );
   // Connect before the clock starts, so connection setup is not counted as latency.
   await Promise.all(clients.map((client) => new Promise<void>((resolve, reject) =>

@@ -1,3 +1,4 @@
+import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 import { Channel, type Capabilities, type ChannelProviderClient, type ProviderMessage, type SubmitResult } from '../gen/switchboard/provider/v1/provider.js';
 import { openReportSession, type ReportSession } from './report-session.js';
 import type { RunLedger } from './run-ledger.js';
@@ -7,6 +8,9 @@ import { openSubmitSession, type SubmitSession } from './submit-session.js';
 export interface ProviderCheckSettings {
   /** HOST:PORT of the supplier's ChannelProvider server. */
   readonly target: string;
+  /** How to reach it; plaintext when absent. */
+  readonly credentials?: ChannelCredentials | undefined;
+  readonly channelOptions?: ChannelOptions | undefined;
   /** The channel to test; undefined: the first one the provider lists (sms if it lists none). */
   readonly channel: Channel | undefined;
   /** How long to wait for any one expected thing (an answer, a report, a stream end). */

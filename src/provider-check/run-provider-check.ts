@@ -51,7 +51,7 @@ export interface ProviderCheckReport {
  * be reached at all, every check fails with that reason instead of timing out one by one.
  */
 export async function runProviderCheck(settings: ProviderCheckSettings, checks: readonly Check[] = PROVIDER_CHECKS): Promise<ProviderCheckReport> {
-  const client = new ChannelProviderClient(settings.target, credentials.createInsecure());
+  const client = new ChannelProviderClient(settings.target, settings.credentials ?? credentials.createInsecure(), settings.channelOptions ?? {});
   const ledger = createRunLedger(`pc-${randomBytes(4).toString('hex')}`);
   const context = createCheckContext(client, settings, ledger);
   const results: CheckResult[] = [];

@@ -18,6 +18,7 @@ export function providerSettings(address: string, overrides: Partial<GrpcProvide
     answerTimeoutMs: 30_000,
     tps: 0,
     urgentReserve: 0.2,
+    tls: null,
     ...overrides,
   };
 }

@@ -35,7 +35,7 @@ test('the minimal config is valid and compiles with defaults in milliseconds', (
   const result = parseConfig(validRaw());
   assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
   const { config } = result;
-  assert.deepEqual(config.server, { listen: '127.0.0.1:50051', metricsListen: null, maxReceiveMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 100, streamIdleTimeoutMs: 300_000, connectionIdleTimeoutMs: 1_800_000, shutdownGraceMs: 10_000, operatorApiKeys: [] });
+  assert.deepEqual(config.server, { listen: '127.0.0.1:50051', metricsListen: null, maxReceiveMessageBytes: 4 * 1024 * 1024, maxConcurrentStreams: 100, streamIdleTimeoutMs: 300_000, connectionIdleTimeoutMs: 1_800_000, shutdownGraceMs: 10_000, operatorApiKeys: [], tls: null, operatorCertNames: [] });
   assert.equal(config.store.kind, 'memory');
   assert.deepEqual(config.limits, { maxBatchSize: 1000, maxBodyBytes: 4000, maxVariableBytes: 1000, defaultTtlMs: 86_400_000, maxTtlMs: 7 * 86_400_000, queueFullWaitMs: 5_000 });
   assert.deepEqual(config.dispatcher, { concurrency: 4, retryBackoffMs: 500, maxRetryBackoffMs: 30_000, maxDeferWaitMs: 3_600_000 });
@@ -131,6 +131,28 @@ test('schema: an accept rate that is not more than 0, or a reserve that leaves n
       { path: 'tenants[1].acceptRate.urgentReserve', message: 'must be at most 0.9, so non-urgent messages get some of each second' },
     ],
   );
+});
+
+test('certificate names need client certificates: without server.tls.clientCaFile they are refused', () => {
+  assert.deepEqual(
+    issuesAfter((raw) => {
+      raw['server'] = { tls: { certFile: 'server.crt', keyFile: 'server.key' }, operatorCertNames: ['ops'] };
+      raw['tenants'][1].clientCertNames = ['card-batch'];
+    }),
+    [
+      { path: 'server.operatorCertNames', message: 'needs server.tls.clientCaFile: without client certificates there is no name to check' },
+      { path: 'tenants[1].clientCertNames', message: 'needs server.tls.clientCaFile: without client certificates there is no name to check' },
+    ],
+  );
+  const result = parseConfig({ ...validRaw(), server: { tls: { certFile: 's.crt', keyFile: 's.key', clientCaFile: 'ca.crt', refreshInterval: '5m' } } });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.issues));
+  assert.deepEqual(result.config.server.tls, { certFile: 's.crt', keyFile: 's.key', clientCaFile: 'ca.crt', refreshIntervalMs: 300_000 });
+});
+
+test('schema: a supplier TLS client certificate without its key', () => {
+  assert.deepEqual(issuesAfter((raw) => (raw['providers'][0].tls = { caFile: 'ca.crt', certFile: 'gw.crt' })), [
+    { path: 'providers[0].tls.certFile', message: 'certFile and keyFile go together: give both for mutual TLS, or neither' },
+  ]);
 });
 
 test('schema: a template variable that is not an identifier', () => {
