@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { ChannelName } from '../domain/channel.js';
+import { maskPhoneNumbers } from '../domain/mask-phone-numbers.js';
 import type { ChooseProvider } from '../channels/provider-choice.js';
 import type { OutboundMessage, ProviderConnector, SubmitOutcome } from '../channels/provider-connector.js';
 import type { MessagePriority } from '../domain/message.js';
@@ -231,12 +232,12 @@ export class Dispatcher {
             } else if (!outcome.retryable && outcome.code !== 'TTL_EXPIRED' && routed.plan !== null && routed.plan.next.length > 0) {
               // A permanent refusal ends this channel for the message (see failover: it is not offered to the
               // channel's other suppliers); its chain goes on with the next channel.
-              const moved = fallBack(routed.plan, { providerId, code: outcome.code, reason: outcome.reason, atMs: submittedAtMs });
+              const moved = fallBack(routed.plan, { providerId, code: outcome.code, reason: maskPhoneNumbers(outcome.reason), atMs: submittedAtMs });
               events.push(record(moved.event));
               fallbacks.push(moved.message);
             } else if (!outcome.retryable) {
               const state = outcome.code === 'TTL_EXPIRED' ? 'expired' : 'failed';
-              const fields = { channel, providerId, billableUnits: routed.billableUnits, code: outcome.code, reason: outcome.reason };
+              const fields = { channel, providerId, billableUnits: routed.billableUnits, code: outcome.code, reason: maskPhoneNumbers(outcome.reason) };
               events.push(record(event(routed.claimed, submittedAtMs, state, fields)));
               done.push(routed.claimed.message.messageId);
             } else {

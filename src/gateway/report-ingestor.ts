@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { ProviderConnector, ProviderReport } from '../channels/provider-connector.js';
 import type { InboundEvent } from '../domain/status-event.js';
+import { maskPhoneNumbers } from '../domain/mask-phone-numbers.js';
 import { log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { AcceptedMessage } from '../domain/message.js';
@@ -84,7 +85,8 @@ async function prepareReports(providerId: string, reports: readonly ProviderRepo
           providerId,
           providerRef: d.providerRef,
           code: d.code,
-          reason: d.description,
+          // Supplier text, stored and shown: some suppliers name the recipient in it.
+          reason: maskPhoneNumbers(d.description),
           billableUnits: 0,
         },
         // No dedup key: delivery reports carry final states, and the monotone state machine already

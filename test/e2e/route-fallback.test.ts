@@ -44,7 +44,8 @@ test('AlimTalk reported undeliverable falls back to LMS with the LMS text, once,
   const [routedKakao, , fallback, routedLms] = status.history.slice(1);
   assert.match(routedKakao?.why ?? '', /^route "kakao-first" matched \(tenant tenant-a\); chain alimtalk > lms; provider "kakao": /);
   assert.equal(fallback?.code, 'NO_KAKAOTALK');
-  assert.equal(fallback?.reason, 'alimtalk failed (NO_KAKAOTALK: recipient +821012340002 has no KakaoTalk); falling back to lms');
+  // The supplier's text names the recipient; the gateway stores it masked.
+  assert.equal(fallback?.reason, 'alimtalk failed (NO_KAKAOTALK: recipient +82****0002 has no KakaoTalk); falling back to lms');
   assert.equal(fallback?.why, 'fallback step 1 of route "kakao-first": alimtalk > lms');
   assert.match(routedLms?.why ?? '', /^fallback step 1 of route "kakao-first": alimtalk failed \(NO_KAKAOTALK: .*\); chain now lms; provider "sms-0": /);
 
@@ -100,7 +101,7 @@ test('the chain ends FAILED with the reason of its last channel', async (t) => {
   const status = await finalStatus(gw.client, messageId);
   assert.deepEqual(steps(status), ['ACCEPTED unspecified', 'ROUTED alimtalk', 'SUBMITTED alimtalk', 'FALLBACK alimtalk', 'ROUTED lms', 'SUBMITTED lms', 'FAILED lms']);
   const last = status.history.at(-1);
-  assert.deepEqual([last?.code, last?.reason], ['UNREACHABLE', 'recipient +821012340001 is unreachable']);
+  assert.deepEqual([last?.code, last?.reason], ['UNREACHABLE', 'recipient +82****0001 is unreachable']);
   assert.equal(last?.why, 'last channel of route "kakao-first" (step 1)');
 });
 

@@ -47,7 +47,7 @@ test('a permanent provider rejection ends FAILED with the provider code and reas
   assert.deepEqual(historyOf(status), [
     ['ACCEPTED', '', ''],
     ['ROUTED', '', ''],
-    ['FAILED', 'INVALID_NUMBER', 'recipient +821012340000 does not exist'],
+    ['FAILED', 'INVALID_NUMBER', 'recipient +82****0000 does not exist'],
   ]);
   assert.equal(status.history[2]?.providerId, 'sms-0');
 
@@ -114,7 +114,7 @@ test('a failed delivery report ends FAILED with the report code and reason', asy
     ['ACCEPTED', '', ''],
     ['ROUTED', '', ''],
     ['SUBMITTED', '', ''],
-    ['FAILED', 'UNREACHABLE', 'recipient +821012340001 is unreachable'],
+    ['FAILED', 'UNREACHABLE', 'recipient +82****0001 is unreachable'],
   ]);
   assert.equal(status.history[3]?.providerRef, status.history[2]?.providerRef);
   assert.notEqual(status.history[2]?.providerRef, '');
