@@ -128,6 +128,15 @@ export interface RedisStoreSettings {
   readonly dedupWindowMs: number;
   readonly statusRetentionMs: number;
   readonly reportRetentionPerTenant: number;
+  /** Sealing of message contents at rest; null for none. */
+  readonly encryption: StoreEncryption | null;
+}
+
+export interface StoreEncryption {
+  /** Every key a value may be sealed with: id and 32 bytes in base64. */
+  readonly keys: readonly { readonly id: string; readonly key: string }[];
+  /** The id of the key new values are sealed with. */
+  readonly sealWith: string;
 }
 
 export interface LimitSettings {

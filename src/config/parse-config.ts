@@ -183,6 +183,11 @@ function compileStore(store: ConfigInput['store']): StoreSettings {
     dedupWindowMs: store.dedupWindow,
     statusRetentionMs: store.statusRetention,
     reportRetentionPerTenant: store.reportRetentionPerTenant,
+    encryption:
+      store.encryption === undefined
+        ? null
+        : // The schema refuses a key that is neither in the file nor in its environment variable.
+          { keys: store.encryption.keys.map((k) => ({ id: k.id, key: k.key ?? '' })), sealWith: store.encryption.sealWith ?? store.encryption.keys[0]!.id },
   };
 }
 

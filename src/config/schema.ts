@@ -119,6 +119,42 @@ const memoryStoreSchema = z
   })
   .strict();
 
+/**
+ * A key that seals message contents in Redis (store.encryption): 32 bytes for AES-256-GCM, in
+ * base64 (e.g. `openssl rand -base64 32`), given in the file or, better, in the environment
+ * variable that keyEnv names.
+ */
+const storeKeySchema = z
+  .object({
+    /** Names the key in every sealed value, so older values are still opened after a rotation. */
+    id,
+    key: z
+      .string()
+      .refine((k) => /^[A-Za-z0-9+/]+={0,2}$/.test(k) && Buffer.from(k, 'base64').length === 32, 'must be 32 bytes in base64, e.g. from "openssl rand -base64 32"')
+      .optional(),
+    keyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name, e.g. "SWITCHBOARD_STORE_KEY"').optional(),
+  })
+  .strict()
+  .refine((k) => k.key !== undefined || k.keyEnv !== undefined, { message: 'give key or keyEnv', path: ['key'] })
+  // The environment is applied before validation (apply-environment.ts): a keyEnv left here was not set.
+  .refine((k) => k.keyEnv === undefined, { message: 'the environment variable keyEnv names is not set', path: ['keyEnv'] });
+
+/**
+ * Message contents sealed in Redis with AES-256-GCM: the queued messages (recipient, text,
+ * variables), fallback plans and inbound replies, so a Redis dump, replica or AOF file holds no
+ * phone number or text in the clear. Status records and delivery reports hold none to begin with.
+ */
+const storeEncryptionSchema = z
+  .object({
+    /** Every key a value may be sealed with; keep an old key until the values it sealed are gone. */
+    keys: z.array(storeKeySchema).min(1),
+    /** The key new values are sealed with; default the first. */
+    sealWith: id.optional(),
+  })
+  .strict()
+  .refine((e) => e.sealWith === undefined || e.keys.some((k) => k.id === e.sealWith), { message: 'must be the id of one of the keys', path: ['sealWith'] })
+  .refine((e) => new Set(e.keys.map((k) => k.id)).size === e.keys.length, { message: 'key ids must differ', path: ['keys'] });
+
 const redisStoreSchema = z
   .object({
     kind: z.literal('redis'),
@@ -151,6 +187,8 @@ const redisStoreSchema = z
     statusRetention: duration.default(86_400_000),
     /** Report-stream entries kept per tenant and shard; an entry holds the reports written together (up to a batch). */
     reportRetentionPerTenant: z.number().int().min(1).default(100_000),
+    /** Seal message contents at rest; absent, they are stored in the clear. */
+    encryption: storeEncryptionSchema.optional(),
   })
   .strict()
   .refine((s) => (s.sentinels === undefined) === (s.sentinelName === undefined), {

@@ -8,11 +8,12 @@ import { CONSUMER_GROUP, LANES, RedisKeys } from './redis-keys.js';
 import { Cluster } from 'ioredis';
 import { checkEvictionPolicy, createRedisClient, type ScriptedRedis, type ScriptPipeline } from './create-redis-client.js';
 import { readReportEntries } from './read-report-entries.js';
+import { sealingFor, type Sealing } from './payload-sealer.js';
 import { KEEP_PROVIDER_REFS_SCRIPT } from './redis-provider-ref-scripts.js';
 import { KEEP_FALLBACK_PLANS_SCRIPT, FINISH_OVERDUE_ATTEMPTS_SCRIPT, SETTLE_ATTEMPTS_SCRIPT, TAKE_FALLBACK_PLANS_SCRIPT, TAKE_OVERDUE_ATTEMPTS_SCRIPT } from './redis-fallback-scripts.js';
 import { decodeQueuedMessage, encodeQueuedMessage, tagsJson } from './queued-message-payload.js';
 import { decodeStatusEventLine, encodeStatusEventLine } from './status-event-line.js';
-import { InvalidCursorError, StoreFullError, StoreUnavailableError } from './store-errors.js';
+import { InvalidCursorError, StoreDataError, StoreFullError, StoreUnavailableError } from './store-errors.js';
 import type { OptOutList } from './opt-out-list.js';
 import { isNormalOperatorState, type OperatorStates, type StoredOperatorState } from './operator-states.js';
 import {
@@ -87,6 +88,8 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
   /** A Cluster client cannot pipeline across shards (see sendPerShard). */
   private readonly isCluster: boolean;
   private closed = false;
+  /** Seals message contents at rest (store.encryption), or passes them through. */
+  private readonly sealing: Sealing;
 
   private constructor(
     private readonly settings: RedisStoreSettings,
@@ -95,6 +98,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
   ) {
     this.keys = new RedisKeys(settings.keyPrefix, settings.shards);
     this.isCluster = redis instanceof Cluster;
+    this.sealing = sealingFor(settings.encryption);
     // A third of claimIdle: a claim is renewed at least twice before another node may take it over.
     this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(settings.claimIdleMs / 3)));
     this.leaseTimer.unref();
@@ -144,7 +148,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
           const m = batch[index] as AcceptedMessage;
           const id = ids[index] as string;
           if (m.acceptedAtMs !== lineAtMs) acceptedLine = encodeStatusEventLine(acceptedEvent('', (lineAtMs = m.acceptedAtMs)));
-          fields.push(id, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, tagsJson(m.tags), encodeQueuedMessage(m, id), acceptedLine);
+          fields.push(id, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, tagsJson(m.tags), this.sealing.seal(encodeQueuedMessage(m, id)), acceptedLine);
         }
         const args = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, maxQueuedPerShard, group.length, fields.join(FIELD_SEPARATOR)];
         pipeline.sbEnqueue(3, ...this.laneKeys4(shard), ...args);
@@ -288,7 +292,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
     await this.write(
       [...byShard].map(([shard, group]) => {
         const args: (string | number)[] = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.reportRetentionPerTenant, group.length];
-        for (const { event, dedupKey } of group) args.push(event.tenant, JSON.stringify(event), dedupKey);
+        for (const { event, dedupKey } of group) args.push(event.tenant, this.sealing.seal(JSON.stringify(event)), dedupKey);
         return this.redis.sbRecordInbound(1, this.keys.lane(shard, 'normal'), ...args);
       }),
     );
@@ -334,7 +338,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
       throw new InvalidCursorError(`cursor ${JSON.stringify(cursor)} is not a cursor this gateway issued`);
     }
     while (!signal.aborted) {
-      const reports = await this.read(readReportEntries(this.redis, keys, positions, maxCount));
+      const reports = await this.read(readReportEntries(this.redis, keys, positions, maxCount, this.sealing));
       if (reports.length > 0) return reports;
       // Other nodes write reports too, so poll; a local write wakes the watcher at once.
       await this.localReports.wait(AbortSignal.any([signal, AbortSignal.timeout(REPORT_POLL_MS)]));
@@ -364,7 +368,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
     await this.write(
       [...byShard].map(([shard, group]) => {
         const args: (string | number)[] = [this.keys.tag(shard), this.settings.statusRetentionMs, group.length];
-        for (const plan of group) args.push(plan.message.messageId, JSON.stringify(plan));
+        for (const plan of group) args.push(plan.message.messageId, this.sealing.seal(JSON.stringify(plan)));
         return this.redis.eval(KEEP_FALLBACK_PLANS_SCRIPT, 1, this.keys.lane(shard, 'normal'), ...args);
       }),
     );
@@ -383,7 +387,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
         const results = (await this.redis.eval(TAKE_FALLBACK_PLANS_SCRIPT, 1, this.keys.lane(shard, 'normal'), ...args)) as string[];
         group.forEach(({ index }, j) => {
           const result = results[j] ?? 'N';
-          takes[index] = result === 'S' ? { kind: 'superseded' } : result.startsWith('P') ? { kind: 'plan', plan: JSON.parse(result.slice(1)) as FallbackPlan } : { kind: 'none' };
+          takes[index] = result === 'S' ? { kind: 'superseded' } : result.startsWith('P') ? { kind: 'plan', plan: this.planOf(result.slice(1)) } : { kind: 'none' };
         });
       }),
     );
@@ -395,7 +399,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
     const byShard = this.groupByShard(messages, (m) => m.messageId);
     // Parked in the shard's delayed set like a retry (member "<lane>|<attempts>|<payload>", see
     // RETRY_LATER_SCRIPT); the periodic move puts them back in their queue as new entries.
-    await this.write([...byShard].map(([shard, group]) => this.redis.zadd(this.keys.delayed(shard), ...group.flatMap((m) => [dueMs, `${LANES.indexOf(m.priority) + 2}|0|${encodeQueuedMessage(m)}`]))));
+    await this.write([...byShard].map(([shard, group]) => this.redis.zadd(this.keys.delayed(shard), ...group.flatMap((m) => [dueMs, `${LANES.indexOf(m.priority) + 2}|0|${this.sealing.seal(encodeQueuedMessage(m))}`]))));
   }
 
   async completeAsFallbacks(moved: readonly AcceptedMessage[]): Promise<void> {
@@ -405,7 +409,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
       [...byId.keys()],
       (_, messageId) => {
         const message = byId.get(messageId) as AcceptedMessage;
-        return `${LANES.indexOf(message.priority) + 2}|0|${encodeQueuedMessage(message)}`;
+        return `${LANES.indexOf(message.priority) + 2}|0|${this.sealing.seal(encodeQueuedMessage(message))}`;
       },
       this.now(),
     );
@@ -429,7 +433,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
         const results = (await this.redis.eval(SETTLE_ATTEMPTS_SCRIPT, 1, this.keys.reportDeadlines(shard), ...args)) as string[];
         group.forEach(({ index }, j) => {
           const result = results[j] ?? 'N';
-          takes[index] = result === 'S' ? { kind: 'superseded' } : result === 'L' ? { kind: 'late' } : result.startsWith('P') ? { kind: 'plan', plan: JSON.parse(result.slice(1)) as FallbackPlan } : { kind: 'none' };
+          takes[index] = result === 'S' ? { kind: 'superseded' } : result === 'L' ? { kind: 'late' } : result.startsWith('P') ? { kind: 'plan', plan: this.planOf(result.slice(1)) } : { kind: 'none' };
         });
       }),
     );
@@ -449,7 +453,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
       for (let j = 0; j + 2 < flat.length; j += 3) {
         const member = flat[j] as string;
         const tab = member.indexOf('\t');
-        overdue.push({ messageId: member.slice(0, tab), attempt: member.slice(tab + 1), dueMs: Number(flat[j + 1]), plan: JSON.parse(flat[j + 2] as string) as FallbackPlan });
+        overdue.push({ messageId: member.slice(0, tab), attempt: member.slice(tab + 1), dueMs: Number(flat[j + 1]), plan: this.planOf(flat[j + 2] as string) });
       }
     }
     return overdue;
@@ -589,6 +593,26 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
     return LANES.map((lane) => this.keys.lane(shard, lane));
   }
 
+  /**
+   * The message of a queue entry, or null when this node cannot open it (sealed with a key it does
+   * not hold): the entry stays pending, unclaimed here, and is offered again at the next takeover,
+   * so nothing is lost while the operator puts the key back; the log says which key.
+   */
+  private openQueued(payload: string, entryId: string): AcceptedMessage | null {
+    try {
+      return decodeQueuedMessage(this.sealing.open(payload));
+    } catch (error) {
+      if (!(error instanceof StoreDataError)) throw error;
+      log('error', 'a queued message cannot be opened; it stays queued', { entryId, error: error.message });
+      return null;
+    }
+  }
+
+  /** A fallback plan as keepFallbackPlans stored it. */
+  private planOf(stored: string): FallbackPlan {
+    return JSON.parse(this.sealing.open(stored)) as FallbackPlan;
+  }
+
   /** Holds and hands out the entries of one shard's claim reply (see CLAIM_SCRIPT for its layout). */
   private collect(shard: number, lanes: readonly MessagePriority[], reply: string, into: ClaimedMessage[]): void {
     if (reply === '') return;
@@ -600,7 +624,8 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
       if (payload === '') continue;
       const lane = lanes[Number(fields[f]) - 1] ?? 'normal';
       const attempts = Number(fields[f + 2]) + 1;
-      const message = decodeQueuedMessage(payload);
+      const message = this.openQueued(payload, fields[f + 1] as string);
+      if (message === null) continue;
       this.claimed.set(message.messageId, { shard, lane, entryId: fields[f + 1] as string, payload, attempts, claimedAtMs: nowMs, renewedAtMs: nowMs });
       into.push({ message, deliveryCount: attempts });
     }
@@ -688,7 +713,8 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
             await this.redis.xack(stream, CONSUMER_GROUP, entryId);
             continue;
           }
-          const message = decodeQueuedMessage(payload);
+          const message = this.openQueued(payload, entryId);
+          if (message === null) continue;
           // Only this entry's own hand-outs count: a message that died with its node that often is poison.
           // Retries after provider refusals are new entries and never dead-letter (they wait out the TTL).
           const handOuts = (deliveries.get(entryId) ?? 1) + 1;

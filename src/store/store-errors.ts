@@ -12,3 +12,8 @@ export class StoreFullError extends Error {
 export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
 }
+
+/** A stored value this node cannot read (e.g. sealed with a key it does not hold); nothing is lost, but the message waits until it can be read. */
+export class StoreDataError extends Error {
+  override readonly name = 'StoreDataError';
+}

@@ -20,6 +20,7 @@ export function redisStoreSettings(url: string, overrides: Partial<RedisStoreSet
     dedupWindowMs: 60_000,
     statusRetentionMs: 60_000,
     reportRetentionPerTenant: 10_000,
+    encryption: null,
     ...overrides,
   };
 }

@@ -9,6 +9,8 @@ import { waitFor } from './wait-for.js';
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** Its data dir (the AOF, when enabled, is under it). */
+  readonly dir: string;
   /** Stops the server (SIGTERM by default; SIGKILL to simulate a crash). */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and data dir (AOF is replayed when enabled). */
@@ -62,6 +64,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
   const server: RedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
+    dir,
     async stop(signal = 'SIGTERM') {
       for (const c of clients.splice(0)) c.disconnect();
       const proc = child;

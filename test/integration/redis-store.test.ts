@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { StoreFullError, StoreUnavailableError } from '../../src/store/store-errors.js';
@@ -19,6 +20,13 @@ after(() => redis.destroy());
 describeStore('redis', async ({ maxQueuedMessages }) => {
   // One shard here so the queue limit is exact; sharding has tests of its own below.
   const store = await RedisStore.connect(redisStoreSettings(redis.url, { maxQueuedMessages, shards: 1 }));
+  return { store, cleanup: () => store.close() };
+});
+
+// The same contract with message contents sealed (store.encryption): nothing the store promises may change.
+describeStore('redis, contents sealed', async ({ maxQueuedMessages }) => {
+  const encryption = { keys: [{ id: 'k1', key: randomBytes(32).toString('base64') }], sealWith: 'k1' };
+  const store = await RedisStore.connect(redisStoreSettings(redis.url, { maxQueuedMessages, shards: 1, encryption }));
   return { store, cleanup: () => store.close() };
 });
 

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { loadConfigFile } from '../../src/config/load-config-file.js';
 import { formatPath, parseConfig, type ConfigIssue } from '../../src/config/parse-config.js';
 
 /** A minimal valid raw config, as a YAML file would hold it. */
@@ -153,6 +156,31 @@ test('schema: a supplier TLS client certificate without its key', () => {
   assert.deepEqual(issuesAfter((raw) => (raw['providers'][0].tls = { caFile: 'ca.crt', certFile: 'gw.crt' })), [
     { path: 'providers[0].tls.certFile', message: 'certFile and keyFile go together: give both for mutual TLS, or neither' },
   ]);
+});
+
+test('store.encryption: keys from the file or the environment, sealWith defaulting to the first; bad keys named by path', async (t) => {
+  const good = 'A'.repeat(43) + '=';
+  const redisWith = (encryption: unknown) => (raw: Record<string, any>) => (raw['store'] = { kind: 'redis', encryption });
+  assert.deepEqual(
+    issuesAfter(redisWith({ keys: [{ id: 'k1', key: 'c2hvcnQ=' }, { id: 'k2' }, { id: 'k3', keyEnv: 'SB_UNSET_KEY' }], sealWith: 'k9' })),
+    [
+      { path: 'store.encryption.keys[0].key', message: 'must be 32 bytes in base64, e.g. from "openssl rand -base64 32"' },
+      { path: 'store.encryption.keys[1].key', message: 'give key or keyEnv' },
+      { path: 'store.encryption.keys[2].keyEnv', message: 'the environment variable keyEnv names is not set' },
+      { path: 'store.encryption.sealWith', message: 'must be the id of one of the keys' },
+    ],
+  );
+  assert.deepEqual(issuesAfter(redisWith({ keys: [{ id: 'k1', key: good }, { id: 'k1', key: good }] })), [{ path: 'store.encryption.keys', message: 'key ids must differ' }]);
+
+  const dir = await mkdtemp(join(tmpdir(), 'sb-keys-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'config.yaml');
+  const raw = validRaw();
+  raw['store'] = { kind: 'redis', encryption: { keys: [{ id: 'old', keyEnv: 'SB_OLD_KEY' }, { id: 'new', key: good }] } };
+  await writeFile(path, stringifyYaml(raw));
+  const loaded = await loadConfigFile(path, { SB_OLD_KEY: good });
+  assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.issues));
+  assert.deepEqual(loaded.config.store.kind === 'redis' && loaded.config.store.encryption, { keys: [{ id: 'old', key: good }, { id: 'new', key: good }], sealWith: 'old' });
 });
 
 test('schema: a template variable that is not an identifier', () => {
