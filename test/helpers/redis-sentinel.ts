@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { freePort } from './free-port.js';
 import { startRedis, type RedisServer } from './redis.js';
 import { waitFor } from './wait-for.js';
@@ -50,6 +51,115 @@ export async function startRedisWithSentinel(): Promise<RedisWithSentinel> {
       await exited;
       rmSync(dir, { recursive: true, force: true });
       await primary.destroy();
+    },
+  };
+}
+
+export interface ReplicatedRedis {
+  readonly primary: RedisServer;
+  readonly replicas: readonly RedisServer[];
+  /** Each replica's link to the first primary goes through one of these (stall it, and the replica falls behind). */
+  readonly replicationLinks: readonly FaultProxy[];
+  /** host:port of each sentinel. */
+  readonly sentinels: readonly string[];
+  readonly name: string;
+  /** The port of the primary the sentinels name now. */
+  primaryPort(): Promise<number>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * A primary, `replicaCount` replicas and `sentinelCount` Sentinels (quorum: a majority) on
+ * loopback, for failover tests (RELIABILITY A5). A primary is declared down after 1 s.
+ */
+export async function startReplicatedRedis(replicaCount = 2, sentinelCount = 3): Promise<ReplicatedRedis> {
+  // No delay before a diskless full sync (Redis waits 5 s by default for more replicas to join it).
+  const noSyncDelay = ['--repl-diskless-sync-delay', '0'];
+  const primary = await startRedis(noSyncDelay);
+  const replicas: RedisServer[] = [];
+  const replicationLinks: FaultProxy[] = [];
+  for (let i = 0; i < replicaCount; i++) {
+    const link = await startFaultProxy(`127.0.0.1:${primary.port}`);
+    replicationLinks.push(link);
+    const [, linkPort] = link.address.split(':');
+    replicas.push(await startRedis([...noSyncDelay, '--replicaof', '127.0.0.1', linkPort!]));
+  }
+  await waitFor(
+    async () => {
+      for (const replica of replicas) if (!(await replica.client().info('replication')).includes('master_link_status:up')) return false;
+      return true;
+    },
+    15_000,
+    `${replicaCount} replicas to be in sync`,
+  );
+  const name = 'switchboard';
+  const quorum = Math.floor(sentinelCount / 2) + 1;
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-sentinels-'));
+  const sentinels: string[] = [];
+  const children: ReturnType<typeof spawn>[] = [];
+  for (let i = 0; i < sentinelCount; i++) {
+    const port = await freePort();
+    const conf = join(dir, `sentinel-${i}.conf`);
+    writeFileSync(
+      conf,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${dir}`,
+        `sentinel monitor ${name} 127.0.0.1 ${primary.port} ${quorum}`,
+        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel failover-timeout ${name} 5000`,
+        `sentinel parallel-syncs ${name} 1`,
+        '',
+      ].join('\n'),
+    );
+    children.push(spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' }));
+    sentinels.push(`127.0.0.1:${port}`);
+  }
+  const ask = async (sentinel: string, ...args: string[]): Promise<unknown> => {
+    const [host, port] = sentinel.split(':');
+    const probe = new Redis(Number(port), host!, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      return await probe.call('SENTINEL', ...args);
+    } catch {
+      return null;
+    } finally {
+      probe.disconnect();
+    }
+  };
+  // Each sentinel knows the primary, its replicas and the other sentinels before a failover can work.
+  await waitFor(
+    async () => {
+      for (const sentinel of sentinels) {
+        const knownReplicas = (await ask(sentinel, 'replicas', name)) as unknown[] | null;
+        const otherSentinels = (await ask(sentinel, 'sentinels', name)) as unknown[] | null;
+        if (knownReplicas?.length !== replicaCount || otherSentinels?.length !== sentinelCount - 1) return false;
+      }
+      return true;
+    },
+    30_000,
+    'the sentinels to know the replicas and each other',
+  );
+  return {
+    primary,
+    replicas,
+    replicationLinks,
+    sentinels,
+    name,
+    primaryPort: async () => Number(((await ask(sentinels[0]!, 'get-master-addr-by-name', name)) as string[] | null)?.[1] ?? 0),
+    destroy: async () => {
+      await Promise.all(
+        children.map((child) => {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGKILL');
+          return exited;
+        }),
+      );
+      rmSync(dir, { recursive: true, force: true });
+      await Promise.all([primary, ...replicas].map((server) => server.destroy()));
+      await Promise.all(replicationLinks.map((link) => link.close()));
     },
   };
 }
