@@ -19,13 +19,13 @@ import type {
   SwitchProviderResponse,
 } from '../gen/switchboard/v1/admin.js';
 import type { OptOutList } from '../store/opt-out-list.js';
+import { auditedHandler, type AuditDetails } from './audited-handler.js';
 import { API_KEY_HEADER, authenticate } from './authenticate.js';
 import { requireCertificateName, type CallWithPeer } from './client-certificate.js';
 import type { CallRegistry } from './call-registry.js';
 import { GatewayError, invalidArgument, unauthenticated } from './gateway-error.js';
 import { normalizePhoneNumber } from './phone-number.js';
 import type { ProviderAdmin } from './provider-admin.js';
-import { unaryHandler } from './unary-handler.js';
 
 export interface GatewayAdminDeps {
   readonly config: () => Config;
@@ -47,46 +47,60 @@ const MAX_NUMBERS_PER_CALL = 10_000;
 
 /** The GatewayAdmin implementation: the calling tenant's advertising opt-out list. */
 export function createGatewayAdminService(deps: GatewayAdminDeps): GatewayAdminServer {
-  const tenantAndNumbers = (call: ServerUnaryCall<{ phoneNumbers: string[] }, unknown>): [Tenant, string[]] => {
+  const tenantAndNumbers = (call: ServerUnaryCall<{ phoneNumbers: string[] }, unknown>, details: AuditDetails): [Tenant, string[]] => {
     const tenant = authenticate(call, deps.config());
+    details.tenant = tenant.id;
+    details.target = { numbers: call.request.phoneNumbers.length };
     return [tenant, normalizeAll(call.request.phoneNumbers, tenant)];
   };
+  const operator = (call: { readonly metadata: Metadata } & CallWithPeer, details: AuditDetails, target?: Record<string, string>): void => {
+    if (target !== undefined) details.target = target;
+    authenticateOperator(call, deps.config());
+  };
+  // Every call leaves an audit record (auditedHandler): opt-out lists are personal data, and the
+  // operator calls change where every message goes.
   return {
-    addOptOuts: unaryHandler(deps.calls, async (call: ServerUnaryCall<AddOptOutsRequest, AddOptOutsResponse>) => {
-      const [tenant, numbers] = tenantAndNumbers(call);
-      return { added: await deps.optOuts.addOptOuts(tenant.id, numbers) };
+    addOptOuts: auditedHandler(deps.calls, 'optOuts.add', async (call: ServerUnaryCall<AddOptOutsRequest, AddOptOutsResponse>, details) => {
+      const [tenant, numbers] = tenantAndNumbers(call, details);
+      const added = await deps.optOuts.addOptOuts(tenant.id, numbers);
+      details.result = { added };
+      return { added };
     }),
-    removeOptOuts: unaryHandler(deps.calls, async (call: ServerUnaryCall<RemoveOptOutsRequest, RemoveOptOutsResponse>) => {
-      const [tenant, numbers] = tenantAndNumbers(call);
-      return { removed: await deps.optOuts.removeOptOuts(tenant.id, numbers) };
+    removeOptOuts: auditedHandler(deps.calls, 'optOuts.remove', async (call: ServerUnaryCall<RemoveOptOutsRequest, RemoveOptOutsResponse>, details) => {
+      const [tenant, numbers] = tenantAndNumbers(call, details);
+      const removed = await deps.optOuts.removeOptOuts(tenant.id, numbers);
+      details.result = { removed };
+      return { removed };
     }),
-    checkOptOuts: unaryHandler(deps.calls, async (call: ServerUnaryCall<CheckOptOutsRequest, CheckOptOutsResponse>) => {
-      const [tenant, numbers] = tenantAndNumbers(call);
+    checkOptOuts: auditedHandler(deps.calls, 'optOuts.check', async (call: ServerUnaryCall<CheckOptOutsRequest, CheckOptOutsResponse>, details) => {
+      const [tenant, numbers] = tenantAndNumbers(call, details);
       const optedOut = await deps.optOuts.findOptedOut(tenant.id, numbers);
+      details.result = { optedOut: optedOut.size };
       return { optedOut: numbers.filter((n) => optedOut.has(n)) };
     }),
-    reloadConfig: unaryHandler(deps.calls, async (call: ServerUnaryCall<ReloadConfigRequest, ReloadConfigResponse>) => {
-      authenticateOperator(call, deps.config());
+    reloadConfig: auditedHandler(deps.calls, 'config.reload', async (call: ServerUnaryCall<ReloadConfigRequest, ReloadConfigResponse>, details) => {
+      operator(call, details);
       const result = await deps.reloadFromSource();
       if (!result.ok) {
         throw new GatewayError(Status.FAILED_PRECONDITION, `reload refused, the previous config keeps serving: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
       }
+      details.result = { providersAdded: result.providersAdded.join(','), providersRemoved: result.providersRemoved.join(','), providersChanged: result.providersChanged.join(',') };
       return { providersAdded: result.providersAdded, providersRemoved: result.providersRemoved, providersChanged: result.providersChanged };
     }),
-    listProviders: unaryHandler(deps.calls, async (call: ServerUnaryCall<ListProvidersRequest, ListProvidersResponse>) => {
-      authenticateOperator(call, deps.config());
+    listProviders: auditedHandler(deps.calls, 'providers.list', async (call: ServerUnaryCall<ListProvidersRequest, ListProvidersResponse>, details) => {
+      operator(call, details);
       return { providers: deps.providers.list() };
     }),
-    drainProvider: unaryHandler(deps.calls, async (call: ServerUnaryCall<DrainProviderRequest, ProviderState>) => {
-      authenticateOperator(call, deps.config());
+    drainProvider: auditedHandler(deps.calls, 'providers.drain', async (call: ServerUnaryCall<DrainProviderRequest, ProviderState>, details) => {
+      operator(call, details, { provider: call.request.providerId });
       return deps.providers.drain(call.request.providerId);
     }),
-    resumeProvider: unaryHandler(deps.calls, async (call: ServerUnaryCall<ResumeProviderRequest, ProviderState>) => {
-      authenticateOperator(call, deps.config());
+    resumeProvider: auditedHandler(deps.calls, 'providers.resume', async (call: ServerUnaryCall<ResumeProviderRequest, ProviderState>, details) => {
+      operator(call, details, { provider: call.request.providerId });
       return deps.providers.resume(call.request.providerId);
     }),
-    switchProvider: unaryHandler(deps.calls, async (call: ServerUnaryCall<SwitchProviderRequest, SwitchProviderResponse>) => {
-      authenticateOperator(call, deps.config());
+    switchProvider: auditedHandler(deps.calls, 'providers.switch', async (call: ServerUnaryCall<SwitchProviderRequest, SwitchProviderResponse>, details) => {
+      operator(call, details, { from: call.request.fromProviderId, to: call.request.toProviderId });
       return deps.providers.switchTraffic(call.request.fromProviderId, call.request.toProviderId);
     }),
   };

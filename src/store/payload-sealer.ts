@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomFillSync } from 'node:crypto';
 import type { StoreEncryption } from '../config/config.js';
 import { StoreDataError } from './store-errors.js';
 
@@ -20,6 +20,9 @@ export class PayloadSealer {
   private readonly keys: ReadonlyMap<string, Buffer>;
   private readonly sealKey: Buffer;
   private readonly prefix: string;
+  /** Per key, the HMAC key for lookup values (derived, so the AES key is used for one thing). */
+  private readonly lookupKeys: readonly { readonly id: string; readonly key: Buffer }[];
+  private readonly sealWith: string;
   private readonly ivPool = Buffer.alloc(IV_POOL_BYTES);
   private ivAt = IV_POOL_BYTES;
 
@@ -29,6 +32,27 @@ export class PayloadSealer {
     if (sealKey === undefined || sealKey.length !== 32) throw new Error(`store.encryption.sealWith: no 32-byte key "${settings.sealWith}" in store.encryption.keys`);
     this.sealKey = sealKey;
     this.prefix = `${SEALED}${settings.sealWith}${SEALED}`;
+    this.sealWith = settings.sealWith;
+    this.lookupKeys = [...this.keys].map(([id, key]) => ({ id, key: Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'switchboard lookup values', 32)) }));
+  }
+
+  /**
+   * What the store keeps of a value it must find again by equality but never read back (an
+   * opted-out phone number): a keyed hash under the sealWith key, "#<keyId>#<base64url>". `scope`
+   * (the tenant) is hashed in, so one number opted out at two tenants does not show as equal.
+   */
+  lookupForm(scope: string, value: string): string {
+    const key = this.lookupKeys.find((k) => k.id === this.sealWith) as { id: string; key: Buffer };
+    return this.hashOf(key, scope, value);
+  }
+
+  /** Every form the value may have been stored in: its hash under each key, and the value itself (stored before encryption). */
+  lookupForms(scope: string, value: string): string[] {
+    return [...this.lookupKeys.map((key) => this.hashOf(key, scope, value)), value];
+  }
+
+  private hashOf(key: { id: string; key: Buffer }, scope: string, value: string): string {
+    return `#${key.id}#${createHmac('sha256', key.key).update(scope).update('\x1f').update(value).digest('base64url')}`;
   }
 
   seal(plain: string): string {
@@ -64,10 +88,15 @@ export class PayloadSealer {
 }
 
 /** Seals nothing: the store's texts as they are. */
-export const NO_SEALING = { seal: (plain: string): string => plain, open: (stored: string): string => stored };
+export const NO_SEALING: Sealing = {
+  seal: (plain) => plain,
+  open: (stored) => stored,
+  lookupForm: (_scope, value) => value,
+  lookupForms: (_scope, value) => [value],
+};
 
 /** What the Redis store uses: a PayloadSealer, or NO_SEALING. */
-export type Sealing = Pick<PayloadSealer, 'seal' | 'open'>;
+export type Sealing = Pick<PayloadSealer, 'seal' | 'open' | 'lookupForm' | 'lookupForms'>;
 
 export function sealingFor(settings: StoreEncryption | null): Sealing {
   return settings === null ? NO_SEALING : new PayloadSealer(settings);

@@ -519,24 +519,39 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
     return byShard;
   }
 
+  // With store.encryption the opt-out sets hold keyed hashes of the numbers (PayloadSealer.lookupForm),
+  // and a number counts as on the list in any of its forms (hashed under any listed key, or as it
+  // was stored before encryption). Without it a number has one form, the number itself.
+
   async addOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {
     if (phoneNumbers.length === 0) return 0;
+    const key = this.keys.optOuts(tenant);
+    const listed = this.settings.encryption === null ? null : await this.findOptedOut(tenant, phoneNumbers);
     let added = 0;
-    await this.write([this.redis.sadd(this.keys.optOuts(tenant), ...phoneNumbers).then((n) => void (added = n))]);
-    return added;
+    await this.write([this.redis.sadd(key, ...phoneNumbers.map((n) => this.sealing.lookupForm(tenant, n))).then((n) => void (added = n))]);
+    return listed === null ? added : new Set(phoneNumbers.filter((n) => !listed.has(n))).size;
   }
 
   async removeOptOuts(tenant: string, phoneNumbers: readonly string[]): Promise<number> {
     if (phoneNumbers.length === 0) return 0;
+    const key = this.keys.optOuts(tenant);
+    const listed = this.settings.encryption === null ? null : await this.findOptedOut(tenant, phoneNumbers);
     let removed = 0;
-    await this.write([this.redis.srem(this.keys.optOuts(tenant), ...phoneNumbers).then((n) => void (removed = n))]);
-    return removed;
+    await this.write([this.redis.srem(key, ...phoneNumbers.flatMap((n) => this.sealing.lookupForms(tenant, n))).then((n) => void (removed = n))]);
+    return listed === null ? removed : listed.size;
   }
 
   async findOptedOut(tenant: string, phoneNumbers: readonly string[]): Promise<Set<string>> {
     if (phoneNumbers.length === 0) return new Set();
-    const flags = await this.read(this.redis.smismember(this.keys.optOuts(tenant), ...phoneNumbers));
-    return new Set(phoneNumbers.filter((_, i) => flags[i] === 1));
+    const forms = phoneNumbers.map((n) => this.sealing.lookupForms(tenant, n));
+    const flags = await this.read(this.redis.smismember(this.keys.optOuts(tenant), ...forms.flat()));
+    const found = new Set<string>();
+    let at = 0;
+    forms.forEach((numberForms, i) => {
+      for (let f = 0; f < numberForms.length; f++) if (flags[at + f] === 1) found.add(phoneNumbers[i] as string);
+      at += numberForms.length;
+    });
+    return found;
   }
 
   async readOperatorStates(): Promise<Map<string, StoredOperatorState>> {

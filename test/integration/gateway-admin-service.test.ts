@@ -1,5 +1,6 @@
 // The advertising opt-out list through the admin API and the CLI, and its effect on sending.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { GatewayAdminClient } from '../../src/gen/switchboard/v1/admin.js';
@@ -131,4 +132,60 @@ test('ReloadConfig needs an operator key, reloads the node\'s file, and refuses 
     code: Status.FAILED_PRECONDITION,
     details: 'reload refused, the previous config keeps serving: routing.channels.sms[0]: unknown provider "nope"',
   });
+});
+
+/** Lines the node writes on stderr while `run` runs, parsed; the audit records among them. */
+async function auditRecordsDuring(run: () => Promise<void>): Promise<Record<string, unknown>[]> {
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    lines.push(String(chunk));
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    await run();
+  } finally {
+    process.stderr.write = write;
+  }
+  return lines
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes('"level":"audit"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+test('every admin call, allowed or refused, leaves an audit record: action, outcome, caller, peer, target; never a number or a key', async (t) => {
+  const operatorKey = 'operator-key-0000000001';
+  const gw = await startTestGateway({}, (raw) => ((raw['server'] as Record<string, unknown>)['operatorApiKeys'] = [operatorKey]));
+  t.after(() => gw.stop());
+  const tenant = admin(gw.node.address, TEST_API_KEY);
+  const operator = admin(gw.node.address, operatorKey);
+  const anonymous = admin(gw.node.address, '');
+  anonymous.metadata.remove('x-api-key');
+  t.after(() => [tenant, operator, anonymous].forEach((a) => a.client.close()));
+  const drain = (who: ReturnType<typeof admin>) =>
+    new Promise<unknown>((resolve, reject) => who.client.drainProvider({ providerId: 'sms-0' }, who.metadata, (e, r) => (e ? reject(e) : resolve(r))));
+
+  const records = await auditRecordsDuring(async () => {
+    await tenant.call('addOptOuts', ['010-1111-2222', '010-3333-4444']);
+    await assert.rejects(drain(tenant), { code: Status.PERMISSION_DENIED });
+    await drain(operator);
+    await assert.rejects(anonymous.call('checkOptOuts', ['010-1111-2222']), { code: Status.UNAUTHENTICATED });
+  });
+
+  const fingerprint = (key: string) => `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+  assert.deepEqual(
+    records.map(({ action, outcome, tenant: who, apiKey, target, result }) => ({ action, outcome, tenant: who, apiKey, target, result })),
+    [
+      { action: 'optOuts.add', outcome: 'OK', tenant: 'tenant-a', apiKey: fingerprint(TEST_API_KEY), target: { numbers: 2 }, result: { added: 2 } },
+      { action: 'providers.drain', outcome: 'PERMISSION_DENIED', tenant: undefined, apiKey: fingerprint(TEST_API_KEY), target: { provider: 'sms-0' }, result: undefined },
+      { action: 'providers.drain', outcome: 'OK', tenant: undefined, apiKey: fingerprint(operatorKey), target: { provider: 'sms-0' }, result: undefined },
+      { action: 'optOuts.check', outcome: 'UNAUTHENTICATED', tenant: undefined, apiKey: null, target: undefined, result: undefined },
+    ],
+  );
+  for (const record of records) {
+    assert.match(String(record['peer']), /127\.0\.0\.1:\d+/);
+    assert.equal(record['certificate'], null, 'plaintext: no client certificate');
+    const text = JSON.stringify(record);
+    for (const secret of ['1111', '3333', TEST_API_KEY, operatorKey]) assert.ok(!text.includes(secret), `an audit record holds ${secret}: ${text}`);
+  }
 });

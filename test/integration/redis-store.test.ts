@@ -35,6 +35,12 @@ describeOptOutList('redis', async () => {
   return { list, cleanup: () => list.close() };
 });
 
+describeOptOutList('redis, numbers hashed', async () => {
+  const encryption = { keys: [{ id: 'k1', key: randomBytes(32).toString('base64') }], sealWith: 'k1' };
+  const list = await RedisStore.connect(redisStoreSettings(redis.url, { encryption }));
+  return { list, cleanup: () => list.close() };
+});
+
 describe('redis store', () => {
   test('refuses a Redis whose maxmemory-policy may evict keys, and says what to set', async () => {
     const admin = redis.client();

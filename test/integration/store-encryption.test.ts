@@ -152,3 +152,34 @@ test('a key rotation: values sealed with the old key open while it is listed; a 
   assert.throws(() => new PayloadSealer(before).open(altered), /does not open/);
   assert.equal(new PayloadSealer(before).open('plain payload'), 'plain payload');
 });
+
+test('with store.encryption the opt-out lists hold keyed hashes, found under every listed key and as stored before encryption', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.destroy());
+  const k1 = { id: 'k1', key: key() };
+  const k2 = { id: 'k2', key: key() };
+  const settings = redisStoreSettings(redis.url);
+  const members = (tenant: string): Promise<string[]> => redis.client().smembers(`${settings.keyPrefix}:{optout:${tenant}}`);
+
+  // Before encryption: a number stored as it is.
+  const clear = await RedisStore.connect(settings);
+  assert.equal(await clear.addOptOuts('bank', ['+821011110000']), 1);
+  await clear.close();
+
+  const sealed = await RedisStore.connect({ ...settings, encryption: { keys: [k1], sealWith: 'k1' } });
+  t.after(() => sealed.close());
+  assert.equal(await sealed.addOptOuts('bank', ['+821098765432', '+821098765432', '+821011110000']), 1, 'only the number not yet listed (in any form) counts as added');
+  assert.deepEqual([...(await sealed.findOptedOut('bank', ['+821098765432', '+821011110000', '+821055550000']))].sort(), ['+821011110000', '+821098765432']);
+  assert.deepEqual(await sealed.findOptedOut('card', ['+821098765432']), new Set(), 'another tenant');
+  const stored = await members('bank');
+  assert.ok(!stored.some((m) => m.includes('98765432')), `stored: ${stored.join(', ')}`);
+  assert.ok(stored.some((m) => m.startsWith('#k1#')));
+
+  // After a rotation the k1 hash is still found, and removal removes every form.
+  const rotated = await RedisStore.connect({ ...settings, encryption: { keys: [k1, k2], sealWith: 'k2' } });
+  t.after(() => rotated.close());
+  assert.deepEqual([...(await rotated.findOptedOut('bank', ['+821098765432']))], ['+821098765432']);
+  assert.equal(await rotated.removeOptOuts('bank', ['+821098765432', '+821011110000', '+821055550000']), 2);
+  assert.deepEqual(await rotated.findOptedOut('bank', ['+821098765432', '+821011110000']), new Set());
+  assert.deepEqual(await members('bank'), []);
+});
