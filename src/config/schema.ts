@@ -171,7 +171,8 @@ const redisStoreSchema = z
     shards: z.number().int().min(1).max(256).default(4),
     /**
      * When a send is acknowledged: "local" once Redis has the write (run Redis with appendonly yes and
-     * appendfsync always for no loss on a Redis crash), "replicated" once WAIT confirms a replica has it.
+     * appendfsync always for no loss on a Redis crash), "replicated" once WAIT confirms every
+     * replica in sync with the primary has it (at least one).
      */
     durability: z.enum(['local', 'replicated']).default('local'),
     /** How long "replicated" waits for a replica before the send fails with UNAVAILABLE. */

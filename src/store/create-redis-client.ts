@@ -92,3 +92,30 @@ export async function checkEvictionPolicy(redis: Redis | Cluster): Promise<void>
   }
 }
 
+/**
+ * What the Redis setup does not give the durability the store was configured for (RELIABILITY
+ * A3, A4): one warning per gap, for the node to log at start. Not refused, since development and
+ * test Redis servers run without persistence on purpose. A Redis that does not allow CONFIG GET
+ * (some managed services) gives no warnings.
+ */
+export async function durabilityWarnings(redis: Redis | Cluster, durability: 'local' | 'replicated'): Promise<string[]> {
+  const warnings: string[] = [];
+  const primaries = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const node of primaries) {
+    const where = `Redis ${node.options.host ?? ''}:${node.options.port ?? ''}`;
+    try {
+      if (durability === 'replicated') {
+        const replicas = Number(/connected_slaves:(\d+)/.exec(await node.info('replication'))?.[1] ?? 0);
+        if (replicas === 0) warnings.push(`${where} has no replica connected: with store.durability "replicated" every send fails with UNAVAILABLE until one is`);
+        continue;
+      }
+      const [, appendonly] = (await node.config('GET', 'appendonly')) as string[];
+      const [, appendfsync] = (await node.config('GET', 'appendfsync')) as string[];
+      if (appendonly !== 'yes') warnings.push(`${where} runs with appendonly ${appendonly}: a Redis restart loses every queued and acknowledged message; set "appendonly yes" and "appendfsync always", or store.durability "replicated"`);
+      else if (appendfsync !== 'always') warnings.push(`${where} runs with appendfsync ${appendfsync}: a Redis crash loses up to a second of acknowledged messages; set "appendfsync always", or store.durability "replicated"`);
+    } catch {
+      // CONFIG or INFO not allowed here: nothing to say.
+    }
+  }
+  return warnings;
+}

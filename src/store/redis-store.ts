@@ -6,7 +6,7 @@ import { acceptedEvent, type InboundEvent, type StatusEvent } from '../domain/st
 import { log } from '../log.js';
 import { CONSUMER_GROUP, LANES, RedisKeys } from './redis-keys.js';
 import { Cluster } from 'ioredis';
-import { checkEvictionPolicy, createRedisClient, type ScriptedRedis, type ScriptPipeline } from './create-redis-client.js';
+import { checkEvictionPolicy, createRedisClient, durabilityWarnings, type ScriptedRedis, type ScriptPipeline } from './create-redis-client.js';
 import { readReportEntries } from './read-report-entries.js';
 import { sealingFor, type Sealing } from './payload-sealer.js';
 import { KEEP_PROVIDER_REFS_SCRIPT } from './redis-provider-ref-scripts.js';
@@ -61,6 +61,8 @@ const RECORD_OUTCOMES: Readonly<Record<string, RecordOutcome>> = { a: 'applied',
 const FIELD_SEPARATOR = '\x1f';
 /** How often due retries are moved back to the queues. */
 const MOVE_DUE_INTERVAL_MS = 100;
+/** How often durability "replicated" counts the replicas in sync (see onlineReplicas). */
+const REPLICA_COUNT_INTERVAL_MS = 1000;
 /** Renewals stop after this many claimIdle periods (see renewLeases). */
 const MAX_LEASES = 10;
 /** Entry ids per renew-claims script call. */
@@ -85,6 +87,14 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
   private lastMoveDueMs = 0;
   private lastReclaimMs = 0;
   private readonly leaseTimer: NodeJS.Timeout;
+  /**
+   * For durability "replicated": the primary's replicas in sync (state=online) at the last look,
+   * every one of which WAIT must hear from. WAIT for one of two replicas is not enough: Sentinel
+   * picks the replica to promote from offsets it polled up to a second before, and may promote
+   * the one without the write (RELIABILITY A5 lost an acked message that way).
+   */
+  private onlineReplicas = 1;
+  private replicaTimer: NodeJS.Timeout | null = null;
   /** A Cluster client cannot pipeline across shards (see sendPerShard). */
   private readonly isCluster: boolean;
   private closed = false;
@@ -102,6 +112,10 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
     // A third of claimIdle: a claim is renewed at least twice before another node may take it over.
     this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(settings.claimIdleMs / 3)));
     this.leaseTimer.unref();
+    if (settings.durability === 'replicated') {
+      this.replicaTimer = setInterval(() => void this.countOnlineReplicas(), REPLICA_COUNT_INTERVAL_MS);
+      this.replicaTimer.unref();
+    }
   }
 
   /**
@@ -113,8 +127,10 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
     try {
       await redis.connect();
       await checkEvictionPolicy(redis);
+      for (const warning of await durabilityWarnings(redis, settings.durability)) log('warn', 'Redis is not set up for the configured durability', { warning });
       const store = new RedisStore(settings, redis, now);
       await store.createGroups();
+      if (settings.durability === 'replicated') await store.countOnlineReplicas();
       return store;
     } catch (error) {
       redis.disconnect();
@@ -573,6 +589,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
 
   async close(): Promise<void> {
     clearInterval(this.leaseTimer);
+    if (this.replicaTimer !== null) clearInterval(this.replicaTimer);
     if (this.closed) return;
     this.closed = true;
     this.localReports.notify();
@@ -620,6 +637,16 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
       if (!(error instanceof StoreDataError)) throw error;
       log('error', 'a queued message cannot be opened; it stays queued', { entryId, error: error.message });
       return null;
+    }
+  }
+
+  /** Reads how many replicas are in sync with the primary now (INFO replication, state=online). */
+  private async countOnlineReplicas(): Promise<void> {
+    try {
+      const info = await this.redis.info('replication');
+      this.onlineReplicas = info.split('\n').filter((line) => /^slave\d+:.*state=online/.test(line)).length;
+    } catch {
+      // Unreachable for now: the writes fail on their own; keep the last count.
     }
   }
 
@@ -791,8 +818,12 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
     try {
       const result = (await (Array.isArray(operations) ? Promise.all(operations) : operations)) as T;
       if (this.settings.durability === 'replicated') {
-        const replicas = await this.redis.wait(1, this.settings.replicaWaitTimeoutMs);
-        if (replicas < 1) throw new StoreUnavailableError(`no replica confirmed the write within ${this.settings.replicaWaitTimeoutMs} ms`);
+        const needed = Math.max(1, this.onlineReplicas);
+        const replicas = await this.redis.wait(needed, this.settings.replicaWaitTimeoutMs);
+        if (replicas < needed) {
+          const timeout = this.settings.replicaWaitTimeoutMs;
+          throw new StoreUnavailableError(replicas === 0 ? `no replica confirmed the write within ${timeout} ms` : `${replicas} of the ${needed} replicas in sync confirmed the write within ${timeout} ms`);
+        }
       }
       return result;
     } catch (error) {

@@ -12,12 +12,15 @@ import { test } from 'node:test';
 import type { ServiceError } from '@grpc/grpc-js';
 import { startSimProvider } from '../../src/channels/sim-provider.js';
 import { startGatewayNode } from '../../src/gateway/gateway-node.js';
+import { RedisStore } from '../../src/store/redis-store.js';
 import { Channel } from '../../src/gen/switchboard/provider/v1/provider.js';
 import { MessageState } from '../../src/gen/switchboard/v1/gateway.js';
 import { daytimeKstClock } from '../helpers/fake-clock.js';
 import { GatewayTestClient } from '../helpers/gateway-calls.js';
+import { makeAccepted } from '../conformance/store.suite.js';
 import { readLedger } from '../helpers/ledger.js';
 import { startReplicatedRedis } from '../helpers/redis-sentinel.js';
+import { redisStoreSettings } from '../helpers/redis-store-settings.js';
 import { compileTestConfig, rawTestConfig, TEST_API_KEY } from '../helpers/test-config.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -63,15 +66,16 @@ test('A5: the Sentinel primary is SIGKILLed under load: sends resume within 15 s
   })();
 
   await waitFor(() => acked.size >= 50, 15_000, '50 messages acked before the kill');
-  // The replicas stop getting the primary's writes for a moment before it dies, and what was on
-  // its way to them dies with it: whatever the primary acked in that moment is gone. ("local"
-  // durability loses those messages here; "replicated" acks none of them.)
-  for (const link of redis.replicationLinks) link.stall();
+  // The replicas stop getting the primary's writes for a moment before it dies: frozen, their
+  // links cut, so the primary's writes from then on reach no replica. Whatever it acks in that
+  // moment dies with it. ("local" durability loses those messages here; "replicated" acks none.)
+  for (const replica of redis.replicas) replica.freeze();
+  await redis.primary.client().call('CLIENT', 'KILL', 'TYPE', 'replica');
   await new Promise((resolve) => setTimeout(resolve, 300));
   const oldPrimary = redis.primary.port;
   killedAtMs = Date.now();
   await redis.primary.stop('SIGKILL');
-  for (const link of redis.replicationLinks) link.reset();
+  for (const replica of redis.replicas) replica.thaw();
   await waitFor(() => firstAckAfterKillMs > 0, 20_000, 'a send to be acked after the kill');
   const resumedAfterMs = firstAckAfterKillMs - killedAtMs;
   // Some more after the failover, then stop.
@@ -106,4 +110,16 @@ test('A5: the Sentinel primary is SIGKILLed under load: sends resume within 15 s
   assert.deepEqual(lost, [], 'acked messages the store no longer knows (lost)');
   const received = new Set((await readLedger(ledgerPath)).map((row) => row.messageId));
   assert.deepEqual(messageIds.filter((id) => !received.has(id)), [], 'every acked message reached the supplier');
+});
+
+test('durability "replicated" waits for every replica in sync, not one of them', async (t) => {
+  const redis = await startReplicatedRedis(2, 1);
+  t.after(() => redis.destroy());
+  const store = await RedisStore.connect(redisStoreSettings(redis.primary.url, { durability: 'replicated', replicaWaitTimeoutMs: 200 }));
+  t.after(() => store.close());
+  await store.enqueue([makeAccepted()]);
+  // One replica stops answering: a write only the other confirms is not acknowledged.
+  redis.replicas[1]!.freeze();
+  t.after(() => redis.replicas[1]!.thaw());
+  await assert.rejects(store.enqueue([makeAccepted()]), { name: 'StoreUnavailableError', message: /1 of the 2 replicas in sync confirmed the write within 200 ms/ });
 });

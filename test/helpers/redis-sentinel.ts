@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { freePort } from './free-port.js';
 import { startRedis, type RedisServer } from './redis.js';
 import { waitFor } from './wait-for.js';
@@ -58,8 +57,6 @@ export async function startRedisWithSentinel(): Promise<RedisWithSentinel> {
 export interface ReplicatedRedis {
   readonly primary: RedisServer;
   readonly replicas: readonly RedisServer[];
-  /** Each replica's link to the first primary goes through one of these (stall it, and the replica falls behind). */
-  readonly replicationLinks: readonly FaultProxy[];
   /** host:port of each sentinel. */
   readonly sentinels: readonly string[];
   readonly name: string;
@@ -77,13 +74,7 @@ export async function startReplicatedRedis(replicaCount = 2, sentinelCount = 3):
   const noSyncDelay = ['--repl-diskless-sync-delay', '0'];
   const primary = await startRedis(noSyncDelay);
   const replicas: RedisServer[] = [];
-  const replicationLinks: FaultProxy[] = [];
-  for (let i = 0; i < replicaCount; i++) {
-    const link = await startFaultProxy(`127.0.0.1:${primary.port}`);
-    replicationLinks.push(link);
-    const [, linkPort] = link.address.split(':');
-    replicas.push(await startRedis([...noSyncDelay, '--replicaof', '127.0.0.1', linkPort!]));
-  }
+  for (let i = 0; i < replicaCount; i++) replicas.push(await startRedis([...noSyncDelay, '--replicaof', '127.0.0.1', String(primary.port)]));
   await waitFor(
     async () => {
       for (const replica of replicas) if (!(await replica.client().info('replication')).includes('master_link_status:up')) return false;
@@ -108,7 +99,7 @@ export async function startReplicatedRedis(replicaCount = 2, sentinelCount = 3):
         `dir ${dir}`,
         `sentinel monitor ${name} 127.0.0.1 ${primary.port} ${quorum}`,
         `sentinel down-after-milliseconds ${name} 1000`,
-        `sentinel failover-timeout ${name} 5000`,
+        `sentinel failover-timeout ${name} 2000`,
         `sentinel parallel-syncs ${name} 1`,
         '',
       ].join('\n'),
@@ -145,7 +136,6 @@ export async function startReplicatedRedis(replicaCount = 2, sentinelCount = 3):
   return {
     primary,
     replicas,
-    replicationLinks,
     sentinels,
     name,
     primaryPort: async () => Number(((await ask(sentinels[0]!, 'get-master-addr-by-name', name)) as string[] | null)?.[1] ?? 0),
@@ -159,7 +149,6 @@ export async function startReplicatedRedis(replicaCount = 2, sentinelCount = 3):
       );
       rmSync(dir, { recursive: true, force: true });
       await Promise.all([primary, ...replicas].map((server) => server.destroy()));
-      await Promise.all(replicationLinks.map((link) => link.close()));
     },
   };
 }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { GatewayAdminClient } from '../../src/gen/switchboard/v1/admin.js';
 import { MessageKind, MessageState } from '../../src/gen/switchboard/v1/gateway.js';
+import { stderrLinesDuring } from '../helpers/capture-stderr.js';
 import { runCli } from '../helpers/cli-process.js';
 import { stateName, type GatewayTestClient } from '../helpers/gateway-calls.js';
 import { OTHER_TENANT_API_KEY, TEST_API_KEY } from '../helpers/test-config.js';
@@ -134,23 +135,10 @@ test('ReloadConfig needs an operator key, reloads the node\'s file, and refuses 
   });
 });
 
-/** Lines the node writes on stderr while `run` runs, parsed; the audit records among them. */
+/** The audit records the node writes while `run` runs. */
 async function auditRecordsDuring(run: () => Promise<void>): Promise<Record<string, unknown>[]> {
-  const lines: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    lines.push(String(chunk));
-    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write;
-  try {
-    await run();
-  } finally {
-    process.stderr.write = write;
-  }
-  return lines
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.includes('"level":"audit"'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = await stderrLinesDuring(run);
+  return lines.filter((line) => line.includes('"level":"audit"')).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 test('every admin call, allowed or refused, leaves an audit record: action, outcome, caller, peer, target; never a number or a key', async (t) => {

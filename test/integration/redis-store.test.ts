@@ -8,6 +8,7 @@ import { describeStore, makeAccepted } from '../conformance/store.suite.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { redisStoreSettings } from '../helpers/redis-store-settings.js';
+import { stderrLinesDuring } from '../helpers/capture-stderr.js';
 import { timeoutSignal } from '../helpers/timeout-signal.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -42,6 +43,30 @@ describeOptOutList('redis, numbers hashed', async () => {
 });
 
 describe('redis store', () => {
+  test('warns at start when Redis is not set up for the configured durability (RELIABILITY A4)', async () => {
+    const admin = redis.client();
+    const warningsOf = async (durability: 'local' | 'replicated'): Promise<string[]> => {
+      const lines = await stderrLinesDuring(async () => {
+        const store = await RedisStore.connect(redisStoreSettings(redis.url, { durability }));
+        await store.close();
+      });
+      return lines.filter((line) => line.includes('not set up for the configured durability')).map((line) => String((JSON.parse(line) as { warning: string }).warning));
+    };
+    // The test Redis runs without persistence.
+    const [none] = await warningsOf('local');
+    assert.match(none ?? '', /runs with appendonly no: a Redis restart loses every queued and acknowledged message/);
+    await admin.config('SET', 'appendonly', 'yes');
+    try {
+      await admin.config('SET', 'appendfsync', 'everysec');
+      assert.match((await warningsOf('local'))[0] ?? '', /runs with appendfsync everysec: a Redis crash loses up to a second of acknowledged messages/);
+      await admin.config('SET', 'appendfsync', 'always');
+      assert.deepEqual(await warningsOf('local'), []);
+    } finally {
+      await admin.config('SET', 'appendonly', 'no');
+    }
+    assert.match((await warningsOf('replicated'))[0] ?? '', /has no replica connected: with store.durability "replicated" every send fails with UNAVAILABLE/);
+  });
+
   test('refuses a Redis whose maxmemory-policy may evict keys, and says what to set', async () => {
     const admin = redis.client();
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
