@@ -102,7 +102,8 @@ export async function durabilityWarnings(redis: Redis | Cluster, durability: 'lo
   const warnings: string[] = [];
   const primaries = redis instanceof Cluster ? redis.nodes('master') : [redis];
   for (const node of primaries) {
-    const where = `Redis ${node.options.host ?? ''}:${node.options.port ?? ''}`;
+    const sentinelName = node.options.name;
+    const where = node.options.sentinels !== undefined && node.options.sentinels !== null && sentinelName ? `the Redis primary of Sentinel "${sentinelName}"` : `Redis ${node.options.host ?? ''}:${node.options.port ?? ''}`;
     try {
       if (durability === 'replicated') {
         const replicas = Number(/connected_slaves:(\d+)/.exec(await node.info('replication'))?.[1] ?? 0);
