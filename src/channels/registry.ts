@@ -17,7 +17,8 @@ type ConnectorFactories = { [K in ConnectorKind]: (settings: Extract<ProviderSet
 const CONNECTOR_FACTORIES: ConnectorFactories = {
   grpc: (settings, deps) =>
     new GrpcProviderConnector(settings, settings.tps > 0 && deps.rateLimiter !== undefined ? { rateLimiter: deps.rateLimiter(settings.id, settings.tps, settings.urgentReserve) } : {}),
-  smpp: (settings) => new SmppProviderConnector(settings),
+  smpp: (settings, deps) =>
+    new SmppProviderConnector(settings, settings.tps > 0 && deps.rateLimiter !== undefined ? deps.rateLimiter(settings.id, settings.tps, settings.urgentReserve) : null),
 };
 
 export function createConnector(settings: ProviderSettings, deps: ConnectorDeps = {}): ProviderConnector {

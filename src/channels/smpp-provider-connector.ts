@@ -12,6 +12,8 @@ import { SmppSession, type SmppRequest } from './smpp-session.js';
 import { dataCodingOf, encodeText } from './smpp-text.js';
 import { formatValidityPeriod } from './smpp-validity-period.js';
 import { reconnectDelayMs } from './reconnect-delay.js';
+import { takeTokens, type RateLimiter } from './rate-limiter.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** deliver_sm PDUs read in one turn of the event loop, handed to the ingestor as one batch. */
 interface IncomingBatch {
@@ -68,15 +70,22 @@ export class SmppProviderConnector implements ProviderConnector {
   private readonly dataCoding: number;
   private readonly capabilitiesValue: ProviderCapabilities;
 
-  constructor(private readonly settings: SmppProviderSettings) {
+  /** The SMSC's TPS limit in submit_sm PDUs (segments), local or cluster-wide; null for none. */
+  private readonly rateLimiter: RateLimiter | null;
+
+  constructor(
+    private readonly settings: SmppProviderSettings,
+    rateLimiter: RateLimiter | null = null,
+  ) {
     this.id = settings.id;
+    this.rateLimiter = rateLimiter ?? (settings.tps > 0 ? new TokenBucket(settings.tps, settings.urgentReserve) : null);
     const colon = settings.address.lastIndexOf(':');
     this.host = settings.address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
     this.port = Number(settings.address.slice(colon + 1));
     this.dataCoding = dataCodingOf(settings.dataCoding);
     this.tracker = new SmppReceiptTracker(settings.maxTrackedReceipts);
     this.reportQueue = new ReportQueue(REPORT_QUEUE_HIGH_WATER, () => this.session?.resume());
-    this.capabilitiesValue = { channels: settings.channels, maxTps: 0, maxBodyBytes: 0, maxInFlight: settings.window };
+    this.capabilitiesValue = { channels: settings.channels, maxTps: settings.tps, maxBodyBytes: 0, maxInFlight: settings.window };
     this.connect();
   }
 
@@ -92,18 +101,27 @@ export class SmppProviderConnector implements ProviderConnector {
     const outcomes: SubmitOutcome[] = new Array(batch.length);
     const answers: Promise<void>[] = [];
     const failFast = this.unreachable && this.session === null;
-    let next = 0;
-    for (; next < batch.length && !failFast; next++) {
-      const message = batch[next] as OutboundMessage;
-      const index = next;
-      let segments: Segment[];
+    // Split first: the TPS limit counts submit_sm PDUs, one per segment.
+    const segmentsOf: (Segment[] | null)[] = batch.map((message, index) => {
       try {
-        segments = splitIntoSegments(encodeText(textOf(message), this.settings.dataCoding), this.settings.dataCoding, this.nextConcatenationReference());
+        return splitIntoSegments(encodeText(textOf(message), this.settings.dataCoding), this.settings.dataCoding, this.nextConcatenationReference());
       } catch (error) {
         if (!(error instanceof MessageTooLongError)) throw error;
         outcomes[index] = { kind: 'rejected', code: 'MESSAGE_TOO_LONG', reason: error.message, retryable: false };
-        continue;
+        return null;
       }
+    });
+    let next = 0;
+    let allowedEnd = this.rateLimiter === null ? batch.length : 0;
+    for (; next < batch.length && !failFast; next++) {
+      const segments = segmentsOf[next];
+      if (segments === null || segments === undefined) continue;
+      if (next >= allowedEnd) {
+        allowedEnd = await this.takeTokens(batch, segmentsOf, next, signal);
+        if (allowedEnd === next) break;
+      }
+      const message = batch[next] as OutboundMessage;
+      const index = next;
       const session = await this.waitForSession(signal);
       if (session === null) break;
       const answered = await this.sendMessage(session, message, segments, signal);
@@ -115,10 +133,28 @@ export class SmppProviderConnector implements ProviderConnector {
       const [code, reason] = failFast
         ? ['PROVIDER_UNREACHABLE', `SMSC "${this.id}" has been unreachable since its last connect timeout; not waiting for it`]
         : ['UNAVAILABLE', signal.aborted ? 'submit cancelled' : `SMSC "${this.id}" is not bound`];
-      for (let i = next; i < batch.length; i++) outcomes[i] = { kind: 'rejected', code, reason, retryable: true };
+      for (let i = next; i < batch.length; i++) outcomes[i] ??= { kind: 'rejected', code, reason, retryable: true };
     }
     await Promise.all(answers);
     return outcomes;
+  }
+
+  /**
+   * Waits for TPS tokens for the messages from `from` on that share its urgency (one token per
+   * segment), and returns the end of the run that may go now; `from` when the wait was cancelled.
+   */
+  private async takeTokens(batch: readonly OutboundMessage[], segmentsOf: readonly (Segment[] | null)[], from: number, signal: AbortSignal): Promise<number> {
+    const urgent = (batch[from] as OutboundMessage).priority === 'urgent';
+    const units: number[] = [];
+    const positions: number[] = [];
+    for (let i = from; i < batch.length && ((batch[i] as OutboundMessage).priority === 'urgent') === urgent; i++) {
+      const segments = segmentsOf[i];
+      if (segments === null || segments === undefined) continue;
+      units.push(segments.length);
+      positions.push(i);
+    }
+    const granted = await takeTokens(this.rateLimiter as RateLimiter, units, urgent, signal);
+    return granted === 0 ? from : (positions[granted - 1] as number) + 1;
   }
 
   reports(): AsyncIterable<ProviderReportBatch> {

@@ -235,6 +235,10 @@ export interface SmppProviderSettings {
   readonly dataCoding: SmppDataCoding;
   /** Most SMSC message ids remembered for mapping delivery receipts back to messages; the oldest are forgotten first. */
   readonly maxTrackedReceipts: number;
+  /** submit_sm PDUs (segments) per second across all nodes; 0 = no limit. */
+  readonly tps: number;
+  /** Share of the TPS kept for urgent messages. */
+  readonly urgentReserve: number;
 }
 
 /** One channel's text of a template. Every text may hold {{placeholders}}. */

@@ -232,6 +232,8 @@ function compileProvider(p: ProviderConfig): ProviderSettings {
     destNpi: p.destNpi,
     dataCoding: p.dataCoding,
     maxTrackedReceipts: p.maxTrackedReceipts,
+    tps: p.tps,
+    urgentReserve: p.urgentReserve,
   };
 }
 

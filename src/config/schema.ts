@@ -434,6 +434,14 @@ const smppProviderSchema = z
     dataCoding: z.enum(['ucs2', 'ksc5601'], { error: 'must be "ucs2" or "ksc5601"' }).default('ucs2'),
     /** Most SMSC message ids remembered to map delivery receipts back to messages. */
     maxTrackedReceipts: z.number().int().min(1).default(200_000),
+    /**
+     * submit_sm PDUs per second the carrier allows on this account (a long message counts each
+     * segment), across all gateway nodes with the Redis store; 0 = no limit. Over it, SMSCs answer
+     * ESME_RTHROTTLED or drop the bind.
+     */
+    tps: z.number().int().min(0).max(100_000).default(0),
+    /** Share of the TPS that only urgent messages may use, so bulk never takes the last of it. */
+    urgentReserve: z.number().min(0).max(0.9).default(0.2),
     /** Overrides of providerHealth for this supplier (breaker and adaptive-weight thresholds). */
     health: providerHealthOverrideSchema.optional(),
   })

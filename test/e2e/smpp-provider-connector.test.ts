@@ -74,3 +74,21 @@ test('a sender the PDU cannot hold fails that message for good; the session goes
   assert.deepEqual(outcomes[0], { kind: 'rejected', code: 'SMPP_INVALID_FIELD', reason: `cannot be sent over SMPP: "${'A'.repeat(21)}" is longer than 20 characters`, retryable: false });
   assert.equal(outcomes[1]?.kind, 'accepted');
 });
+
+test('providers[].tps on an SMSC paces submit_sm PDUs, a long message counting each segment', async (t) => {
+  const ledger = await smscLedgerPath(t);
+  const smsc = await startSmscSimProcess(t, ledger);
+  const tps = 20;
+  const connector = connectorFor(t, smsc.address, { tps });
+  assert.equal(connector.capabilities().maxTps, tps);
+  // One second's worth at start, less the urgent reserve (20%): 16 PDUs at once, then 20 a second.
+  const long = (id: string): OutboundMessage => ({ ...outbound(id, '+821012345678'), body: '가'.repeat(150) });
+  const startedMs = Date.now();
+  const outcomes = await connector.submit(Array.from({ length: 12 }, (_, i) => long(`m-long-${i}`)), new AbortController().signal);
+  const elapsedMs = Date.now() - startedMs;
+  assert.deepEqual(new Set(outcomes.map((o) => o.kind)), new Set(['accepted']));
+  const submits = (await readSmscLedger(ledger)).filter((e) => e.event === 'submit');
+  assert.equal(submits.length, 36, '12 messages of 3 segments each');
+  // 36 PDUs: 16 at once, 20 more at 20/s.
+  assert.ok(elapsedMs >= 1000 * 0.9, `36 PDUs at ${tps}/s went in ${elapsedMs} ms; the limit allows no less than 1,000 ms`);
+});

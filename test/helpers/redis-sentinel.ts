@@ -75,10 +75,13 @@ export async function startReplicatedRedis(replicaCount = 2, sentinelCount = 3):
   const primary = await startRedis(noSyncDelay);
   const replicas: RedisServer[] = [];
   for (let i = 0; i < replicaCount; i++) replicas.push(await startRedis([...noSyncDelay, '--replicaof', '127.0.0.1', String(primary.port)]));
+  // In sync on both ends: each replica's link is up, and the primary lists each as online.
+  const primaryClient = primary.client();
+  const replicaClients = replicas.map((replica) => replica.client());
   await waitFor(
     async () => {
-      for (const replica of replicas) if (!(await replica.client().info('replication')).includes('master_link_status:up')) return false;
-      return true;
+      for (const client of replicaClients) if (!(await client.info('replication')).includes('master_link_status:up')) return false;
+      return ((await primaryClient.info('replication')).match(/state=online/g) ?? []).length === replicaCount;
     },
     15_000,
     `${replicaCount} replicas to be in sync`,
