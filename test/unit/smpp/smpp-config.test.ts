@@ -45,6 +45,8 @@ test('an smpp provider compiles with its defaults in milliseconds', () => {
     destNpi: 1,
     dataCoding: 'ucs2',
     maxTrackedReceipts: 200_000,
+    tps: 0,
+    urgentReserve: 0.2,
   });
 });
 
