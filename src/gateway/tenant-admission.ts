@@ -1,7 +1,7 @@
+import { status as Status } from '@grpc/grpc-js';
 import { abortableSleep, takeTokens, type RateLimiter } from '../channels/rate-limiter.js';
 import { TokenBucket } from '../channels/token-bucket.js';
 import type { AcceptRate, Tenant } from '../config/config.js';
-import { status as Status } from '@grpc/grpc-js';
 import { GatewayError } from './gateway-error.js';
 
 /** Makes the limiter of one tenant's accept rate: cluster-wide through Redis, or this node's own. */
