@@ -22,7 +22,8 @@ export class PayloadSealer {
   private readonly prefix: string;
   /** Per key, the HMAC key for lookup values (derived, so the AES key is used for one thing). */
   private readonly lookupKeys: readonly { readonly id: string; readonly key: Buffer }[];
-  private readonly sealWith: string;
+  /** The lookup key of sealWith: what new lookup values are hashed with. */
+  private readonly sealLookupKey: { readonly id: string; readonly key: Buffer };
   private readonly ivPool = Buffer.alloc(IV_POOL_BYTES);
   private ivAt = IV_POOL_BYTES;
 
@@ -32,8 +33,8 @@ export class PayloadSealer {
     if (sealKey === undefined || sealKey.length !== 32) throw new Error(`store.encryption.sealWith: no 32-byte key "${settings.sealWith}" in store.encryption.keys`);
     this.sealKey = sealKey;
     this.prefix = `${SEALED}${settings.sealWith}${SEALED}`;
-    this.sealWith = settings.sealWith;
     this.lookupKeys = [...this.keys].map(([id, key]) => ({ id, key: Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'switchboard lookup values', 32)) }));
+    this.sealLookupKey = this.lookupKeys.find((k) => k.id === settings.sealWith) as { id: string; key: Buffer };
   }
 
   /**
@@ -42,8 +43,7 @@ export class PayloadSealer {
    * (the tenant) is hashed in, so one number opted out at two tenants does not show as equal.
    */
   lookupForm(scope: string, value: string): string {
-    const key = this.lookupKeys.find((k) => k.id === this.sealWith) as { id: string; key: Buffer };
-    return this.hashOf(key, scope, value);
+    return this.hashOf(this.sealLookupKey, scope, value);
   }
 
   /** Every form the value may have been stored in: its hash under each key, and the value itself (stored before encryption). */

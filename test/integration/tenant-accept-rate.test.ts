@@ -2,7 +2,7 @@
 // fail with RESOURCE_EXHAUSTED and a retry hint, its streams are paced (nothing refused), its urgent
 // messages keep a reserve, other tenants are not held, and with Redis the rate holds across nodes.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { startSimProvider } from '../../src/channels/sim-provider.js';
@@ -12,6 +12,7 @@ import { Priority, type SendBatch } from '../../src/gen/switchboard/v1/gateway.j
 import { daytimeKstClock } from '../helpers/fake-clock.js';
 import { GatewayTestClient, makeMessage } from '../helpers/gateway-calls.js';
 import { startRedis } from '../helpers/redis.js';
+import { startTestGateway } from '../helpers/test-gateway.js';
 import { compileTestConfig, OTHER_TENANT_API_KEY, rawTestConfig, TEST_API_KEY } from '../helpers/test-config.js';
 
 /** Frames of `count` template messages. */
@@ -63,20 +64,19 @@ function retryDelayMsOf(statusDetails: Buffer): { code: number; typeUrl: string;
   return { code, typeUrl, delayMs };
 }
 
-async function startSms(): Promise<{ address: string; close(): Promise<void> }> {
-  return startSimProvider({ id: 'sim-sms', channels: [Channel.CHANNEL_SMS, Channel.CHANNEL_LMS] });
+/** A memory-store gateway (startTestGateway) with tenant-a held to `perSecond`; clients of tenant-a and of tenant-b. */
+async function gatewayWithAcceptRate(t: TestContext, perSecond: number): Promise<{ client: GatewayTestClient; other: GatewayTestClient }> {
+  const gw = await startTestGateway({}, (raw) => withAcceptRate(raw, perSecond));
+  const other = new GatewayTestClient(gw.node.address, OTHER_TENANT_API_KEY);
+  t.after(async () => {
+    other.close();
+    await gw.stop();
+  });
+  return { client: gw.client, other };
 }
 
 test('a Send over the tenant accept rate fails with RESOURCE_EXHAUSTED and a retry hint; urgent Sends keep their reserve', async (t) => {
-  const sms = await startSms();
-  t.after(() => sms.close());
-  const raw = rawTestConfig({ sms: [sms.address] });
-  withAcceptRate(raw, 20);
-  const node = await startGatewayNode(compileTestConfig(raw), { now: daytimeKstClock() });
-  t.after(() => node.stop());
-  const client = new GatewayTestClient(node.address, TEST_API_KEY);
-  const other = new GatewayTestClient(node.address, OTHER_TENANT_API_KEY);
-  t.after(() => [client, other].forEach((c) => c.close()));
+  const { client, other } = await gatewayWithAcceptRate(t, 20);
 
   // The bucket starts with one second (20); normal messages stop at the 10% urgent reserve (18).
   let accepted = 0;
@@ -112,16 +112,8 @@ test('a Send over the tenant accept rate fails with RESOURCE_EXHAUSTED and a ret
 });
 
 test('a SendStream over the tenant accept rate is paced, not refused, and other tenants go on meanwhile', async (t) => {
-  const sms = await startSms();
-  t.after(() => sms.close());
-  const raw = rawTestConfig({ sms: [sms.address] });
   const perSecond = 200;
-  withAcceptRate(raw, perSecond);
-  const node = await startGatewayNode(compileTestConfig(raw), { now: daytimeKstClock() });
-  t.after(() => node.stop());
-  const client = new GatewayTestClient(node.address, TEST_API_KEY);
-  const other = new GatewayTestClient(node.address, OTHER_TENANT_API_KEY);
-  t.after(() => [client, other].forEach((c) => c.close()));
+  const { client, other } = await gatewayWithAcceptRate(t, perSecond);
 
   const total = 700;
   const startedMs = Date.now();
@@ -148,7 +140,7 @@ test('a SendStream over the tenant accept rate is paced, not refused, and other 
 
 test('two nodes on one Redis hold a tenant to its accept rate together', async (t) => {
   const redis = await startRedis();
-  const sms = await startSms();
+  const sms = await startSimProvider({ id: 'sim-sms', channels: [Channel.CHANNEL_SMS, Channel.CHANNEL_LMS] });
   const raw = rawTestConfig({ sms: [sms.address] });
   raw['store'] = { kind: 'redis', url: redis.url, keyPrefix: `acc${process.pid}` };
   const perSecond = 200;

@@ -9,7 +9,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { stringify as stringifyYaml } from 'yaml';
 import { credentials, Metadata, status as Status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { startSimProvider } from '../../src/channels/sim-provider.js';
@@ -20,6 +20,7 @@ import { REPO_ROOT, runCli } from '../helpers/cli-process.js';
 import { daytimeKstClock } from '../helpers/fake-clock.js';
 import { makeMessage } from '../helpers/gateway-calls.js';
 import { compileTestConfig, OTHER_TENANT_API_KEY, rawTestConfig, TEST_API_KEY } from '../helpers/test-config.js';
+import { startTestGateway } from '../helpers/test-gateway.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/tls');
@@ -64,18 +65,20 @@ function presentedName(address: string): Promise<string> {
   });
 }
 
-async function startSms(): Promise<{ address: string; close(): Promise<void> }> {
-  return startSimProvider({ id: 'sim-sms', channels: [Channel.CHANNEL_SMS, Channel.CHANNEL_LMS] });
+/** A memory-store gateway (startTestGateway) whose gRPC API serves with `tls` (server.tls); returns the node. */
+async function tlsGateway(t: TestContext, tls: Record<string, unknown>, configure?: (raw: Record<string, unknown>) => void): Promise<GatewayNode> {
+  const gw = await startTestGateway({}, (raw) => {
+    (raw['server'] as Record<string, unknown>)['tls'] = tls;
+    configure?.(raw);
+  });
+  t.after(() => gw.stop());
+  return gw.node;
 }
 
 test('mutual TLS on the client API: no certificate, another CA, an expired one or plaintext are refused; a tenant that lists its certificates refuses its key with another', async (t) => {
-  const sms = await startSms();
-  t.after(() => sms.close());
-  const raw = rawTestConfig({ sms: [sms.address] });
-  (raw['server'] as Record<string, unknown>)['tls'] = { certFile: fixture('server.crt'), keyFile: fixture('server.key'), clientCaFile: fixture('ca.crt') };
-  (raw['tenants'] as Record<string, unknown>[])[0]!['clientCertNames'] = ['core-banking.bank.internal'];
-  const node = await startGatewayNode(compileTestConfig(raw), { now: daytimeKstClock() });
-  t.after(() => node.stop());
+  const node = await tlsGateway(t, { certFile: fixture('server.crt'), keyFile: fixture('server.key'), clientCaFile: fixture('ca.crt') }, (raw) => {
+    (raw['tenants'] as Record<string, unknown>[])[0]!['clientCertNames'] = ['core-banking.bank.internal'];
+  });
 
   const accepted = await send(node.address, clientCredentials('client-a'), TEST_API_KEY, 'mtls-ok');
   assert.notEqual(accepted.messageId, '');
@@ -100,15 +103,10 @@ test('mutual TLS on the client API: no certificate, another CA, an expired one o
 });
 
 test('renewed server certificate files apply to new connections without a restart; a half-written rotation keeps the last good files', async (t) => {
-  const sms = await startSms();
-  t.after(() => sms.close());
   const dir = mkdtempSync(join(tmpdir(), 'sb-tls-'));
   copyFileSync(fixture('server.crt'), join(dir, 'server.crt'));
   copyFileSync(fixture('server.key'), join(dir, 'server.key'));
-  const raw = rawTestConfig({ sms: [sms.address] });
-  (raw['server'] as Record<string, unknown>)['tls'] = { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key'), refreshInterval: 100 };
-  const node: GatewayNode = await startGatewayNode(compileTestConfig(raw), { now: daytimeKstClock() });
-  t.after(() => node.stop());
+  const node = await tlsGateway(t, { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key'), refreshInterval: 100 });
   assert.equal(await presentedName(node.address), 'switchboard-gateway');
   const client = new MessageGatewayClient(node.address, clientCredentials(null));
   t.after(() => client.close());
@@ -164,12 +162,7 @@ test('the supplier link runs over mutual TLS, and a node whose TLS files are bad
 });
 
 test('the CLI reaches a mutual-TLS gateway with SWITCHBOARD_TLS_CA, _CERT and _KEY', async (t) => {
-  const sms = await startSms();
-  t.after(() => sms.close());
-  const raw = rawTestConfig({ sms: [sms.address] });
-  (raw['server'] as Record<string, unknown>)['tls'] = { certFile: fixture('server.crt'), keyFile: fixture('server.key'), clientCaFile: fixture('ca.crt') };
-  const node = await startGatewayNode(compileTestConfig(raw), { now: daytimeKstClock() });
-  t.after(() => node.stop());
+  const node = await tlsGateway(t, { certFile: fixture('server.crt'), keyFile: fixture('server.key'), clientCaFile: fixture('ca.crt') });
   const args = ['send', '--target', node.address, '--api-key', TEST_API_KEY, '--to', '010-1234-5678', '--template', 'welcome', '--var', 'name=Kim'];
 
   const sent = await runCli(t, args, { SWITCHBOARD_TLS_CA: fixture('ca.crt'), SWITCHBOARD_TLS_CERT: fixture('client-a.crt'), SWITCHBOARD_TLS_KEY: fixture('client-a.key') });
