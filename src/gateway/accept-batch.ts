@@ -57,6 +57,9 @@ export async function acceptBatch(messages: readonly Message[], tenant: Tenant, 
     const outcome = outcomes[j];
     if (outcome === undefined || outcome.kind === 'queue-full') {
       acks[i] = rejectedAck(i, clientRef, RejectReason.REJECT_REASON_QUEUE_FULL, 'the gateway queue is full; retry later with the same client_ref');
+    } else if (outcome.kind === 'conflict') {
+      const detail = `client_ref "${clientRef}" was already used for message ${outcome.messageId}, which differs from this one in recipient, sender, content, kind, channel or night consent; nothing was stored (a new message needs a new client_ref)`;
+      acks[i] = rejectedAck(i, clientRef, RejectReason.REJECT_REASON_CLIENT_REF_CONFLICT, detail);
     } else {
       acks[i] = {
         index: i,

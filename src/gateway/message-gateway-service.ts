@@ -55,6 +55,7 @@ const STATUS_OF_REJECTION: Partial<Record<RejectReason, Status>> = {
   [RejectReason.REJECT_REASON_QUEUE_FULL]: Status.RESOURCE_EXHAUSTED,
   [RejectReason.REJECT_REASON_STORE_UNAVAILABLE]: Status.UNAVAILABLE,
   [RejectReason.REJECT_REASON_INVALID_SENDER]: Status.FAILED_PRECONDITION,
+  [RejectReason.REJECT_REASON_CLIENT_REF_CONFLICT]: Status.ALREADY_EXISTS,
 };
 
 /** The MessageGateway implementation. Each handler is wrapped once so every error becomes a proper status (C5). */

@@ -1,4 +1,5 @@
 import type { MemoryStoreSettings } from '../config/config.js';
+import { clientRefFingerprint } from '../domain/client-ref-fingerprint.js';
 import { PRIORITIES, type AcceptedMessage, type MessagePriority } from '../domain/message.js';
 import { isFinalState, stateRank, type MessageState } from '../domain/message-state.js';
 import { acceptedEvent, type InboundEvent } from '../domain/status-event.js';
@@ -93,7 +94,8 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
   private waitingWalk: MapIterator<[string, StatusEntry]> | undefined;
   /** What final status records share (see packStatus). */
   private readonly shapes = new HistoryShapes(MAX_HISTORY_SHAPES);
-  private readonly clientRefs = new Map<string, { messageId: string; atMs: number }>();
+  /** By "<tenant>\0<clientRef>": the message that took the reference, and its clientRefFingerprint. */
+  private readonly clientRefs = new Map<string, { messageId: string; atMs: number; fingerprint: string }>();
   private readonly seenDedupKeys = new Map<string, number>();
   /** Each batch that sets into these three Maps trims a few of their oldest entries (see OldestFirstTrim). */
   private readonly clientRefTrim = new OldestFirstTrim(this.clientRefs, (entry) => entry.atMs);
@@ -138,8 +140,9 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
         this.clientRefs.delete(refKey);
         earlier = undefined;
       }
+      const fingerprint = refKey === '' ? '' : clientRefFingerprint(message);
       if (earlier !== undefined) {
-        outcomes.push({ kind: 'duplicate', messageId: earlier.messageId });
+        outcomes.push({ kind: earlier.fingerprint === fingerprint ? 'duplicate' : 'conflict', messageId: earlier.messageId });
         continue;
       }
       if (queued >= this.settings.maxQueuedMessages) {
@@ -147,7 +150,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
         continue;
       }
       queued++;
-      if (refKey !== '') this.clientRefs.set(refKey, { messageId: message.messageId, atMs: message.acceptedAtMs });
+      if (refKey !== '') this.clientRefs.set(refKey, { messageId: message.messageId, atMs: message.acceptedAtMs, fingerprint });
       const accepted = acceptedEvent(message.messageId, message.acceptedAtMs);
       const tags = message.tags.length === 0 ? NO_TAGS : message.tags;
       // A message id is new: the status record starts here, and ACCEPTED is reported without the state machine.

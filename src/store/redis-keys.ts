@@ -9,7 +9,7 @@
  *   <prefix>:{s3}:delayed                         ZSET of messages waiting for a retry, by due time
  *   <prefix>:{s3}:msg:<messageId>                 STRING state, tenant, ref, tags, then the status
  *                                                 events (status-event-line.ts), oldest first; TTL = status retention
- *   <prefix>:{s3}:ref:<tenant>:<clientRef>        STRING messageId, TTL = dedup window
+ *   <prefix>:{s3}:ref:<tenant>:<clientRef>        STRING messageId\t<fingerprint>, TTL = dedup window
  *   <prefix>:{s3}:seen:<dedupKey>                 STRING, TTL = dedup window (provider report ids)
  *   <prefix>:{s3}:reports:<tenant>                STREAM of the tenant's reports from this shard, one entry
  *                                                 per write (field b: report lines, see redis-scripts.ts)

@@ -93,8 +93,10 @@ end
  * large batch, to a few strings per message).
  * ARGV: tag, dedupTtlMs, statusTtlMs, reportMaxLen, maxQueued, count, and the packed fields
  *   (SPLIT_FIELDS), for each message: messageId, lane (1..3), tenant, clientRef ('' for none),
- *   tagsJson, payload, acceptedEventLine.
- * Returns for each message 'A' (stored), 'D<messageId>' (client_ref seen before) or 'F' (queue full).
+ *   tagsJson, payload, acceptedEventLine, client_ref fingerprint ('' for none).
+ * Returns for each message 'A' (stored), 'D<messageId>\t<fingerprint>' (client_ref seen before,
+ * with what it holds: the caller tells a retry from a conflict, since only it can hash with every
+ * key of store.encryption; 'D<messageId>' alone when stored before fingerprints) or 'F' (queue full).
  * The message record (see STATE_RANKS) expires statusTtl after acceptance.
  */
 export const ENQUEUE_SCRIPT = `${REPORT_LINES}${SPLIT_FIELDS}
@@ -103,14 +105,14 @@ local F = splitFields(ARGV[7])
 local queued = redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[2]) + redis.call('XLEN', KEYS[3])
 local out = {}
 for j = 0, n - 1 do
-  local a = 1 + 7 * j
+  local a = 1 + 8 * j
   local id, lane, tenant, ref = F[a], tonumber(F[a + 1]), F[a + 2], F[a + 3]
   local refKey, earlier = nil, false
   if ref ~= '' then
     refKey = tag .. ':ref:' .. tenant .. ':' .. ref
     earlier = redis.call('GET', refKey)
   end
-  if earlier and earlier ~= id then
+  if earlier and string.match(earlier, '^[^\t]*') ~= id then
     out[j + 1] = 'D' .. earlier
   elseif queued >= maxQueued then
     out[j + 1] = 'F'
@@ -118,7 +120,7 @@ for j = 0, n - 1 do
     -- The same call sent again (client library resend): it is stored already.
     out[j + 1] = 'A'
   else
-    if ref ~= '' then redis.call('SET', refKey, id, 'PX', dedupTtl) end
+    if ref ~= '' then redis.call('SET', refKey, id .. '\t' .. F[a + 7], 'PX', dedupTtl) end
     -- No attempts field: a new entry has none (read as 0); retries carry theirs.
     redis.call('XADD', KEYS[lane], '*', 'm', F[a + 5])
     addReport(tenant, reportLine(ref, id, F[a + 6]))

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisStoreSettings } from '../config/config.js';
+import { clientRefFingerprint } from '../domain/client-ref-fingerprint.js';
 import type { AcceptedMessage, MessagePriority } from '../domain/message.js';
 import type { MessageState } from '../domain/message-state.js';
 import { acceptedEvent, type InboundEvent, type StatusEvent } from '../domain/status-event.js';
@@ -57,6 +58,8 @@ const CLAIM_POLL_MS = 20;
 const REPORT_POLL_MS = 100;
 /** The record-events script's answer letters. */
 const RECORD_OUTCOMES: Readonly<Record<string, RecordOutcome>> = { a: 'applied', s: 'stale', u: 'unknown-message', d: 'duplicate' };
+/** The lookupForm scope of client_ref fingerprints (tenant ids, the opt-out scopes, hold no spaces). */
+const FINGERPRINT_SCOPE = 'client_ref fingerprint';
 /** Joins the per-message fields of a batch into one script argument (see SPLIT_FIELDS in redis-scripts.ts). */
 const FIELD_SEPARATOR = '\x1f';
 /** How often due retries are moved back to the queues. */
@@ -164,7 +167,8 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
           const m = batch[index] as AcceptedMessage;
           const id = ids[index] as string;
           if (m.acceptedAtMs !== lineAtMs) acceptedLine = encodeStatusEventLine(acceptedEvent('', (lineAtMs = m.acceptedAtMs)));
-          fields.push(id, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, tagsJson(m.tags), this.sealing.seal(encodeQueuedMessage(m, id)), acceptedLine);
+          const fingerprint = m.clientRef === '' ? '' : this.sealing.lookupForm(FINGERPRINT_SCOPE, clientRefFingerprint(m));
+          fields.push(id, LANES.indexOf(m.priority) + 1, m.tenant, m.clientRef, tagsJson(m.tags), this.sealing.seal(encodeQueuedMessage(m, id)), acceptedLine, fingerprint);
         }
         const args = [this.keys.tag(shard), this.settings.dedupWindowMs, this.settings.statusRetentionMs, this.settings.reportRetentionPerTenant, maxQueuedPerShard, group.length, fields.join(FIELD_SEPARATOR)];
         pipeline.sbEnqueue(3, ...this.laneKeys4(shard), ...args);
@@ -174,7 +178,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
       const results = replies[g] as string[];
       group.forEach((index, j) => {
         const result = results[j] ?? 'F';
-        outcomes[index] = result === 'A' ? { kind: 'accepted', messageId: ids[index] as string } : result === 'F' ? { kind: 'queue-full' } : { kind: 'duplicate', messageId: result.slice(1) };
+        outcomes[index] = result === 'A' ? { kind: 'accepted', messageId: ids[index] as string } : result === 'F' ? { kind: 'queue-full' } : this.repeatOf(batch[index] as AcceptedMessage, result);
       });
     });
     if (outcomes.some((o) => o.kind === 'accepted')) {
@@ -182,6 +186,20 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
       this.localArrivals.notify();
     }
     return outcomes;
+  }
+
+  /**
+   * A message whose client_ref the enqueue script found taken ("D<messageId>\t<fingerprint>"): a
+   * duplicate when the stored fingerprint is this message's under any key (or in the clear, from
+   * before encryption), or when none was stored (a reference taken before fingerprints); else a
+   * conflict.
+   */
+  private repeatOf(message: AcceptedMessage, reply: string): EnqueueOutcome {
+    const tab = reply.indexOf('\t');
+    const messageId = tab < 0 ? reply.slice(1) : reply.slice(1, tab);
+    const stored = tab < 0 ? '' : reply.slice(tab + 1);
+    const same = stored === '' || this.sealing.lookupForms(FINGERPRINT_SCOPE, clientRefFingerprint(message)).includes(stored);
+    return { kind: same ? 'duplicate' : 'conflict', messageId };
   }
 
   /**

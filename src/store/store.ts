@@ -6,8 +6,13 @@ import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
 /** What enqueue did with one message, in the order of the batch. */
 export type EnqueueOutcome =
   | { readonly kind: 'accepted'; readonly messageId: string }
-  /** The tenant's client_ref was accepted before; messageId is the original one. */
+  /** The tenant's client_ref was accepted before for this message (a retry); messageId is the original one. */
   | { readonly kind: 'duplicate'; readonly messageId: string }
+  /**
+   * The tenant's client_ref was accepted before for a different message (see clientRefFingerprint);
+   * messageId is that message's id. Nothing was stored.
+   */
+  | { readonly kind: 'conflict'; readonly messageId: string }
   /** The queue is at its configured limit; nothing was stored. */
   | { readonly kind: 'queue-full' };
 
@@ -132,7 +137,8 @@ export interface ProviderRef {
 export interface MessageStore {
   /**
    * Stores and queues a batch of validated messages, dropping those whose (tenant, clientRef) was
-   * accepted within the dedup window. Resolves only once the batch is stored at the configured
+   * accepted within the dedup window: as duplicates when they are the same message, as conflicts
+   * when they are not (clientRefFingerprint). Resolves only once the batch is stored at the configured
    * durability; also records each accepted message's ACCEPTED event.
    */
   enqueue(batch: readonly AcceptedMessage[]): Promise<EnqueueOutcome[]>;

@@ -102,6 +102,32 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal((await claimAll(store, 3)).length, 3);
     });
 
+    withStore('a repeated client_ref with a different message is a conflict carrying the first id, and nothing of it is stored (D7)', async (store) => {
+      const first = await accept(store, { clientRef: 'card-77' });
+      const outcomes = await store.enqueue([
+        makeAccepted({ clientRef: 'card-77', recipient: '+821099998888' }),
+        makeAccepted({ clientRef: 'card-77', variables: { name: 'Lee' } }),
+        makeAccepted({ clientRef: 'card-77', templateId: '', body: 'hello', variables: {} }),
+        makeAccepted({ clientRef: 'card-77', kind: 'advertising' }),
+        makeAccepted({ clientRef: 'card-77', channel: 'lms' }),
+        makeAccepted({ clientRef: 'card-77', sender: '15889999' }),
+        makeAccepted({ clientRef: 'card-77', nightConsent: true }),
+        // How it is handled may change on a retry: still the same message.
+        makeAccepted({ clientRef: 'card-77', priority: 'urgent', tags: ['other'], expiresAtMs: Date.now() + 1000 }),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.kind),
+        ['conflict', 'conflict', 'conflict', 'conflict', 'conflict', 'conflict', 'conflict', 'duplicate'],
+      );
+      assert.ok(outcomes.every((o) => o.kind !== 'queue-full' && o.messageId === first), JSON.stringify(outcomes));
+      // Variables compare by name and value, not by the order they came in.
+      const [reordered] = await store.enqueue([makeAccepted({ clientRef: 'vars-1', variables: { a: '1', b: '2' } })]);
+      const [again] = await store.enqueue([makeAccepted({ clientRef: 'vars-1', variables: { b: '2', a: '1' } })]);
+      assert.deepEqual(again, { kind: 'duplicate', messageId: reordered?.kind === 'accepted' ? reordered.messageId : '' });
+      assert.equal((await claimAll(store, 2)).length, 2);
+      assert.deepEqual(await store.claim(10, timeoutSignal(300)), [], 'only the two first messages were queued');
+    });
+
     withStore('the queue refuses messages past its limit and nothing of them is stored', async (store) => {
       const outcomes = await store.enqueue([makeAccepted(), makeAccepted(), makeAccepted()]);
       assert.deepEqual(outcomes.map((o) => o.kind), ['accepted', 'accepted', 'queue-full']);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
-import { MessageState } from '../../src/gen/switchboard/v1/gateway.js';
-import { GatewayTestClient, stateName } from '../helpers/gateway-calls.js';
+import { MessageState, Priority, RejectReason } from '../../src/gen/switchboard/v1/gateway.js';
+import { GatewayTestClient, makeMessage, stateName } from '../helpers/gateway-calls.js';
 import { startTestGateway } from '../helpers/test-gateway.js';
 import { OTHER_TENANT_API_KEY } from '../helpers/test-config.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -82,6 +82,39 @@ test('a repeated client_ref within a tenant is not sent twice and its ack says s
 
   await waitFor(async () => (await gw.client.getStatus(first.messageId)).state === MessageState.MESSAGE_STATE_DELIVERED);
   assert.deepEqual(gw.sms.received().filter((id) => id === first.messageId), [first.messageId]);
+});
+
+test('a client_ref reused for a different message is refused (ALREADY_EXISTS, CLIENT_REF_CONFLICT), not dropped as a duplicate (RELIABILITY D7)', async (t) => {
+  const gw = await startTestGateway();
+  t.after(() => gw.stop());
+  const first = await gw.client.send({ clientRef: 'txn-4411', recipient: '010-1234-5678', templateId: 'welcome', variables: { name: 'Kim' } });
+
+  // The same message written another way (domestic vs E.164 number), with another priority: a retry.
+  const retry = await gw.client.send({ clientRef: 'txn-4411', recipient: '+821012345678', templateId: 'welcome', variables: { name: 'Kim' }, priority: Priority.PRIORITY_URGENT });
+  assert.deepEqual(retry, { messageId: first.messageId, duplicate: true });
+
+  await assert.rejects(
+    gw.client.send({ clientRef: 'txn-4411', recipient: '010-1234-5678', templateId: 'welcome', variables: { name: 'Lee' } }),
+    (error: ServiceError) => {
+      assert.equal(error.code, Status.ALREADY_EXISTS);
+      assert.match(error.details, /client_ref "txn-4411" was already used for message \S+, which differs from this one/);
+      assert.ok(error.details.includes(first.messageId), error.details);
+      return true;
+    },
+  );
+
+  const [acks] = await gw.client.sendStream([{ batchId: 1, messages: [makeMessage({ clientRef: 'txn-4411', recipient: '010-9999-0000' }), makeMessage({ clientRef: 'txn-4412' })] }]);
+  assert.deepEqual(
+    acks?.acks.map((a) => ({ accepted: a.accepted, duplicate: a.duplicate, reason: a.reason, messageId: a.messageId })),
+    [
+      { accepted: false, duplicate: false, reason: RejectReason.REJECT_REASON_CLIENT_REF_CONFLICT, messageId: '' },
+      { accepted: true, duplicate: false, reason: RejectReason.REJECT_REASON_UNSPECIFIED, messageId: acks?.acks[1]?.messageId ?? '' },
+    ],
+  );
+
+  await waitFor(async () => (await gw.client.getStatus(first.messageId)).state === MessageState.MESSAGE_STATE_DELIVERED);
+  await waitFor(() => gw.sms.received().length === 2);
+  assert.deepEqual(gw.sms.received().filter((id) => id === first.messageId), [first.messageId], 'the first message went out once; the refused ones not at all');
 });
 
 test('calls without a valid API key are refused with UNAUTHENTICATED', async (t) => {

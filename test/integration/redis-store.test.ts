@@ -99,6 +99,21 @@ describe('redis store', () => {
     assert.equal(await redis.client().xlen(`${settings.keyPrefix}:{s0}:q:normal`), 2);
   });
 
+  test('a client_ref taken before fingerprints were stored (the key holds the bare id) still answers repeats as duplicates', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 1 });
+    const store = await RedisStore.connect(settings);
+    t.after(() => store.close());
+    const [first] = await store.enqueue([makeAccepted({ clientRef: 'legacy-1' })]);
+    assert.equal(first?.kind, 'accepted');
+    const refKey = `${settings.keyPrefix}:{s0}:ref:tenant-a:legacy-1`;
+    const value = (await redis.client().get(refKey)) ?? '';
+    assert.match(value, /^[^\t]+\t[A-Za-z0-9_-]{22}$/, 'message id, tab, fingerprint');
+    // As a node of the version before wrote it: the id alone. A different message cannot be told apart then.
+    await redis.client().set(refKey, value.split('\t')[0]!, 'PX', 60_000);
+    const [repeat] = await store.enqueue([makeAccepted({ clientRef: 'legacy-1', recipient: '+821099998888' })]);
+    assert.deepEqual(repeat, { kind: 'duplicate', messageId: first?.kind === 'accepted' ? first.messageId : '' });
+  });
+
   test('A11: the link to Redis reset while the answer to an enqueue is on its way: one queue entry per message, whatever ioredis resends', async (t) => {
     const proxy = await startFaultProxy(`127.0.0.1:${redis.port}`);
     t.after(() => proxy.close());

@@ -183,3 +183,26 @@ test('with store.encryption the opt-out lists hold keyed hashes, found under eve
   assert.deepEqual(await rotated.findOptedOut('bank', ['+821098765432', '+821011110000']), new Set());
   assert.deepEqual(await members('bank'), []);
 });
+
+test('with store.encryption a client_ref keeps a keyed hash of its message: a retry after a key rotation is still a duplicate, a different message a conflict', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.destroy());
+  const k1 = { id: 'k1', key: key() };
+  const k2 = { id: 'k2', key: key() };
+  const settings = redisStoreSettings(redis.url, { shards: 1 });
+  const message = { clientRef: 'otp-5', recipient: '+821098765432', variables: { name: 'Kim' } };
+
+  const sealed = await RedisStore.connect({ ...settings, encryption: { keys: [k1], sealWith: 'k1' } });
+  t.after(() => sealed.close());
+  const [first] = await sealed.enqueue([makeAccepted(message)]);
+  const firstId = first?.kind === 'accepted' ? first.messageId : assert.fail(`not accepted: ${JSON.stringify(first)}`);
+  const stored = (await redis.client().get(`${settings.keyPrefix}:{s0}:ref:tenant-a:otp-5`)) ?? '';
+  assert.match(stored, /^[^\t]+\t#k1#/, `stored: ${stored}`);
+
+  const rotated = await RedisStore.connect({ ...settings, encryption: { keys: [k1, k2], sealWith: 'k2' } });
+  t.after(() => rotated.close());
+  assert.deepEqual(await rotated.enqueue([makeAccepted(message), makeAccepted({ ...message, variables: { name: 'Lee' } })]), [
+    { kind: 'duplicate', messageId: firstId },
+    { kind: 'conflict', messageId: firstId },
+  ]);
+});

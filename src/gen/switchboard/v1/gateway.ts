@@ -92,6 +92,12 @@ export enum RejectReason {
   REJECT_REASON_QUEUE_FULL = 11,
   /** REJECT_REASON_STORE_UNAVAILABLE - The store is unreachable; retry later with the same client_ref. */
   REJECT_REASON_STORE_UNAVAILABLE = 12,
+  /**
+   * REJECT_REASON_CLIENT_REF_CONFLICT - The client_ref was already accepted within the deduplication window for a
+   * different message (see Message.client_ref); nothing was stored. A new message
+   * needs a new client_ref. Send fails with ALREADY_EXISTS for it.
+   */
+  REJECT_REASON_CLIENT_REF_CONFLICT = 13,
   UNRECOGNIZED = -1,
 }
 
@@ -129,8 +135,11 @@ export enum MessageState {
 export interface Message {
   /**
    * The sender's own reference, unique per tenant within the deduplication window.
-   * A message whose client_ref was already accepted is not sent again. Optional;
-   * when set it must match ^[A-Za-z0-9_:.-]{1,128}$.
+   * A message whose client_ref was already accepted is not sent again: when it is the
+   * same message (a retry) it is acked as a duplicate of the first; when it differs in
+   * recipient, sender, template, variables, content, kind, channel or night consent, it
+   * is rejected with REJECT_REASON_CLIENT_REF_CONFLICT (priority, TTL and tags may
+   * differ). Optional; when set it must match ^[A-Za-z0-9_:.-]{1,128}$.
    */
   clientRef: string;
   /**
@@ -1895,7 +1904,8 @@ export const MessageGatewayService = {
    * Send accepts one message. It returns after the message is durably stored at the
    * configured durability level; from then on the gateway will not lose it.
    * Bad input fails the call with INVALID_ARGUMENT and a message naming the field.
-   * A repeated `client_ref` returns the original `message_id` with `duplicate` set.
+   * A repeated `client_ref` with the same message returns the original `message_id`
+   * with `duplicate` set; with a different message it fails with ALREADY_EXISTS.
    * RESOURCE_EXHAUSTED when the queue is full, or when the tenant is over its accept
    * rate; then the trailers say when to try again, as `retry-after-ms` (milliseconds)
    * and as a google.rpc.RetryInfo in `grpc-status-details-bin`.
@@ -1979,7 +1989,8 @@ export interface MessageGatewayServer extends UntypedServiceImplementation {
    * Send accepts one message. It returns after the message is durably stored at the
    * configured durability level; from then on the gateway will not lose it.
    * Bad input fails the call with INVALID_ARGUMENT and a message naming the field.
-   * A repeated `client_ref` returns the original `message_id` with `duplicate` set.
+   * A repeated `client_ref` with the same message returns the original `message_id`
+   * with `duplicate` set; with a different message it fails with ALREADY_EXISTS.
    * RESOURCE_EXHAUSTED when the queue is full, or when the tenant is over its accept
    * rate; then the trailers say when to try again, as `retry-after-ms` (milliseconds)
    * and as a google.rpc.RetryInfo in `grpc-status-details-bin`.
@@ -2023,7 +2034,8 @@ export interface MessageGatewayClient extends Client {
    * Send accepts one message. It returns after the message is durably stored at the
    * configured durability level; from then on the gateway will not lose it.
    * Bad input fails the call with INVALID_ARGUMENT and a message naming the field.
-   * A repeated `client_ref` returns the original `message_id` with `duplicate` set.
+   * A repeated `client_ref` with the same message returns the original `message_id`
+   * with `duplicate` set; with a different message it fails with ALREADY_EXISTS.
    * RESOURCE_EXHAUSTED when the queue is full, or when the tenant is over its accept
    * rate; then the trailers say when to try again, as `retry-after-ms` (milliseconds)
    * and as a google.rpc.RetryInfo in `grpc-status-details-bin`.
