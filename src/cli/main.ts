@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { BENCH_USAGE, runBenchCommand } from './bench-command.js';
+import { sendGrpcLibraryLogsToLog } from '../grpc-library-log.js';
 import { CliError } from './cli-error.js';
 import { CONFIG_CHECK_USAGE, runConfigCheckCommand } from './config-check-command.js';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.js';
@@ -46,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
   await command(rest);
 }
 
+sendGrpcLibraryLogsToLog();
 main(process.argv.slice(2)).then(
   // Exit explicitly: a finished command must not linger on open handles (timers, sockets).
   () => process.exit(process.exitCode ?? 0),
