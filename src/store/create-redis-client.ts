@@ -10,7 +10,7 @@ import {
   RECORD_INBOUND_SCRIPT,
   RETRY_LATER_SCRIPT,
 } from './redis-scripts.js';
-import { RENEW_CLAIMS_SCRIPT } from './redis-lease-scripts.js';
+import { FORGET_IDLE_CONSUMERS_SCRIPT, RENEW_CLAIMS_SCRIPT } from './redis-lease-scripts.js';
 
 /** The store's Lua scripts as client commands (numKeys first: the key count varies per call). */
 export interface ScriptCommands {
@@ -25,6 +25,8 @@ export interface ScriptCommands {
   sbDeadLetter(numKeys: number, ...args: (string | number)[]): Promise<number>;
   /** KEYS: the lane stream; ARGV: group, consumer, entry ids (see RENEW_CLAIMS_SCRIPT). */
   sbRenewClaims(stream: string, ...args: string[]): Promise<number>;
+  /** KEYS: the lane stream; ARGV: group, consumer, minIdleMs (see FORGET_IDLE_CONSUMERS_SCRIPT). */
+  sbForgetIdleConsumers(stream: string, ...args: (string | number)[]): Promise<number>;
 }
 
 /** A standalone/Sentinel client or a Cluster client: the store uses only what both offer. */
@@ -50,6 +52,7 @@ export function createRedisClient(settings: RedisStoreSettings): ScriptedRedis {
   redis.defineCommand('sbMoveDue', { lua: MOVE_DUE_SCRIPT });
   redis.defineCommand('sbDeadLetter', { lua: DEAD_LETTER_SCRIPT });
   redis.defineCommand('sbRenewClaims', { lua: RENEW_CLAIMS_SCRIPT, numberOfKeys: 1 });
+  redis.defineCommand('sbForgetIdleConsumers', { lua: FORGET_IDLE_CONSUMERS_SCRIPT, numberOfKeys: 1 });
   return redis;
 }
 

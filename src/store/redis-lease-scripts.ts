@@ -17,3 +17,31 @@ for i = 3, #ARGV do
 end
 return renewed
 `;
+
+/**
+ * Forgets the consumers of one lane stream's group that hold nothing and were idle at least
+ * minIdleMs, other than the caller (RELIABILITY E3). Every node start makes a consumer of its own,
+ * so nodes that crash or restart leave theirs behind once their claims are taken over; without
+ * this, XINFO CONSUMERS grows by one per lane per shard per restart for ever. Checked and deleted
+ * in one script: XGROUP DELCONSUMER drops the consumer's pending entries, so a consumer that
+ * claimed something between a check and a delete would lose it. A live node whose consumer is
+ * forgotten (a lane it had no reason to read) gets it back on its next read.
+ * KEYS: the lane stream. ARGV: group, caller's consumer, minIdleMs. Returns how many were forgotten.
+ */
+export const FORGET_IDLE_CONSUMERS_SCRIPT = `
+local group, me, minIdle = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local forgotten = 0
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], group)) do
+  local name, pending, idle
+  for f = 1, #consumer, 2 do
+    if consumer[f] == 'name' then name = consumer[f + 1]
+    elseif consumer[f] == 'pending' then pending = consumer[f + 1]
+    elseif consumer[f] == 'idle' then idle = consumer[f + 1] end
+  end
+  if name ~= me and pending == 0 and idle >= minIdle then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], group, name)
+    forgotten = forgotten + 1
+  end
+end
+return forgotten
+`;

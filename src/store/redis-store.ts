@@ -62,6 +62,8 @@ const RECORD_OUTCOMES: Readonly<Record<string, RecordOutcome>> = { a: 'applied',
 const FINGERPRINT_SCOPE = 'client_ref fingerprint';
 /** Joins the per-message fields of a batch into one script argument (see SPLIT_FIELDS in redis-scripts.ts). */
 const FIELD_SEPARATOR = '\x1f';
+/** Takeover periods (claimIdle) a consumer holding nothing stays idle before it is forgotten. */
+const CONSUMER_FORGET_CLAIM_IDLES = 10;
 /** How often due retries are moved back to the queues. */
 const MOVE_DUE_INTERVAL_MS = 100;
 /** How often durability "replicated" counts the replicas in sync (see onlineReplicas). */
@@ -89,6 +91,15 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
   private readonly pollers = new Set<string>();
   private lastMoveDueMs = 0;
   private lastReclaimMs = 0;
+  private lastForgetConsumersMs = 0;
+  /**
+   * How long a consumer holding nothing stays in a lane's group before it is forgotten: ten
+   * takeover periods. Deleting one that holds nothing loses nothing (see FORGET_IDLE_CONSUMERS_SCRIPT),
+   * so this only keeps live nodes' quiet lanes from being forgotten and made again.
+   */
+  private get forgetConsumersAfterMs(): number {
+    return CONSUMER_FORGET_CLAIM_IDLES * this.settings.claimIdleMs;
+  }
   private readonly leaseTimer: NodeJS.Timeout;
   /**
    * For durability "replicated": the primary's replicas in sync (state=online) at the last look,
@@ -704,6 +715,24 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
       this.lastReclaimMs = now;
       await this.reclaimIdle();
     }
+    if (now - this.lastForgetConsumersMs >= this.forgetConsumersAfterMs / 4) {
+      this.lastForgetConsumersMs = now;
+      await this.forgetIdleConsumers();
+    }
+  }
+
+  /**
+   * Forgets the consumers that nodes gone (crashed, restarted, scaled in) left in the lanes' groups,
+   * once their claims were taken over and they stayed idle forgetConsumersAfterMs (RELIABILITY E3).
+   */
+  private async forgetIdleConsumers(): Promise<void> {
+    let forgotten = 0;
+    for (let shard = 0; shard < this.settings.shards; shard++) {
+      for (const lane of LANES) {
+        forgotten += await this.redis.sbForgetIdleConsumers(this.keys.lane(shard, lane), CONSUMER_GROUP, this.consumer, this.forgetConsumersAfterMs);
+      }
+    }
+    if (forgotten > 0) log('info', 'forgot the stream consumers of nodes gone, holding nothing', { count: forgotten, idleAtLeastMs: this.forgetConsumersAfterMs });
   }
 
   /**

@@ -263,3 +263,39 @@ test('messages wait in the stream while no provider answers and all go out later
   }
   await assertNothingLost(t, harness, ledger.acked);
 });
+
+test('a restart storm: one node SIGKILLed mid-stream and started again eight times loses nothing, and the dead nodes leave no consumers behind (E3)', async (t) => {
+  // A dead node's claims are taken over after claimIdle (1 s), and its consumers forgotten ten claimIdles later.
+  const harness = await startHarness(t, { nodes: 2, claimIdle: '1s' });
+  const keys = new RedisKeys('sb', 4);
+  const streams = Array.from({ length: keys.shards }, (_, shard) => LANES.map((lane) => keys.lane(shard, lane))).flat();
+  const consumersLeft = async (): Promise<number> => {
+    const names = new Set<string>();
+    for (const stream of streams) {
+      for (const fields of (await harness.redis.client().xinfo('CONSUMERS', stream, 'dispatch')) as unknown[][]) names.add(String(fields[1]));
+    }
+    return names.size;
+  };
+  const ledger = newLedger();
+  let mostConsumers = 0;
+  for (let cycle = 0; cycle < 8; cycle++) {
+    // Sent to node 1 first; when it dies mid-stream the client resends what it holds no ack for to node 0.
+    const sending = streamUntilAcked(
+      { targets: [harness.addresses[1] as string, harness.addresses[0] as string], apiKey: TEST_API_KEY, clientRefs: refs(`e3c${cycle}`, 2_500), frameSize: 100, deadlineMs: 60_000 },
+      ledger,
+    );
+    await sleep(300);
+    harness.gateways[1]?.child.kill('SIGKILL');
+    await harness.gateways[1]?.exited;
+    await harness.startGateway(1);
+    await sending;
+    mostConsumers = Math.max(mostConsumers, await consumersLeft());
+  }
+  assert.equal(ledger.acked.size, 20_000);
+  await assertNothingLost(t, harness, ledger.acked);
+
+  // Ten node processes ran; at most the two alive may keep consumers (and each has one only while it reads).
+  t.diagnostic(`consumers at most during the storm: ${mostConsumers}`);
+  assert.ok(mostConsumers > 3, `the dead nodes left consumers to forget (at most ${mostConsumers} seen)`);
+  await waitFor(async () => (await consumersLeft()) <= 2, 30_000, "the dead nodes' consumers to be forgotten");
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { FORGET_IDLE_CONSUMERS_SCRIPT } from '../../src/store/redis-lease-scripts.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { StoreFullError, StoreUnavailableError } from '../../src/store/store-errors.js';
 import { describeOptOutList } from '../conformance/opt-out-list.suite.js';
@@ -169,6 +170,55 @@ describe('redis store', () => {
     assert.equal(taken[0]?.deliveryCount, 3); // the first hand-out, the takeover, then the claim of the requeued entry
     await survivor.complete([id]);
     assert.deepEqual(await survivor.claim(10, timeoutSignal(300)), []);
+  });
+
+  test('E3: nodes that die one after another leave no consumers behind once their claims are taken over, and nothing is lost', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 1, claimIdleMs: 200, maxDeliveries: 10 });
+    const lane = `${settings.keyPrefix}:{s0}:q:normal`;
+    const consumers = async (): Promise<{ name: string; pending: number }[]> =>
+      ((await redis.client().xinfo('CONSUMERS', lane, 'dispatch')) as unknown[][]).map((fields) => ({ name: String(fields[1]), pending: Number(fields[3]) }));
+    const survivor = await RedisStore.connect(settings);
+    t.after(() => survivor.close());
+    const outcomes = await survivor.enqueue(Array.from({ length: 5 }, () => makeAccepted()));
+    const ids = outcomes.map((o) => (o.kind === 'accepted' ? o.messageId : ''));
+    // A restart storm: each node claims one message and dies holding it.
+    for (let i = 0; i < 5; i++) {
+      const node = await RedisStore.connect(settings);
+      assert.equal((await node.claim(1, timeoutSignal(2000))).length, 1);
+      await node.close();
+    }
+    assert.equal((await consumers()).length, 5, 'one consumer per dead node');
+
+    // The survivor takes the messages over, then forgets the dead consumers (ten claimIdles later).
+    const taken = new Set<string>();
+    for (let tries = 0; tries < 60 && (taken.size < 5 || (await consumers()).length > 1); tries++) {
+      const claimed = await survivor.claim(10, timeoutSignal(200));
+      for (const c of claimed) taken.add(c.message.messageId);
+      await survivor.complete(claimed.map((c) => c.message.messageId));
+    }
+    assert.deepEqual([...taken].sort(), [...ids].sort(), 'every message held by a dead node was taken over');
+    const left = await consumers();
+    assert.equal(left.length, 1, JSON.stringify(left));
+    assert.equal(left[0]?.pending, 0);
+  });
+
+  test('E3: forgetting consumers spares one that holds a claim, however idle, and the caller itself', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 1 });
+    const store = await RedisStore.connect(settings);
+    t.after(() => store.close());
+    await store.enqueue([makeAccepted()]);
+    const lane = `${settings.keyPrefix}:{s0}:q:normal`;
+    const client = redis.client();
+    await client.xreadgroup('GROUP', 'dispatch', 'holder', 'COUNT', 1, 'STREAMS', lane, '>');
+    // (A read that finds nothing makes no consumer: these two are made as such.)
+    await client.xgroup('CREATECONSUMER', lane, 'dispatch', 'empty');
+    await client.xgroup('CREATECONSUMER', lane, 'dispatch', 'me');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const forgotten = await client.eval(FORGET_IDLE_CONSUMERS_SCRIPT, 1, lane, 'dispatch', 'me', 20);
+    assert.equal(forgotten, 1);
+    const names = ((await client.xinfo('CONSUMERS', lane, 'dispatch')) as unknown[][]).map((fields) => String(fields[1])).sort();
+    assert.deepEqual(names, ['holder', 'me']);
+    assert.equal(await client.eval(FORGET_IDLE_CONSUMERS_SCRIPT, 1, lane, 'dispatch', 'me', 60_000), 0, 'not idle long enough');
   });
 
   test('a live node keeps its claims while it works on them: a batch held past claimIdle is not taken over', async (t) => {
