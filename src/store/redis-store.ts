@@ -245,7 +245,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
         }
         this.pollers.add(pollerKey);
         try {
-          await this.localArrivals.wait(AbortSignal.any([signal, AbortSignal.timeout(CLAIM_POLL_MS)]));
+          await this.localArrivals.waitAtMost(CLAIM_POLL_MS, signal);
         } finally {
           this.pollers.delete(pollerKey);
         }
@@ -386,7 +386,7 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
       const reports = await this.read(readReportEntries(this.redis, keys, positions, maxCount, this.sealing));
       if (reports.length > 0) return reports;
       // Other nodes write reports too, so poll; a local write wakes the watcher at once.
-      await this.localReports.wait(AbortSignal.any([signal, AbortSignal.timeout(REPORT_POLL_MS)]));
+      await this.localReports.waitAtMost(REPORT_POLL_MS, signal);
     }
     return [];
   }

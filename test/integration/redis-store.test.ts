@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FORGET_IDLE_CONSUMERS_SCRIPT } from '../../src/store/redis-lease-scripts.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { StoreFullError, StoreUnavailableError } from '../../src/store/store-errors.js';
 import { describeOptOutList } from '../conformance/opt-out-list.suite.js';
 import { describeStore, makeAccepted } from '../conformance/store.suite.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { fullGc } from '../helpers/full-gc.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { redisStoreSettings } from '../helpers/redis-store-settings.js';
 import { stderrLinesDuring } from '../helpers/capture-stderr.js';
@@ -150,6 +152,27 @@ describe('redis store', () => {
       assert.ok(answer.error instanceof StoreUnavailableError, String(answer.error));
     }
     assert.equal(await redis.client().xlen(queue), batch.length);
+  });
+
+  test('an idle claim and an idle report read go on polling across a full GC: what another node writes reaches them', async (t) => {
+    const settings = redisStoreSettings(redis.url, { shards: 1 });
+    const idle = await RedisStore.connect(settings);
+    const other = await RedisStore.connect(settings);
+    t.after(() => Promise.all([idle.close(), other.close()]));
+    const claiming = idle.claim(10, timeoutSignal(5000));
+    const reading = idle.readReports('tenant-a', '', 10, timeoutSignal(5000));
+    // Both are in their poll waits now; a full GC then (with AbortSignal.any([signal,
+    // AbortSignal.timeout(ms)]) as the wait, it collected the timeout and the polls never came back).
+    await sleep(50);
+    fullGc();
+    await sleep(50);
+    const [outcome] = await other.enqueue([makeAccepted()]);
+    const startedMs = Date.now();
+    const claimed = await claiming;
+    assert.equal(claimed[0]?.message.messageId, outcome?.kind === 'accepted' ? outcome.messageId : '?');
+    assert.ok(Date.now() - startedMs < 2000, `claimed ${Date.now() - startedMs} ms after the other node's enqueue`);
+    const reports = await reading;
+    assert.equal(reports[0]?.status?.state, 'accepted');
   });
 
   test('a message held by a node that died is claimed by another node with the same id', async (t) => {
