@@ -86,6 +86,11 @@ export async function startReplicatedRedis(replicaCount = 2, sentinelCount = 3):
     15_000,
     `${replicaCount} replicas to be in sync`,
   );
+  // Listed online is not yet streaming: after a diskless full sync the primary holds its writes
+  // back until a replica's first REPLCONF ACK (up to a second later; writes made meanwhile reached
+  // the replicas ~0.9 s late, measured). WAIT answers once every replica has taken a write.
+  await waitFor(async () => (await primaryClient.incr('replication-probe')) > 0 && (await primaryClient.wait(replicaCount, 200)) === replicaCount, 15_000, `${replicaCount} replicas to take a write`);
+  await primaryClient.del('replication-probe');
   const name = 'switchboard';
   const quorum = Math.floor(sentinelCount / 2) + 1;
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-sentinels-'));
