@@ -81,6 +81,7 @@ test('a Send over the tenant accept rate fails with RESOURCE_EXHAUSTED and a ret
   // The bucket starts with one second (20); normal messages stop at the 10% urgent reserve (18).
   let accepted = 0;
   let refusal: ServiceError | null = null;
+  const startedMs = Date.now();
   for (let i = 0; i < 30 && refusal === null; i++) {
     try {
       await client.send({ clientRef: `n-${i}` });
@@ -90,7 +91,9 @@ test('a Send over the tenant accept rate fails with RESOURCE_EXHAUSTED and a ret
     }
   }
   assert.ok(refusal !== null, 'the 30 Sends at once must go over 20/s');
-  assert.ok(accepted >= 18 && accepted <= 20, `accepted ${accepted} before the first refusal`);
+  // The bucket refills at 20/s while the Sends go one by one: on a loaded machine they take a while.
+  const refilled = Math.ceil(((Date.now() - startedMs) / 1000) * 20);
+  assert.ok(accepted >= 18 && accepted <= 18 + refilled, `accepted ${accepted} before the first refusal (${refilled} refilled meanwhile)`);
   assert.equal(refusal.code, Status.RESOURCE_EXHAUSTED);
   assert.match(refusal.details, /tenant "tenant-a" is over its accept rate of 20 messages\/s; retry in \d+ ms with the same client_ref/);
   const retryAfterMs = Number(refusal.metadata.get('retry-after-ms')[0]);
