@@ -226,15 +226,22 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
     let polling = false;
     try {
       while (!signal.aborted) {
-        await this.housekeeping();
-        // Each shard's script reads its lanes urgent first, a lane only when the ones before it could
-        // not fill the shard's share; all shards in one write. When one shard's read fails, what the
-        // others read is not held (nor renewed) but left to go idle and be taken over.
-        const replies = await this.read(
-          this.sendPerShard<string>(this.settings.shards, (pipeline, shard) => {
-            pipeline.sbClaim(lanes.length, ...lanes.map((lane) => this.keys.lane(shard, lane)), CONSUMER_GROUP, this.consumer, perShard);
-          }),
-        );
+        let replies: string[];
+        try {
+          await this.housekeeping();
+          // Each shard's script reads its lanes urgent first, a lane only when the ones before it could
+          // not fill the shard's share; all shards in one write. When one shard's read fails, what the
+          // others read is not held (nor renewed) but left to go idle and be taken over.
+          replies = await this.read(
+            this.sendPerShard<string>(this.settings.shards, (pipeline, shard) => {
+              pipeline.sbClaim(lanes.length, ...lanes.map((lane) => this.keys.lane(shard, lane)), CONSUMER_GROUP, this.consumer, perShard);
+            }),
+          );
+        } catch (error) {
+          if (!isMissingQueue(error)) throw error;
+          await this.makeGroupsAgain(error as Error);
+          continue;
+        }
         const taken: ClaimedMessage[] = [];
         replies.forEach((reply, shard) => this.collect(shard, lanes, reply, taken));
         if (taken.length > 0) return taken;
@@ -850,6 +857,17 @@ export class RedisStore implements MessageStore, OptOutList, OperatorStates {
     await this.redis.sbDeadLetter(1 + dead.length, this.keys.dead(shard), ...dead.map(() => stream), ...args);
   }
 
+  /**
+   * The lanes' streams or their consumer group are gone: Redis restarted without its data, was
+   * flushed, or a replica without them was promoted. Enqueues go on working (XADD makes a stream
+   * again), so without this every claim failed with NOGROUP until the node restarted, while the
+   * node kept acking messages it would never send.
+   */
+  private async makeGroupsAgain(error: Error): Promise<void> {
+    log('error', 'the queue streams or their consumer group are gone from Redis (restarted without its data, flushed, or a replica without them promoted): what was queued before is lost; making them again', { error: error.message });
+    await this.createGroups();
+  }
+
   private async createGroups(): Promise<void> {
     for (let shard = 0; shard < this.settings.shards; shard++) {
       for (const lane of LANES) {
@@ -917,6 +935,11 @@ for j = 1, #ARGV, 2 do
 end
 return #ARGV / 2
 `;
+
+/** A Redis error saying a lane stream or its consumer group does not exist (see makeGroupsAgain). */
+function isMissingQueue(error: unknown): boolean {
+  return error instanceof Error && /NOGROUP|no such key/.test(error.message);
+}
 
 function toStoreError(error: unknown): Error {
   if (error instanceof StoreUnavailableError || error instanceof StoreFullError) return error;

@@ -187,6 +187,34 @@ test('redis-server killed and restarted mid-stream (AOF, appendfsync always, the
   assert.deepEqual(lost, []);
 });
 
+test('a Redis that comes back empty (no persistence) is used again without a node restart: what is sent from then on is delivered', async (t) => {
+  const harness = await startHarness(t, { nodes: 2 });
+  const client = new GatewayTestClient(harness.addresses[0] as string, TEST_API_KEY);
+  t.after(() => client.close());
+  const before = await client.send({ clientRef: 'before-loss' });
+  assert.deepEqual((await checkDelivered(harness, new Map([['before-loss', before.messageId]]))).lost, []);
+
+  // Restarted without AOF or RDB: the lanes' streams and their consumer group are gone.
+  await harness.redis.stop('SIGKILL');
+  await harness.redis.restart();
+  const acked = new Map<string, string>();
+  await waitFor(
+    async () => {
+      const ref = `after-loss-${acked.size}`;
+      const sent = await client.send({ clientRef: ref }).catch(() => null);
+      if (sent !== null) acked.set(ref, sent.messageId);
+      return acked.size >= 5;
+    },
+    20_000,
+    'sends to be acked again after Redis came back',
+  );
+  // The nodes claim again (before, each claim failed with NOGROUP until the node restarted).
+  const { lost } = await checkDelivered(harness, acked, 20_000);
+  assert.deepEqual(lost, [], 'messages acked after Redis came back empty were never sent');
+  // The first node to meet NOGROUP makes the group again for all (and says so).
+  assert.ok(harness.gateways.some((g) => g?.stderr().includes('the queue streams or their consumer group are gone') ?? false), 'a node logged that it made the group again');
+});
+
 test('a frozen Redis makes sends fail fast with UNAVAILABLE, and the node serves again when it thaws (A6)', async (t) => {
   const harness = await startHarness(t, { nodes: 1 });
   const client = new GatewayTestClient(harness.addresses[0] as string, TEST_API_KEY);
