@@ -6,11 +6,11 @@
 // brings them back as new) and RTO (kill to the first ack at B). After the replay nothing acked is
 // lost: every acked client_ref reaches the supplier, under A's message id or under B's.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { startCli, type CliProcess } from '../helpers/cli-process.js';
+import { startCli, startServe, type CliProcess } from '../helpers/cli-process.js';
 import { readLedger } from '../helpers/ledger.js';
 import { startReplicatedRedis } from '../helpers/redis-sentinel.js';
 import { newLedger, streamUntilAcked } from '../helpers/resilient-streamer.js';
@@ -19,10 +19,9 @@ import { TEST_API_KEY } from '../helpers/test-config.js';
 const TOTAL = 6_000;
 
 /** `switchboard serve` on the Redis at `redisUrl`; returns the process and its address. */
-async function startSite(t: TestContext, dir: string, name: string, redisUrl: string, supplier: string): Promise<{ node: CliProcess; address: string }> {
-  const configPath = join(dir, `${name}.yaml`);
-  writeFileSync(
-    configPath,
+function startSite(t: TestContext, redisUrl: string, supplier: string): Promise<{ node: CliProcess; address: string }> {
+  return startServe(
+    t,
     `server: { listen: "127.0.0.1:0", shutdownGrace: 2s }
 store: { kind: redis, url: "${redisUrl}", keyPrefix: dr, shards: 2, claimIdle: 1s, commandTimeout: 1s }
 dispatcher: { retryBackoff: 100ms, maxRetryBackoff: 1s }
@@ -32,9 +31,6 @@ routing: { defaultChannel: sms, channels: { sms: [sim], lms: [sim] } }
 templates: [{ id: welcome, variables: [name], body: "{{name}}님, 환영합니다." }]
 `,
   );
-  const node = startCli(t, ['serve', '--config', configPath]);
-  const [, address] = await node.waitForLine(/listening on (\S+)/, 20_000);
-  return { node, address: address as string };
 }
 
 test('E2: site A (Redis and node) SIGKILLed mid-stream, its replica promoted at site B, the client replays by client_ref: RPO and RTO measured, nothing acked lost', async (t) => {
@@ -47,7 +43,7 @@ test('E2: site A (Redis and node) SIGKILLed mid-stream, its replica promoted at 
   const [, supplier] = await sim.waitForLine(/listening on (\S+)/);
   t.after(() => sim.terminate());
 
-  const siteA = await startSite(t, dir, 'site-a', redis.primary.url, supplier as string);
+  const siteA = await startSite(t, redis.primary.url, supplier as string);
   const refs = Array.from({ length: TOTAL }, (_, i) => `e2-${i}`);
   const atA = newLedger();
   let killedAtMs = 0;
@@ -82,7 +78,7 @@ test('E2: site A (Redis and node) SIGKILLed mid-stream, its replica promoted at 
   // Site B: the replica promoted, a node started on it, the client replays everything.
   replica!.thaw();
   await replica!.client().call('REPLICAOF', 'NO', 'ONE');
-  const siteB = await startSite(t, dir, 'site-b', replica!.url, supplier as string);
+  const siteB = await startSite(t, replica!.url, supplier as string);
   const atB = newLedger();
   let firstAckAtBMs = 0;
   await streamUntilAcked(

@@ -4,14 +4,11 @@
 // never hold the header's value (an API key with a stray byte would otherwise be written as it came).
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { status as Status } from '@grpc/grpc-js';
 import { startSimProvider } from '../../src/channels/sim-provider.js';
 import { Channel } from '../../src/gen/switchboard/provider/v1/provider.js';
-import { startCli } from '../helpers/cli-process.js';
+import { startServe } from '../helpers/cli-process.js';
 import { GatewayTestClient } from '../helpers/gateway-calls.js';
 
 const API_KEY = 'bad-metadata-key-0001';
@@ -52,11 +49,8 @@ function rawSend(address: string, headers: Record<string, string>): Promise<RawA
 test('D10: binary metadata values and oversized header blocks are refused with a status or a reset; the node serves on and logs no header value', async (t) => {
   const sim = await startSimProvider({ channels: [Channel.CHANNEL_SMS, Channel.CHANNEL_LMS] });
   t.after(() => sim.close());
-  const dir = await mkdtemp(join(tmpdir(), 'bad-metadata-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const configPath = join(dir, 'gateway.yaml');
-  await writeFile(
-    configPath,
+  const { node: gateway, address } = await startServe(
+    t,
     `server: { listen: "127.0.0.1:0" }
 store: { kind: memory }
 tenants: [{ id: bank, apiKeys: [${API_KEY}], senderNumbers: ["15880000"] }]
@@ -64,30 +58,29 @@ providers: [{ id: sim, kind: grpc, address: "${sim.address}", channels: [sms, lm
 routing: { defaultChannel: sms, channels: { sms: [sim], lms: [sim] } }
 templates: [{ id: otp, variables: [code], body: "code {{code}}" }]
 `,
+    { SWITCHBOARD_LOG_LEVEL: 'info' },
   );
-  const gateway = startCli(t, ['serve', '--config', configPath], { SWITCHBOARD_LOG_LEVEL: 'info' });
-  const [, address] = await gateway.waitForLine(/listening on (127\.0\.0\.1:\d+)/);
 
   // Bytes past ASCII in an ASCII header: grpc-js drops the entry, so the key is missing.
-  const binaryKey = await rawSend(address as string, { 'x-api-key': LEAKED_KEY });
+  const binaryKey = await rawSend(address, { 'x-api-key': LEAKED_KEY });
   assert.equal(binaryKey.grpcStatus, Status.UNAUTHENTICATED, JSON.stringify(binaryKey));
   assert.match(binaryKey.grpcMessage, /missing metadata "x-api-key"/);
 
-  const longKey = await rawSend(address as string, { 'x-api-key': 'k'.repeat(9_000) });
+  const longKey = await rawSend(address, { 'x-api-key': 'k'.repeat(9_000) });
   assert.equal(longKey.grpcStatus, Status.UNAUTHENTICATED, JSON.stringify(longKey));
 
-  const badBinary = await rawSend(address as string, { 'x-api-key': API_KEY.replace('0001', '0002'), 'x-trace-bin': '!!! not base64 \u00ff' });
+  const badBinary = await rawSend(address, { 'x-api-key': API_KEY.replace('0001', '0002'), 'x-trace-bin': '!!! not base64 \u00ff' });
   assert.equal(badBinary.grpcStatus, Status.UNAUTHENTICATED, JSON.stringify(badBinary));
 
   // Header blocks past what HTTP/2 takes: the stream is reset before any handler runs.
-  const huge = await rawSend(address as string, { 'x-api-key': API_KEY, 'x-padding': 'v'.repeat(70_000) });
+  const huge = await rawSend(address, { 'x-api-key': API_KEY, 'x-padding': 'v'.repeat(70_000) });
   assert.equal(huge.grpcStatus, undefined, JSON.stringify(huge));
   assert.notEqual(huge.resetCode, 0);
-  const many = await rawSend(address as string, Object.fromEntries([['x-api-key', API_KEY], ...Array.from({ length: 2_000 }, (_, i) => [`x-h${i}`, 'v'])]));
+  const many = await rawSend(address, Object.fromEntries([['x-api-key', API_KEY], ...Array.from({ length: 2_000 }, (_, i) => [`x-h${i}`, 'v'])]));
   assert.equal(many.grpcStatus, undefined, JSON.stringify(many));
   assert.notEqual(many.resetCode, 0);
 
-  const client = new GatewayTestClient(address as string, API_KEY);
+  const client = new GatewayTestClient(address, API_KEY);
   t.after(() => client.close());
   const { messageId } = await client.send({ templateId: 'otp', variables: { code: '1234' } });
   assert.notEqual(messageId, '');

@@ -5,13 +5,10 @@
 // writes must stay one JSON object, nothing may start a line of its own or reach a terminal as an
 // escape, and no message text, reply or phone number may appear.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { accept, Channel, createProviderServer, DeliveryState } from '../../src/channels/provider-sdk.js';
 import { MessageState } from '../../src/gen/switchboard/v1/gateway.js';
-import { startCli } from '../helpers/cli-process.js';
+import { startServe } from '../helpers/cli-process.js';
 import { GatewayTestClient } from '../helpers/gateway-calls.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -38,21 +35,17 @@ test('supplier-sent ids with forged log lines and escapes stay inside one JSON l
   const port = await server.listen();
   t.after(() => server.close(200));
 
-  const dir = await mkdtemp(join(tmpdir(), 'log-injection-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const configPath = join(dir, 'gateway.yaml');
-  await writeFile(
-    configPath,
+  const { node: gateway, address } = await startServe(
+    t,
     `server: { listen: "127.0.0.1:0" }
 store: { kind: memory }
 tenants: [{ id: bank, apiKeys: [${API_KEY}], senderNumbers: ["15880000"] }]
 providers: [{ id: sup, kind: grpc, address: "127.0.0.1:${port}", channels: [sms, lms] }]
 routing: { defaultChannel: sms, channels: { sms: [sup], lms: [sup] } }
 `,
+    { SWITCHBOARD_LOG_LEVEL: 'debug' },
   );
-  const gateway = startCli(t, ['serve', '--config', configPath], { SWITCHBOARD_LOG_LEVEL: 'debug' });
-  const [, address] = await gateway.waitForLine(/listening on (127\.0\.0\.1:\d+)/);
-  const client = new GatewayTestClient(address as string, API_KEY);
+  const client = new GatewayTestClient(address, API_KEY);
   t.after(() => client.close());
 
   const { messageId } = await client.send({ recipient: RECIPIENT, templateId: '', variables: {}, content: { body: BODY, subject: '' } });

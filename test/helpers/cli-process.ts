@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { waitFor } from './wait-for.js';
@@ -87,4 +90,18 @@ export async function runCli(t: TestContext, args: readonly string[], env: Recor
   await waitFor(() => proc.child.exitCode !== null || proc.child.signalCode !== null, 60_000, `switchboard ${args.join(' ')} to finish`);
   const code = await proc.exited;
   return { code, stdout: proc.stdout(), stderr: proc.stderr() };
+}
+
+/**
+ * `switchboard serve` on the given config (YAML text, written to a temp file removed in t.after),
+ * once it listens; returns the process and its address.
+ */
+export async function startServe(t: TestContext, configYaml: string, env: Record<string, string> = {}): Promise<{ node: CliProcess; address: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-serve-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const configPath = join(dir, 'gateway.yaml');
+  writeFileSync(configPath, configYaml);
+  const node = startCli(t, ['serve', '--config', configPath], env);
+  const [, address] = await node.waitForLine(/listening on (127\.0\.0\.1:\d+)/, 20_000);
+  return { node, address: address as string };
 }
