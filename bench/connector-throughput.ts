@@ -64,11 +64,11 @@ async function startSim(): Promise<{ address: string; stop(): Promise<void> }> {
 }
 
 function wireMessage(id: string): ProviderMessage {
-  return { messageId: id, channel: Channel.CHANNEL_SMS, recipient: '+821012345678', sender: '15880000', subject: '', body: `bench ${id}`, attributes: {}, expiresAtMs: 0 };
+  return { messageId: id, channel: Channel.CHANNEL_SMS, recipient: '+821012345678', sender: '15880000', subject: '', body: `bench ${id}`, attributes: {}, expiresAtMs: 0, idempotencyKey: '' };
 }
 
 function outbound(id: string): OutboundMessage {
-  return { messageId: id, channel: 'sms', recipient: '+821012345678', sender: '15880000', subject: '', body: `bench ${id}`, attributes: {}, expiresAtMs: 0, billableUnits: 1, priority: 'bulk' };
+  return { messageId: id, channel: 'sms', recipient: '+821012345678', sender: '15880000', subject: '', body: `bench ${id}`, attributes: {}, expiresAtMs: 0, billableUnits: 1, priority: 'bulk', idempotencyKey: '' };
 }
 
 /** A bare grpc-js client: one Submit stream, frames of FRAME, at most WINDOW unanswered, write() back-pressure honoured. */

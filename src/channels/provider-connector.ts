@@ -17,6 +17,8 @@ export interface OutboundMessage {
   readonly billableUnits: number;
   /** Urgent messages may use the share of TPS and window kept from normal and bulk ones. */
   readonly priority: MessagePriority;
+  /** ProviderMessage.idempotency_key (see supplier-idempotency-key.ts); '' without a client_ref. */
+  readonly idempotencyKey: string;
 }
 
 /** A provider's answer to one message, decided at the edge: retryable says whether another try (here later, or elsewhere) can help. */

@@ -43,9 +43,9 @@ export function decodeSubmitRequest(frame: Buffer): SubmitRequest {
   return { messages };
 }
 
-/** ProviderMessage { message_id = 1; Channel channel = 2; recipient = 3; sender = 4; subject = 5; body = 6; map<string, string> attributes = 7; int64 expires_at_ms = 8 } */
+/** ProviderMessage { message_id = 1; Channel channel = 2; recipient = 3; sender = 4; subject = 5; body = 6; map<string, string> attributes = 7; int64 expires_at_ms = 8; idempotency_key = 9 } */
 function decodeProviderMessage(reader: WireReader, end: number): ProviderMessage {
-  const message: ProviderMessage = { messageId: '', channel: 0, recipient: '', sender: '', subject: '', body: '', attributes: {}, expiresAtMs: 0 };
+  const message: ProviderMessage = { messageId: '', channel: 0, recipient: '', sender: '', subject: '', body: '', attributes: {}, expiresAtMs: 0, idempotencyKey: '' };
   while (reader.pos < end) {
     const tag = reader.uint32();
     if (tag === 10) message.messageId = reader.string();
@@ -59,6 +59,7 @@ function decodeProviderMessage(reader: WireReader, end: number): ProviderMessage
       readAttribute(reader, entryEnd, message.attributes);
       reader.pos = entryEnd;
     } else if (tag === 64) message.expiresAtMs = reader.int64();
+    else if (tag === 74) message.idempotencyKey = reader.string();
     else if (tag === 0 || (tag & 7) === 4) break;
     else reader.skip(tag & 7);
   }

@@ -53,7 +53,7 @@ export interface SimProviderOptions {
   dlrFailRate?: number | undefined;
   /** Makes rejects and DLR failures repeatable; without it they use Math.random. */
   seed?: number | undefined;
-  /** Appends `${timeMs}\t${messageId}\t${recipient}\t${channel}\t${new|dup}` per received message. */
+  /** Appends `${timeMs}\t${messageId}\t${recipient}\t${channel}\t${new|dup}\t${idempotencyKey}` per received message. */
   ledgerPath?: string | undefined;
   /** Reported in capabilities; not enforced. Default 0. */
   maxTps?: number | undefined;
@@ -353,7 +353,7 @@ async function openLedger(path: string): Promise<{ append(message: ProviderMessa
   return {
     append: (message, duplicate) => {
       const channel = LEDGER_CHANNEL_NAMES.get(message.channel) ?? String(message.channel);
-      buffered += `${Date.now()}\t${message.messageId}\t${message.recipient}\t${channel}\t${duplicate ? 'dup' : 'new'}\n`;
+      buffered += `${Date.now()}\t${message.messageId}\t${message.recipient}\t${channel}\t${duplicate ? 'dup' : 'new'}\t${message.idempotencyKey}\n`;
       if (!scheduled && !closed) {
         scheduled = true;
         setImmediate(flush);

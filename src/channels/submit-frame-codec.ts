@@ -56,6 +56,7 @@ export function encodeSubmitFrame(messages: readonly OutboundMessage[]): Buffer 
       writer.uint32(64);
       writer.uint53(m.expiresAtMs);
     }
+    if (m.idempotencyKey !== '') stringField(74, m.idempotencyKey);
     writer.join(at);
   }
   return writer.finish();
@@ -77,6 +78,7 @@ export function toWireMessage(message: OutboundMessage): ProviderMessage {
     body: message.body,
     attributes: message.attributes,
     expiresAtMs: message.expiresAtMs,
+    idempotencyKey: message.idempotencyKey,
   };
 }
 

@@ -26,7 +26,8 @@ export const SIM_PROVIDER_USAGE = `switchboard sim-provider [--id ID] [--channel
   --dlr-delay-ms     delay before each delivery report (default 0)
   --dlr-fail-rate    share of delivery reports that fail with SIM_UNDELIVERABLE, 0..1 (default 0)
   --seed             makes rejects and failures repeatable
-  --ledger           append one line per received message: time, id, recipient, channel, new|dup
+  --ledger           append one line per received message: time, id, recipient, channel, new|dup,
+                     idempotency key (empty without a client_ref)
   --max-tps          max TPS stated in capabilities (default 0, no limit)
   --max-connection-age-ms  send each connection a graceful GOAWAY after this age (5 s grace; default never)
   --tls-cert, --tls-key    serve TLS with this certificate chain and key (PEM); default plaintext

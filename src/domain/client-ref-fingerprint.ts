@@ -17,8 +17,12 @@ import type { AcceptedMessage } from './message.js';
  * for messages with a client_ref.
  */
 export function clientRefFingerprint(message: AcceptedMessage): string {
+  return createHash('sha256').update(JSON.stringify(contentFields(message))).digest('base64url').slice(0, 22);
+}
+
+/** What a message is, in a fixed order: the fields the fingerprint covers (variables sorted by name). */
+export function contentFields(message: AcceptedMessage): unknown[] {
   const names = Object.keys(message.variables).sort();
   const variables = names.map((name) => [name, message.variables[name]]);
-  const fields = [message.recipient, message.sender, message.templateId, variables, message.body, message.subject, message.kind, message.channel, message.nightConsent];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, 22);
+  return [message.recipient, message.sender, message.templateId, variables, message.body, message.subject, message.kind, message.channel, message.nightConsent];
 }

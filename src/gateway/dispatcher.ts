@@ -5,6 +5,7 @@ import type { ChooseProvider } from '../channels/provider-choice.js';
 import type { OutboundMessage, ProviderConnector, SubmitOutcome } from '../channels/provider-connector.js';
 import type { MessagePriority } from '../domain/message.js';
 import type { StatusEvent } from '../domain/status-event.js';
+import { supplierIdempotencyKey } from '../domain/supplier-idempotency-key.js';
 import { log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Router } from '../router/router.js';
@@ -161,6 +162,7 @@ export class Dispatcher {
         expiresAtMs: m.expiresAtMs,
         billableUnits: result.billableUnits,
         priority: m.priority,
+        idempotencyKey: supplierIdempotencyKey(m, result.channel),
       };
       const { billableUnits } = result;
       const choice = this.deps.chooseProvider(result.channel, m.recipient, triedOn(m, result.channel));

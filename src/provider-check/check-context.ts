@@ -61,6 +61,7 @@ export function createCheckContext(client: ChannelProviderClient, settings: Prov
       body: 'switchboard provider-check test message',
       attributes: {},
       expiresAtMs: 0,
+      idempotencyKey: '',
       ...overrides,
     }),
     openSubmit: () => openSubmitSession(client, ledger, settings.timeoutMs),

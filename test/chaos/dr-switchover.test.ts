@@ -4,7 +4,8 @@
 // client_ref it holds no ack for and every one it was acked (the last T seconds, here the whole
 // run) with the same message. Measured: RPO (acked at A, unknown to B before the replay: the replay
 // brings them back as new) and RTO (kill to the first ack at B). After the replay nothing acked is
-// lost: every acked client_ref reaches the supplier, under A's message id or under B's.
+// lost: every acked client_ref reaches the supplier, under A's message id or under B's, and the
+// ones that reach it twice do so with one idempotency key ("dups share keys").
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,10 +107,12 @@ test('E2: site A (Redis and node) SIGKILLed mid-stream, its replica promoted at 
   let lost: string[] = [];
   let sentTwice = 0;
   const deadline = Date.now() + 30_000;
+  /** The idempotency key each message id reached the supplier with. */
+  let keyOf = new Map<string, string>();
   for (;;) {
-    const received = new Set((await readLedger(ledgerPath)).map((row) => row.messageId));
-    lost = refs.filter((ref) => !(ids.get(ref) ?? []).some((id) => received.has(id)));
-    sentTwice = refs.filter((ref) => (ids.get(ref) ?? []).filter((id) => received.has(id)).length > 1).length;
+    keyOf = new Map((await readLedger(ledgerPath)).map((row) => [row.messageId, row.idempotencyKey]));
+    lost = refs.filter((ref) => !(ids.get(ref) ?? []).some((id) => keyOf.has(id)));
+    sentTwice = refs.filter((ref) => (ids.get(ref) ?? []).filter((id) => keyOf.has(id)).length > 1).length;
     if (lost.length === 0 || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -119,4 +122,10 @@ test('E2: site A (Redis and node) SIGKILLed mid-stream, its replica promoted at 
   // What reached the supplier twice did so under two ids of one client_ref: the supplier (or the
   // client, by client_ref) can tell them apart; nothing is sent twice that B knew of.
   assert.ok(sentTwice <= rpo, `${sentTwice} sent twice, more than the ${rpo} B did not know`);
+  // Dups share keys: the two ids of one client_ref reached the supplier with one idempotency key,
+  // and no two client_refs share one, so the supplier can drop exactly the repeats.
+  const keysOfRef = refs.map((ref) => new Set((ids.get(ref) ?? []).filter((id) => keyOf.has(id)).map((id) => keyOf.get(id))));
+  const splitKeys = refs.filter((_, i) => keysOfRef[i]!.size !== 1 || keysOfRef[i]!.has(''));
+  assert.deepEqual(splitKeys.slice(0, 10), [], `${splitKeys.length} client_refs reached the supplier without one idempotency key`);
+  assert.equal(new Set(keysOfRef.map((keys) => [...keys][0])).size, refs.length, 'one key per client_ref');
 });

@@ -24,7 +24,7 @@ function connectorFor(t: TestContext, address: string, settings: Record<string, 
 }
 
 function outbound(messageId: string, recipient: string, expiresAtMs = 0): OutboundMessage {
-  return { messageId, channel: 'sms', recipient, sender: '15880000', subject: '', body: '안내', attributes: {}, expiresAtMs, billableUnits: 1, priority: 'normal' };
+  return { messageId, channel: 'sms', recipient, sender: '15880000', subject: '', body: '안내', attributes: {}, expiresAtMs, billableUnits: 1, priority: 'normal', idempotencyKey: '' };
 }
 
 test('the connector: a throttled answer is retryable, an invalid address permanent, an expired message never sent', async (t) => {

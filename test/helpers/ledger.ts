@@ -8,6 +8,8 @@ export interface LedgerRow {
   readonly recipient: string;
   readonly channel: string;
   readonly duplicate: boolean;
+  /** ProviderMessage.idempotency_key; '' when the message had none. */
+  readonly idempotencyKey: string;
 }
 
 /** Reads a ledger file; a file not written yet reads as empty, and a partly written last line is left out. */
@@ -22,7 +24,7 @@ export async function readLedger(path: string): Promise<LedgerRow[]> {
   const lines = text.split('\n');
   lines.pop(); // '' after the last newline, or a line still being written
   return lines.map((line) => {
-    const [timeMs, messageId, recipient, channel, flag] = line.split('\t');
-    return { timeMs: Number(timeMs), messageId: messageId ?? '', recipient: recipient ?? '', channel: channel ?? '', duplicate: flag === 'dup' };
+    const [timeMs, messageId, recipient, channel, flag, idempotencyKey] = line.split('\t');
+    return { timeMs: Number(timeMs), messageId: messageId ?? '', recipient: recipient ?? '', channel: channel ?? '', duplicate: flag === 'dup', idempotencyKey: idempotencyKey ?? '' };
   });
 }

@@ -36,6 +36,7 @@ export function outboundMessage(id: string, overrides: Partial<OutboundMessage> 
     expiresAtMs: 0,
     billableUnits: 1,
     priority: 'normal',
+    idempotencyKey: '',
     ...overrides,
   };
 }

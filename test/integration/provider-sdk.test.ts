@@ -35,6 +35,7 @@ function message(messageId: string, recipient = '+821012345678'): ProviderMessag
     body: 'hello',
     attributes: {},
     expiresAtMs: 0,
+    idempotencyKey: '',
   };
 }
 

@@ -18,7 +18,7 @@ import { openReports, submitFrames } from '../helpers/provider-calls.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 function message(messageId: string, recipient = '+821012345678', channel = Channel.CHANNEL_SMS): ProviderMessage {
-  return { messageId, channel, recipient, sender: '+8215880000', subject: '', body: 'hello', attributes: {}, expiresAtMs: 0 };
+  return { messageId, channel, recipient, sender: '+8215880000', subject: '', body: 'hello', attributes: {}, expiresAtMs: 0, idempotencyKey: '' };
 }
 
 async function start(t: TestContext, options: SimProviderOptions = {}): Promise<{ sim: SimProvider; client: ChannelProviderClient }> {
@@ -147,8 +147,8 @@ test('a resent message id gets the same provider ref, one delivery report, and a
   const lines = (await readFile(ledgerPath, 'utf8')).split('\n');
   assert.equal(lines.pop(), '', 'every line ends with a newline');
   assert.deepEqual(lines.map((line) => line.split('\t').slice(1)), [
-    ['m1', '+821011112222', 'alimtalk', 'new'],
-    ['m1', '+821011112222', 'alimtalk', 'dup'],
+    ['m1', '+821011112222', 'alimtalk', 'new', ''],
+    ['m1', '+821011112222', 'alimtalk', 'dup', ''],
   ]);
   for (const line of lines) assert.match(line.split('\t')[0] ?? '', /^\d{13}$/);
 });
@@ -156,14 +156,14 @@ test('a resent message id gets the same provider ref, one delivery report, and a
 test('the ledger has one line per received message, in order', async (t) => {
   const ledgerPath = join(await tempDir(t), 'ledger.tsv');
   const { sim, client } = await start(t, { ledgerPath, recordIds: false });
-  await submit(client, [message('a', '+821000000001'), message('b', '+821000000002')], [message('c', '+821000000000')]);
+  await submit(client, [message('a', '+821000000001'), { ...message('b', '+821000000002'), idempotencyKey: 'key-of-b' }], [message('c', '+821000000000')]);
   await sim.close();
 
-  const rows = (await readFile(ledgerPath, 'utf8')).trimEnd().split('\n').map((line) => line.split('\t'));
+  const rows = (await readFile(ledgerPath, 'utf8')).replace(/\n$/, '').split('\n').map((line) => line.split('\t'));
   assert.deepEqual(rows.map((row) => row.slice(1)), [
-    ['a', '+821000000001', 'sms', 'new'],
-    ['b', '+821000000002', 'sms', 'new'],
-    ['c', '+821000000000', 'sms', 'new'],
+    ['a', '+821000000001', 'sms', 'new', ''],
+    ['b', '+821000000002', 'sms', 'new', 'key-of-b'],
+    ['c', '+821000000000', 'sms', 'new', ''],
   ]);
   assert.deepEqual(sim.received(), [], 'recordIds false keeps no ids');
 });

@@ -11,7 +11,7 @@ const PROTO = new URL('../../../proto/switchboard/provider/v1/provider.proto', i
 /** What each message's fields were when the codecs were written: "name = number". */
 const HANDLED: Readonly<Record<string, readonly string[]>> = {
   SubmitRequest: ['messages = 1'],
-  ProviderMessage: ['message_id = 1', 'channel = 2', 'recipient = 3', 'sender = 4', 'subject = 5', 'body = 6', 'attributes = 7', 'expires_at_ms = 8'],
+  ProviderMessage: ['message_id = 1', 'channel = 2', 'recipient = 3', 'sender = 4', 'subject = 5', 'body = 6', 'attributes = 7', 'expires_at_ms = 8', 'idempotency_key = 9'],
   SubmitResponse: ['results = 1'],
   SubmitResult: ['message_id = 1', 'accepted = 2', 'rejected = 3'],
   Accepted: ['provider_ref = 1'],
@@ -49,7 +49,7 @@ test('the hand-written Submit and Reports codecs handle exactly the fields provi
     assert.deepEqual(
       fields.get(message),
       handled,
-      `provider.proto's ${message} changed: update src/channels/submit-frame-codec.ts or report-frame-codec.ts (and their tests), then this list`,
+      `provider.proto's ${message} changed: update src/channels/submit-frame-codec.ts, report-frame-codec.ts or provider-sdk-codec.ts (and their tests), then this list`,
     );
   }
 });

@@ -16,7 +16,7 @@ import {
 } from '../../src/gen/switchboard/provider/v1/provider.js';
 
 function message(messageId: string, fields: Partial<ProviderMessage> = {}): ProviderMessage {
-  return { messageId, channel: Channel.CHANNEL_SMS, recipient: '+821012345678', sender: '15880000', subject: '', body: '[카드승인] 김철수님 12,000원', attributes: {}, expiresAtMs: 1_795_000_000_000, ...fields };
+  return { messageId, channel: Channel.CHANNEL_SMS, recipient: '+821012345678', sender: '15880000', subject: '', body: '[카드승인] 김철수님 12,000원', attributes: {}, expiresAtMs: 1_795_000_000_000, idempotencyKey: '', ...fields };
 }
 
 const messages: ProviderMessage[] = [
@@ -27,6 +27,7 @@ const messages: ProviderMessage[] = [
   message('m-5', { body: 'emoji 😀 and lone surrogates \ud800 x \udc00 end', subject: 'ascii exactly thirty-two chars..' }),
   message('m-6', { body: 'x'.repeat(127), subject: 'y'.repeat(128), sender: '가'.repeat(42) + '나', expiresAtMs: Number.MAX_SAFE_INTEGER }),
   message('m-7', { channel: Channel.CHANNEL_PUSH, body: '긴 본문 '.repeat(3000), expiresAtMs: 1 }),
+  message('m-9', { idempotencyKey: 'AbCdEfGhIjKlMnOpQrStUv' }),
   message('m-8', { channel: -3 as Channel, expiresAtMs: -5 }), // what a broken or hostile gateway could send
   ...[2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 49 - 1].map((expiresAtMs) => message(`t-${expiresAtMs}`, { expiresAtMs })),
 ];

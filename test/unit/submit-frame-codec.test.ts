@@ -20,6 +20,7 @@ const varied: OutboundMessage[] = [
   outboundMessage('m-5', { body: 'emoji 😀 and lone surrogates \ud800 x \udc00 end', subject: 'ascii exactly thirty-two chars..' }),
   outboundMessage('m-6', { body: 'x'.repeat(127), subject: 'y'.repeat(128), sender: '가'.repeat(42) + '나', expiresAtMs: Number.MAX_SAFE_INTEGER }),
   outboundMessage('m-7', { channel: 'push', body: '긴 본문 '.repeat(3000), expiresAtMs: 1 }),
+  outboundMessage('m-9', { idempotencyKey: 'AbCdEfGhIjKlMnOpQrStUv', expiresAtMs: 1_795_000_000_000 }),
   // expires_at_ms varints around the 32-bit boundary, where the writer changes method.
   ...[2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 35 + 5, 2 ** 49 - 1, 2 ** 52 + 3].map((expiresAtMs) => outboundMessage(`t-${expiresAtMs}`, { expiresAtMs })),
 ];

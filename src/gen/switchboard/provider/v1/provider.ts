@@ -79,6 +79,17 @@ export interface ProviderMessage {
    * limit. A provider that cannot deliver in time rejects with code EXPIRED.
    */
   expiresAtMs: number;
+  /**
+   * What the sender means as one send across message ids, so a provider can tell a
+   * repeat the gateway cannot: after a DR switchover the upstream system replays its
+   * recent sends by client_ref to the standby site, which gives those it never heard
+   * of new message ids. Equal keys mean the same content for the same recipient from
+   * the same tenant's client_ref on the same channel (a fallback to another channel
+   * gets another key). A provider that keeps keys may answer a repeat with the first
+   * one's result instead of delivering it again. Empty when the sender gave no
+   * client_ref: the message_id is then the only key. Opaque, at most 64 characters.
+   */
+  idempotencyKey: string;
 }
 
 export interface ProviderMessage_AttributesEntry {
@@ -259,6 +270,7 @@ function createBaseProviderMessage(): ProviderMessage {
     body: "",
     attributes: {},
     expiresAtMs: 0,
+    idempotencyKey: "",
   };
 }
 
@@ -287,6 +299,9 @@ export const ProviderMessage: MessageFns<ProviderMessage> = {
     });
     if (message.expiresAtMs !== 0) {
       writer.uint32(64).int64(message.expiresAtMs);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(74).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -369,6 +384,14 @@ export const ProviderMessage: MessageFns<ProviderMessage> = {
             }
 
             message.expiresAtMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
             continue;
           }
         }
