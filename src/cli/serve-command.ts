@@ -39,6 +39,8 @@ export async function runServeCommand(argv: string[]): Promise<void> {
   process.on('SIGHUP', onHangup);
   // Listen for the signal before saying "listening": whoever reads the line may signal at once.
   const shutdown = waitForShutdownSignal();
+  // The bound port, for a metricsListen of port 0 (several nodes from one config file).
+  if (node.metricsAddress !== null) process.stdout.write(`switchboard metrics on http://${node.metricsAddress}/metrics\n`);
   process.stdout.write(`switchboard gateway listening on ${node.address} (store: ${config.store.kind})\n`);
   await shutdown;
   process.off('SIGHUP', onHangup);

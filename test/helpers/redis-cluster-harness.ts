@@ -15,9 +15,13 @@ export interface Harness {
   readonly ledgerPaths: string[];
   readonly gateways: (CliProcess | null)[];
   readonly addresses: string[];
+  /** host:port of each node's GET /metrics, with `metrics: true` ('' otherwise). */
+  readonly metricsAddresses: string[];
   readonly configPath: string;
   /** Starts (or restarts) gateway node i as a `switchboard serve` process. */
   startGateway(i: number): Promise<void>;
+  /** Starts simulated provider i again, on its port and ledger, after it was killed. */
+  restartSim(i: number): Promise<void>;
   /** Every ledger row of every simulated provider. */
   ledgerRows(): Promise<LedgerRow[]>;
 }
@@ -28,6 +32,8 @@ export interface HarnessOptions {
   /** Extra sim-provider flags, e.g. ['--latency-ms', '200']. */
   readonly simArgs?: string[];
   readonly claimIdle?: string;
+  /** Each node serves GET /metrics on a port of its own. */
+  readonly metrics?: boolean;
 }
 
 /**
@@ -42,20 +48,23 @@ export async function startHarness(t: TestContext, options: HarnessOptions): Pro
   const sims: CliProcess[] = [];
   const ledgerPaths: string[] = [];
   const simAddresses: string[] = [];
-  for (const id of ['sim-a', 'sim-b']) {
+  const startSim = async (i: number): Promise<void> => {
+    const id = `sim-${'ab'[i]}`;
     const ledger = join(dir, `${id}.ledger`);
-    const sim = startCli(t, ['sim-provider', '--id', id, '--channel', 'sms,lms', '--port', '0', '--ledger', ledger, ...(options.simArgs ?? [])]);
+    const port = simAddresses[i] === undefined ? '0' : (simAddresses[i].split(':')[1] as string);
+    const sim = startCli(t, ['sim-provider', '--id', id, '--channel', 'sms,lms', '--port', port, '--ledger', ledger, ...(options.simArgs ?? [])]);
     const [, address] = await sim.waitForLine(/listening on (\S+)/);
-    sims.push(sim);
-    ledgerPaths.push(ledger);
-    simAddresses.push(address ?? '');
-  }
+    sims[i] = sim;
+    ledgerPaths[i] = ledger;
+    simAddresses[i] = address ?? '';
+  };
+  for (const i of [0, 1]) await startSim(i);
   t.after(() => Promise.all(sims.map((s) => s.terminate())));
 
   const configPath = join(dir, 'gateway.yaml');
   writeFileSync(
     configPath,
-    `server: { listen: "127.0.0.1:0", shutdownGrace: 3s }
+    `server: { listen: "127.0.0.1:0", shutdownGrace: 3s${options.metrics === true ? ', metricsListen: "127.0.0.1:0"' : ''} }
 store:
   kind: redis
   url: ${redis.url}
@@ -80,6 +89,7 @@ templates:
 
   const gateways: (CliProcess | null)[] = Array.from({ length: options.nodes }, () => null);
   const addresses: string[] = Array.from({ length: options.nodes }, () => '');
+  const metricsAddresses: string[] = Array.from({ length: options.nodes }, () => '');
   const harness: Harness = {
     redis,
     dir,
@@ -87,6 +97,7 @@ templates:
     ledgerPaths,
     gateways,
     addresses,
+    metricsAddresses,
     configPath,
     async startGateway(i) {
       const listen = addresses[i] === '' ? '127.0.0.1:0' : addresses[i] as string;
@@ -94,7 +105,9 @@ templates:
       const [, address] = await node.waitForLine(/listening on (\S+)/, 20_000);
       gateways[i] = node;
       addresses[i] = address ?? '';
+      if (options.metrics === true) metricsAddresses[i] = (await node.waitForLine(/metrics on http:\/\/(\S+)\/metrics/))[1] ?? '';
     },
+    restartSim: startSim,
     async ledgerRows() {
       return (await Promise.all(ledgerPaths.map(readLedger))).flat();
     },
