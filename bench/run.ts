@@ -11,6 +11,7 @@ import type { BenchContext } from './lib/bench-context.js';
 import { checkTargets, type Target } from './lib/check-targets.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from './lib/bench-config.js';
 import { startGatewayUnderTest } from './lib/gateway-under-test.js';
+import { addMachineQuiet } from './lib/machine-activity.js';
 import { addMainThreadCeilings } from './lib/main-thread-ceilings.js';
 import { measureLoad } from './lib/measure-load.js';
 import { ROOT, startRedisServer, type RedisServer } from './lib/processes.js';
@@ -161,6 +162,7 @@ try {
 }
 
 addMainThreadCeilings(metrics);
+addMachineQuiet(metrics, results);
 const output: BenchResults = {
   startedAt: startedAt.toISOString(),
   finishedAt: new Date().toISOString(),

@@ -5,6 +5,7 @@ import { runLoad, type LoadOptions } from '../../src/loadgen/load-generator.js';
 import type { BenchContext } from './bench-context.js';
 import type { CountingProvider } from './counting-provider.js';
 import { EndToEndTracker } from './end-to-end-tracker.js';
+import { machineSnapshot, otherWorkBetween } from './machine-activity.js';
 import { mainThreadCpuMs, processCpuMs, processRssMb } from './processes.js';
 import type { ScenarioResult, SeriesPoint } from './results.js';
 
@@ -58,6 +59,7 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
   const mainThreadCpuAtStart = options.gatewayPid === undefined ? 0 : mainThreadCpuMs(options.gatewayPid);
   const otherCpuAtStart = Object.entries(options.cpuOf ?? {}).map(([name, pid]) => ({ name, pid, ms: processCpuMs(pid), mainMs: mainThreadCpuMs(pid) }));
   const benchCpuAtStart = process.cpuUsage();
+  const machineAtStart = machineSnapshot();
   const start = performance.now();
   const result = await runLoad({
     ...options.load,
@@ -106,6 +108,7 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
     deliveredPerSec = Math.round(deliveredCount / ((lastChangeAt - start) / 1000));
   }
   if (tracker !== undefined) await Promise.all(providers.map((p) => p.stopTracking()));
+  const machineAtEnd = machineSnapshot();
 
   const scenario: ScenarioResult = {
     scenario: options.scenario,
@@ -157,6 +160,8 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
   // machine it shares the cores with what is measured, so it bounds every ratio to a baseline.
   const benchCpu = process.cpuUsage(benchCpuAtStart);
   scenario.extra['benchCpuUsPerMsg'] = perMessage(benchCpu.user + benchCpu.system);
+  // How quiet the machine was meanwhile: CPU taken by processes outside this run, and by other guests.
+  if (machineAtStart !== null && machineAtEnd !== null) Object.assign(scenario.extra, otherWorkBetween(machineAtStart, machineAtEnd));
   if (result.errorMessages.length > 0 || Object.keys(result.rejectReasons).length > 0) {
     scenario.errorMessages = [...result.errorMessages, ...Object.entries(result.rejectReasons).map(([reason, n]) => `rejected ${reason}: ${n}`)];
   }

@@ -52,6 +52,11 @@ test('--gateway-node-args reach the gateway process; --gateway-output copies wha
   assert.match(shown.stderr, gcLine, 'the gateway ran with --trace-gc and its output was copied');
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as BenchResults;
   assert.ok((results.metrics['single.memory.deliveredPerSec'] ?? 0) > 0, JSON.stringify(results.metrics));
+  // How quiet the machine was: measured for every phase, and what the quiet-machine targets read.
+  const single = results.scenarios.find((s) => s.scenario === 'single');
+  assert.equal(typeof single?.extra?.['otherCpuPct'], 'number', JSON.stringify(single?.extra));
+  assert.equal(typeof results.metrics['machine.otherCpuPctMax'], 'number');
+  assert.equal(typeof results.metrics['machine.stealPctMax'], 'number');
   const summary = await readFile(join(out, 'summary.md'), 'utf8');
   assert.match(summary, /\| ack p50 ms \| ack p90 ms \| ack p99 ms \|/);
   assert.match(summary, /\| single \| memory, 1 per frame \| [\d,]+ \| [\d,]+ \| [\d.,]+ \| [\d.,]+ \| [\d.,]+ \|/);

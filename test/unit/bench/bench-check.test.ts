@@ -26,6 +26,8 @@ const PASSING: Record<string, number | null> = {
   'failover.lost': 0,
   'failover.recoveryMs': 1200,
   'memory.bulk2m.maxRssMb': 300,
+  'machine.otherCpuPctMax': 1.5,
+  'machine.stealPctMax': 0,
 };
 
 async function resultsDir(t: TestContext, metrics: Record<string, number | null>, quick = false): Promise<string> {
@@ -48,7 +50,7 @@ function check(dir: string, ...flags: string[]): { status: number | null; stdout
 test('results that meet every target exit 0 and print each measured value', async (t) => {
   const { status, stdout } = check(await resultsDir(t, PASSING));
   assert.equal(status, 0, stdout);
-  assert.match(stdout, /all 10 targets met/);
+  assert.match(stdout, /all 12 targets met/);
   assert.match(stdout, /^ok +bulk, memory store: delivered >= 0.5 x batched echo: bulk.memory.deliveredPerSec = 60,000 \(>= 0.5 x baseline.echoBatched.msgsPerSec = 50,000\)$/m);
 });
 
@@ -57,7 +59,7 @@ test('a ratio target missed against its same-run baseline exits 1 and names the 
   const { status, stdout } = check(await resultsDir(t, { ...PASSING, 'baseline.echoBatched.msgsPerSec': 120_000 }));
   assert.equal(status, 1);
   assert.match(stdout, /MISS bulk, redis store: delivered >= 0.4 x batched echo: bulk.redis.deliveredPerSec = 45,000 \(>= 0.4 x baseline.echoBatched.msgsPerSec = 48,000\) \[missed\]/);
-  assert.match(stdout, /1 of 10 targets not met: bulk, redis store/);
+  assert.match(stdout, /1 of 12 targets not met: bulk, redis store/);
 });
 
 test('a lost message and a missing measurement are both misses', async (t) => {
@@ -73,7 +75,14 @@ test('--report-only prints the misses but exits 0, and a quick run skips the ful
   assert.equal(status, 0);
   assert.match(stdout, /MISS urgent under bulk: p99 <= 2 x urgent p99 alone: urgent.underBulkP99Ms = 9 \(<= 2 x urgent.aloneP99Ms = 8\)/);
   assert.match(stdout, /skip memory: RSS < 512 MB/);
-  assert.match(stdout, /1 of 10 targets not met/);
+  assert.match(stdout, /1 of 12 targets not met/);
+});
+
+test('a run on a busy machine fails the gate, whatever it measured', async (t) => {
+  const { status, stdout } = check(await resultsDir(t, { ...PASSING, 'machine.otherCpuPctMax': 31.2 }));
+  assert.equal(status, 1);
+  assert.match(stdout, /MISS quiet machine: processes outside the run took <= 5% of the CPUs in every measured phase: machine.otherCpuPctMax = 31.2 \(<= 5\) \[missed\]/);
+  assert.match(stdout, /1 of 12 targets not met: quiet machine/);
 });
 
 test('a directory without results.json exits 2 with a message', async (t) => {
