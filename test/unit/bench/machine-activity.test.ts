@@ -19,12 +19,25 @@ function snapshot(): MachineSnapshot {
   return s;
 }
 
-test('CPU used by a child process, reaped or running, is the run own work', () => {
+test('CPU used by a child process that has exited is the run own work', () => {
   const from = snapshot();
   const child = spawnSync(process.execPath, ['-e', BURN], { stdio: 'ignore' });
   assert.equal(child.status, 0);
   const to = snapshot();
   // 500 ms of user time is 50 ticks at USER_HZ 100; node's start-up adds to it.
+  assert.ok(to.ownTicks - from.ownTicks >= 45, `own ticks grew by ${to.ownTicks - from.ownTicks}`);
+});
+
+test('CPU used by a child process still running (the gateway under test) is the run own work', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'machine-activity-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const done = join(dir, 'done');
+  const from = snapshot();
+  // Burns, says so, then stays alive until killed: its time is only in its own /proc entry.
+  const child = spawn(process.execPath, ['-e', `${BURN} setInterval(() => {}, 1000);`, done], { stdio: 'ignore' });
+  t.after(() => child.kill('SIGKILL'));
+  await waitFor(() => existsSync(done), 20_000, 'the child burner to finish burning');
+  const to = snapshot();
   assert.ok(to.ownTicks - from.ownTicks >= 45, `own ticks grew by ${to.ownTicks - from.ownTicks}`);
 });
 
