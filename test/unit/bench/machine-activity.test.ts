@@ -6,12 +6,19 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { machineSnapshot, otherWorkBetween, type MachineSnapshot } from '../../../bench/lib/machine-activity.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 /** Spins until this process has used 500 ms of CPU, then touches `done` (when given). */
 const BURN = `const start = process.cpuUsage(); while (process.cpuUsage(start).user < 500_000); if (process.argv[1]) require('fs').writeFileSync(process.argv[1], '');`;
+
+/** Where a burner says it has burnt its share: a file in a directory removed after the test. */
+function doneFile(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'machine-activity-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'done');
+}
 
 function snapshot(): MachineSnapshot {
   const s = machineSnapshot();
@@ -29,9 +36,7 @@ test('CPU used by a child process that has exited is the run own work', () => {
 });
 
 test('CPU used by a child process still running (the gateway under test) is the run own work', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'machine-activity-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const done = join(dir, 'done');
+  const done = doneFile(t);
   const from = snapshot();
   // Burns, says so, then stays alive until killed: its time is only in its own /proc entry.
   const child = spawn(process.execPath, ['-e', `${BURN} setInterval(() => {}, 1000);`, done], { stdio: 'ignore' });
@@ -42,9 +47,7 @@ test('CPU used by a child process still running (the gateway under test) is the 
 });
 
 test('CPU used by a process outside this tree is other work', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'machine-activity-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const done = join(dir, 'done');
+  const done = doneFile(t);
   const from = snapshot();
   // The shell starts the burner in the background and exits: the burner is reparented away from us.
   const shell = spawn('sh', ['-c', `"$0" -e "$1" "$2" >/dev/null 2>&1 &`, process.execPath, BURN, done], { stdio: 'ignore' });
