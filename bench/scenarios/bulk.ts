@@ -2,7 +2,7 @@
 // store (AOF everysec); and, outside --quick, the 2,000,000-message run whose RSS is bounded.
 import type { BenchContext } from '../lib/bench-context.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from '../lib/bench-config.js';
-import { startGatewayUnderTest } from '../lib/gateway-under-test.js';
+import { startGatewayUnderTest, type GatewayUnderTest } from '../lib/gateway-under-test.js';
 import { measureLoad } from '../lib/measure-load.js';
 import { numberOrNull } from '../lib/results.js';
 
@@ -34,11 +34,35 @@ export async function runBulk(ctx: BenchContext): Promise<void> {
         ctx.metrics[`bulk.${store}.x${streams}.ackP99Ms`] = result.ack?.p99 ?? null;
       }
       ctx.metrics[`bulk.${store}.deliveredPerSec`] = best;
+      await runWithClientRefs(ctx, store, gateway, cpuOf);
     } finally {
       await gateway.stop();
     }
   }
   if (!ctx.quick) await runMemoryBoundRun(ctx);
+}
+
+/**
+ * Bulk x4 again with a client_ref on every message, as a client that resends safely sends it: the
+ * gateway checks each against its client_ref window and keeps it there, and the supplier gets an
+ * idempotency key. Informational (no target): what the references cost, against the run without.
+ */
+async function runWithClientRefs(ctx: BenchContext, store: 'memory' | 'redis', gateway: GatewayUnderTest, cpuOf: { redis?: number }): Promise<void> {
+  const result = await measureLoad(ctx, {
+    scenario: 'bulk',
+    label: `${store} x4, client_ref each`,
+    load: {
+      target: gateway.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: 4, batchSize: BATCH_SIZE, ratePerSec: 0,
+      durationMs: ctx.phaseSeconds * 1000, message: benchMessage(), clientRefPrefix: `bench-${store}-`,
+    },
+    providers: [gateway.provider],
+    gatewayPid: gateway.pid,
+    cpuOf,
+    params: { store, clientRefs: 'each message' },
+  });
+  ctx.metrics[`bulk.${store}.clientRefs.deliveredPerSec`] = result.deliveredPerSec ?? null;
+  ctx.metrics[`bulk.${store}.clientRefs.mainThreadUsPerMsg`] = numberOrNull(result.extra?.['gatewayMainThreadUsPerMsg']);
+  if (store === 'redis') ctx.metrics['bulk.redis.clientRefs.redisMainThreadUsPerMsg'] = numberOrNull(result.extra?.['redisMainThreadUsPerMsg']);
 }
 
 /** 2,000,000 messages through a fresh gateway; its peak RSS is the memory target. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { emptyMessage, runLoad, type LoadResult } from '../loadgen/load-generator.js';
 import { CliError } from './cli-error.js';
@@ -6,12 +7,14 @@ import { DEMO_API_KEY } from './gateway-client.js';
 
 export const BENCH_USAGE = `switchboard bench --target HOST:PORT [--api-key KEY] [--concurrency N] [--batch-size N] [--rate N]
                   [--duration SECONDS] [--unary] [--priority urgent|normal|bulk] [--to NUMBER]
-                  (--template ID [--var NAME=VALUE ...] | --body TEXT)
+                  [--client-refs] (--template ID [--var NAME=VALUE ...] | --body TEXT)
   Drives a running gateway (any host) with SendStream frames (or unary Send with --unary) and prints
   accepted and rejected counts, msgs/s and ack latency p50/p90/p99/p99.9/max. --rate N sends N msgs/s
   open-loop and measures each frame from its scheduled send time; without it (or 0) it sends as fast
-  as flow control allows. Defaults: 4 streams, 100 per frame, 10 s, body "switchboard bench",
-  recipient 01012345678. --api-key defaults to $SWITCHBOARD_API_KEY or the demo key.`;
+  as flow control allows. --client-refs gives every message its own client_ref
+  (bench-<run>-<stream>-<n>), as clients that resend safely do; without it no message has one.
+  Defaults: 4 streams, 100 per frame, 10 s, body "switchboard bench", recipient 01012345678.
+  --api-key defaults to $SWITCHBOARD_API_KEY or the demo key.`;
 
 export async function runBenchCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -30,6 +33,7 @@ export async function runBenchCommand(argv: string[]): Promise<void> {
       template: { type: 'string' },
       var: { type: 'string', multiple: true },
       body: { type: 'string' },
+      'client-refs': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,7 +65,7 @@ export async function runBenchCommand(argv: string[]): Promise<void> {
     priority,
   });
   const mode = values.unary === true ? 'unary' : 'stream';
-  process.stderr.write(`bench ${values.target}: ${mode === 'unary' ? 'unary Send' : `SendStream, ${batchSize} per frame`}, ${concurrency} ${mode === 'unary' ? 'callers' : 'streams'}, ${rate > 0 ? `${rate} msgs/s open-loop` : 'closed loop'}, ${durationS} s\n`);
+  process.stderr.write(`bench ${values.target}: ${mode === 'unary' ? 'unary Send' : `SendStream, ${batchSize} per frame`}, ${concurrency} ${mode === 'unary' ? 'callers' : 'streams'}, ${rate > 0 ? `${rate} msgs/s open-loop` : 'closed loop'}, ${durationS} s${values['client-refs'] === true ? ', a client_ref each' : ''}\n`);
   let errors = 0;
   const tls = clientTlsFromEnvironment();
   const result = await runLoad({
@@ -75,6 +79,8 @@ export async function runBenchCommand(argv: string[]): Promise<void> {
     ratePerSec: rate,
     durationMs: durationS * 1000,
     message,
+    // Unique per run too: a second run against the same gateway is not answered as duplicates.
+    clientRefPrefix: values['client-refs'] === true ? `bench-${randomBytes(6).toString('hex')}-` : undefined,
     onSample: (sample) => {
       errors += sample.errors;
       process.stderr.write(`  ${sample.t.toFixed(0)}s  accepted ${sample.acceptedPerSec}/s  rejected ${sample.rejectedPerSec}/s  ack p50 ${sample.ackP50Ms} ms  p99 ${sample.ackP99Ms} ms  errors ${errors}\n`);

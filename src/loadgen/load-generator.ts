@@ -32,6 +32,12 @@ export interface LoadOptions {
   window?: number | undefined;
   /** The message sent, reused for every slot. */
   message: Message;
+  /**
+   * Gives every message its own client_ref, `<prefix><stream>-<n>`, as a client that resends
+   * safely does (the gateway then checks each against its client_ref window). Absent: every slot
+   * sends `message` as it is.
+   */
+  clientRefPrefix?: string | undefined;
   /** Called with each answered frame's acks and its scheduled time (performance.now() ms). */
   onAcks?: ((acks: readonly Ack[], scheduledAtMs: number) => void) | undefined;
   /** Called once per sample interval with the figures so far. */
@@ -197,7 +203,8 @@ function frameInterval(context: WorkerContext, perCall: number): number {
 
 function streamWorker(client: MessageGatewayClient, index: number, context: WorkerContext): Promise<void> {
   const { options, totals } = context;
-  const frame = Array.from({ length: options.batchSize }, () => options.message);
+  const refs = options.clientRefPrefix === undefined ? undefined : new ClientRefs(options.clientRefPrefix, index, options.message);
+  const sharedFrame = Array.from({ length: options.batchSize }, () => options.message);
   const interval = frameInterval(context, options.batchSize);
   const offset = (interval * index) / options.concurrency;
   const window = options.window ?? 8;
@@ -234,7 +241,7 @@ function streamWorker(client: MessageGatewayClient, index: number, context: Work
     };
     const send = (scheduledAt: number): void => {
       scheduled.set(next, scheduledAt);
-      call.write({ batchId: next, messages: frame } satisfies SendBatch);
+      call.write({ batchId: next, messages: refs === undefined ? sharedFrame : refs.frame(options.batchSize) } satisfies SendBatch);
       next++;
       totals.sent += options.batchSize;
     };
@@ -275,6 +282,7 @@ function streamWorker(client: MessageGatewayClient, index: number, context: Work
 
 function unaryWorker(client: MessageGatewayClient, index: number, context: WorkerContext): Promise<void> {
   const { options, totals } = context;
+  const refs = options.clientRefPrefix === undefined ? undefined : new ClientRefs(options.clientRefPrefix, index, options.message);
   const interval = frameInterval(context, 1);
   const offset = (interval * index) / options.concurrency;
   const window = options.window ?? 1;
@@ -292,7 +300,7 @@ function unaryWorker(client: MessageGatewayClient, index: number, context: Worke
       inFlight++;
       next++;
       totals.sent++;
-      client.send({ message: options.message }, context.metadata, { deadline: Date.now() + (options.drainMs ?? 15_000) }, (error: ServiceError | null, response?: SendResponse) => {
+      client.send({ message: refs === undefined ? options.message : refs.next() }, context.metadata, { deadline: Date.now() + (options.drainMs ?? 15_000) }, (error: ServiceError | null, response?: SendResponse) => {
         inFlight--;
         if (error) context.noteError(`${error.code}: ${error.details}`, 1);
         else context.noteAcks([{ index: 0, clientRef: '', messageId: response?.messageId ?? '', accepted: true, duplicate: response?.duplicate ?? false, reason: 0, detail: '' }], scheduledAt, 1);
@@ -317,4 +325,25 @@ function unaryWorker(client: MessageGatewayClient, index: number, context: Worke
     else openLoop();
     maybeDone();
   });
+}
+
+/** The messages of one stream or caller, each with the next client_ref of its own sequence. */
+class ClientRefs {
+  private sent = 0;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly worker: number,
+    private readonly message: Message,
+  ) {}
+
+  next(): Message {
+    return { ...this.message, clientRef: `${this.prefix}${this.worker}-${this.sent++}` };
+  }
+
+  frame(size: number): Message[] {
+    const messages: Message[] = new Array(size);
+    for (let i = 0; i < size; i++) messages[i] = this.next();
+    return messages;
+  }
 }
