@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { AcceptedMessage } from './message.js';
+import { shortDigest } from './short-digest.js';
 
 /**
  * What a repeated client_ref is compared by (RELIABILITY D7). The same reference with the same
@@ -17,7 +17,7 @@ import type { AcceptedMessage } from './message.js';
  * for messages with a client_ref.
  */
 export function clientRefFingerprint(message: AcceptedMessage): string {
-  return createHash('sha256').update(JSON.stringify(contentFields(message))).digest('base64url').slice(0, 22);
+  return shortDigest(JSON.stringify(contentFields(message)));
 }
 
 /** What a message is, in a fixed order: the fields the fingerprint covers (variables sorted by name). */

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { ChannelName } from './channel.js';
 import { contentFields } from './client-ref-fingerprint.js';
 import type { AcceptedMessage } from './message.js';
+import { shortDigest } from './short-digest.js';
 
 /**
  * ProviderMessage.idempotency_key (RELIABILITY E2: after a DR replay, duplicates share keys). A DR
@@ -20,5 +20,5 @@ import type { AcceptedMessage } from './message.js';
 export function supplierIdempotencyKey(message: AcceptedMessage, channel: ChannelName): string {
   if (message.clientRef === '') return '';
   const fields = ['switchboard-idempotency-v1', message.tenant, message.clientRef, channel, contentFields(message)];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, 22);
+  return shortDigest(JSON.stringify(fields));
 }
