@@ -1,5 +1,6 @@
 import type { MemoryStoreSettings } from '../config/config.js';
 import { clientRefFingerprint } from '../domain/client-ref-fingerprint.js';
+import { ClientRefWindow } from './client-ref-window.js';
 import { PRIORITIES, type AcceptedMessage, type MessagePriority } from '../domain/message.js';
 import { isFinalState, stateRank, type MessageState } from '../domain/message-state.js';
 import { acceptedEvent, type InboundEvent } from '../domain/status-event.js';
@@ -97,10 +98,9 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
   /** What final status records share (see packStatus). */
   private readonly shapes = new HistoryShapes(MAX_HISTORY_SHAPES);
   /** By "<tenant>\0<clientRef>": the message that took the reference, and its clientRefFingerprint. */
-  private readonly clientRefs = new Map<string, { messageId: string; atMs: number; fingerprint: string }>();
+  private readonly clientRefs: ClientRefWindow;
   private readonly seenDedupKeys = new Map<string, number>();
-  /** Each batch that sets into these three Maps trims a few of their oldest entries (see OldestFirstTrim). */
-  private readonly clientRefTrim = new OldestFirstTrim(this.clientRefs, (entry) => entry.atMs);
+  /** Each batch that sets into these Maps (and clientRefs) trims a few of their oldest entries (see OldestFirstTrim). */
   private readonly dedupKeyTrim = new OldestFirstTrim(this.seenDedupKeys, (atMs) => atMs);
   private readonly reportLogs = new Map<string, ReportLog>();
   /** Logs appended to since the last notifyReaders: readers are woken once per batch, not per report. */
@@ -121,6 +121,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
     private readonly now: () => number = Date.now,
   ) {
     this.packedStatuses = new PackedStatusTable(settings.maxStatusRecords);
+    this.clientRefs = new ClientRefWindow(settings.maxStatusRecords);
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
   }
@@ -136,12 +137,10 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
     let log: ReportLog | undefined;
     for (const message of batch) {
       const refKey = message.clientRef === '' ? '' : `${message.tenant}\u0000${message.clientRef}`;
-      let earlier = refKey === '' ? undefined : this.clientRefs.get(refKey);
-      // Expired but not trimmed yet (they are trimmed a few at a time): forgotten now, and set again at the end.
-      if (earlier !== undefined && message.acceptedAtMs - earlier.atMs >= this.settings.dedupWindowMs) {
-        this.clientRefs.delete(refKey);
-        earlier = undefined;
-      }
+      const holder = refKey === '' ? undefined : this.clientRefs.get(refKey);
+      // Expired but not trimmed yet (they are trimmed a few at a time): taken anew below.
+      const expired = holder !== undefined && message.acceptedAtMs - holder.atMs >= this.settings.dedupWindowMs;
+      const earlier = expired ? undefined : holder;
       const fingerprint = refKey === '' ? '' : clientRefFingerprint(message);
       if (earlier !== undefined) {
         outcomes.push({ kind: earlier.fingerprint === fingerprint ? 'duplicate' : 'conflict', messageId: earlier.messageId });
@@ -152,7 +151,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
         continue;
       }
       queued++;
-      if (refKey !== '') this.clientRefs.set(refKey, { messageId: message.messageId, atMs: message.acceptedAtMs, fingerprint });
+      if (refKey !== '') this.clientRefs.set(refKey, { messageId: message.messageId, atMs: message.acceptedAtMs, fingerprint }, expired);
       const accepted = acceptedEvent(message.messageId, message.acceptedAtMs);
       const tags = message.tags.length === 0 ? NO_TAGS : message.tags;
       // A message id is new: the status record starts here, and ACCEPTED is reported without the state machine.
@@ -163,7 +162,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
       this.lanes[message.priority].push({ message, deliveryCount: 1 });
       outcomes.push({ kind: 'accepted', messageId: message.messageId });
     }
-    this.clientRefTrim.trim(this.now(), this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET * batch.length);
+    this.clientRefs.trim(this.now(), this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET * batch.length);
     this.dropStatusesOver(this.settings.maxStatusRecords);
     this.packWaiting();
     this.notifyReaders();
@@ -513,7 +512,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
     const now = this.now();
     // Bounded by count too: a day's client_refs at thousands per second would fill the heap. Each
     // set trims these as it goes; the sweep catches up with what expires while few are set.
-    this.clientRefTrim.trim(now, this.settings.dedupWindowMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
+    this.clientRefs.trim(now, this.settings.dedupWindowMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
     this.dedupKeyTrim.trim(now, this.settings.dedupWindowMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
     this.providerRefTrim.trim(now, this.settings.statusRetentionMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
     for (const [id, entry] of this.fallbacks) {

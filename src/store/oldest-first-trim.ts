@@ -1,6 +1,6 @@
 /**
  * Forgets the oldest entries of a Map whose entries are set in age order (the memory store's
- * client refs, dedup keys and provider refs), a few at a time: each batch of sets trims a couple
+ * dedup keys and provider refs; its client refs trim the same way, see ClientRefWindow), a few at a time: each batch of sets trims a couple
  * per set, so the Map never has a backlog of expired entries to delete at once. Deleting the
  * expired ones of a million-entry Map every 10 s (16k new a second) held the event loop 70-300 ms
  * each time.

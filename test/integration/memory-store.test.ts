@@ -252,6 +252,38 @@ test('memory: a client_ref past its dedup window is new again even before it is 
 // packs records past maxQueuedMessages stood still from the end of a burst until the next one,
 // while messages went on through the Map: the full latency bench grew the heap by ~20 MB a second
 // this way (237k delivered records retained) until mark-compact pauses reached 0.5 s.
+test('memory: client_refs of messages going through stay out of the heap, and still answer a resend', async (t) => {
+  const store = new MemoryStore({ ...memorySettings(1000), maxStatusRecords: 1_000_000, reportRetentionPerTenant: 100 });
+  t.after(() => store.close());
+  let sent = 0;
+  const submit = async (count: number): Promise<AcceptedMessage[]> => {
+    const messages = Array.from({ length: count }, () => makeAccepted({ clientRef: `bank-2026-11-27-${String(sent++).padStart(9, '0')}` }));
+    await store.enqueue(messages);
+    const claimed = await store.claim(count, timeoutSignal(2000));
+    await store.complete(claimed.map((c) => c.message.messageId));
+    await store.recordEvents(messages.map((m) => ({ event: makeEvent(m.messageId, 'delivered', { providerId: 'p1' }), dedupKey: '' })));
+    return messages;
+  };
+  const first = await submit(500);
+  await new Promise((resolve) => setImmediate(resolve));
+  fullGc();
+  const before = process.memoryUsage().heapUsed;
+  // 100k messages as a client that resends safely sends them: a client_ref each, all kept.
+  for (let i = 0; i < 200; i++) await submit(500);
+  await new Promise((resolve) => setImmediate(resolve));
+  fullGc();
+  const grownMb = (process.memoryUsage().heapUsed - before) / 1e6;
+  // As Map entries (key, holder object, fingerprint and message id strings) they were ~25 MB.
+  assert.ok(grownMb < 8, `the heap grew by ${grownMb.toFixed(1)} MB over 100,000 messages with client_refs`);
+  // The oldest reference is still held: its resend is its duplicate, other content under it a conflict.
+  const resend = makeAccepted({ clientRef: first[0]!.clientRef });
+  const changed = makeAccepted({ clientRef: first[1]!.clientRef, recipient: '+821099998888' });
+  assert.deepEqual(await store.enqueue([resend, changed]), [
+    { kind: 'duplicate', messageId: first[0]!.messageId },
+    { kind: 'conflict', messageId: first[1]!.messageId },
+  ]);
+});
+
 test('memory: after a burst past maxQueuedMessages, messages going through do not pile up in the heap', async (t) => {
   const store = new MemoryStore({ ...memorySettings(1000), maxStatusRecords: 1_000_000, reportRetentionPerTenant: 100 });
   t.after(() => store.close());
