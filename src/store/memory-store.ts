@@ -1,9 +1,9 @@
 import type { MemoryStoreSettings } from '../config/config.js';
 import { clientRefFingerprint } from '../domain/client-ref-fingerprint.js';
-import { ClientRefWindow } from './client-ref-window.js';
 import { PRIORITIES, type AcceptedMessage, type MessagePriority } from '../domain/message.js';
 import { isFinalState, stateRank, type MessageState } from '../domain/message-state.js';
 import { acceptedEvent, type InboundEvent } from '../domain/status-event.js';
+import { ClientRefWindow } from './client-ref-window.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { FifoQueue } from './fifo-queue.js';
 import { InvalidCursorError } from './store-errors.js';
@@ -510,8 +510,8 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
   /** Forgets client_refs, dedup keys and status records past their retention or count; maps iterate oldest first. */
   private sweep(): void {
     const now = this.now();
-    // Bounded by count too: a day's client_refs at thousands per second would fill the heap. Each
-    // set trims these as it goes; the sweep catches up with what expires while few are set.
+    // Bounded by count too: a day's client_refs at thousands per second would fill the memory.
+    // Each set trims these as it goes; the sweep catches up with what expires while few are set.
     this.clientRefs.trim(now, this.settings.dedupWindowMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
     this.dedupKeyTrim.trim(now, this.settings.dedupWindowMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
     this.providerRefTrim.trim(now, this.settings.statusRetentionMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
