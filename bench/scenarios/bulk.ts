@@ -5,6 +5,7 @@ import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from '../lib/bench-config.js'
 import { startGatewayUnderTest, type GatewayUnderTest } from '../lib/gateway-under-test.js';
 import { measureLoad } from '../lib/measure-load.js';
 import { numberOrNull } from '../lib/results.js';
+import type { LoadOptions } from '../../src/loadgen/load-generator.js';
 
 export const MEMORY_RUN_MESSAGES = 2_000_000;
 
@@ -18,7 +19,7 @@ export async function runBulk(ctx: BenchContext): Promise<void> {
         const result = await measureLoad(ctx, {
           scenario: 'bulk',
           label: `${store} x${streams}`,
-          load: { target: gateway.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: streams, batchSize: BATCH_SIZE, ratePerSec: 0, durationMs: ctx.phaseSeconds * 1000, message: benchMessage() },
+          load: closedLoopLoad(ctx, gateway, streams),
           providers: [gateway.provider],
           gatewayPid: gateway.pid,
           cpuOf,
@@ -51,10 +52,7 @@ async function runWithClientRefs(ctx: BenchContext, store: 'memory' | 'redis', g
   const result = await measureLoad(ctx, {
     scenario: 'bulk',
     label: `${store} x4, client_ref each`,
-    load: {
-      target: gateway.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: 4, batchSize: BATCH_SIZE, ratePerSec: 0,
-      durationMs: ctx.phaseSeconds * 1000, message: benchMessage(), clientRefPrefix: `bench-${store}-`,
-    },
+    load: { ...closedLoopLoad(ctx, gateway, 4), clientRefPrefix: `bench-${store}-` },
     providers: [gateway.provider],
     gatewayPid: gateway.pid,
     cpuOf,
@@ -63,6 +61,11 @@ async function runWithClientRefs(ctx: BenchContext, store: 'memory' | 'redis', g
   ctx.metrics[`bulk.${store}.clientRefs.deliveredPerSec`] = result.deliveredPerSec ?? null;
   ctx.metrics[`bulk.${store}.clientRefs.mainThreadUsPerMsg`] = numberOrNull(result.extra?.['gatewayMainThreadUsPerMsg']);
   if (store === 'redis') ctx.metrics['bulk.redis.clientRefs.redisMainThreadUsPerMsg'] = numberOrNull(result.extra?.['redisMainThreadUsPerMsg']);
+}
+
+/** One phase of closed-loop SendStream frames of BATCH_SIZE bench messages on `streams` streams. */
+function closedLoopLoad(ctx: BenchContext, gateway: GatewayUnderTest, streams: number): LoadOptions {
+  return { target: gateway.address, apiKey: BENCH_API_KEY, mode: 'stream', concurrency: streams, batchSize: BATCH_SIZE, ratePerSec: 0, durationMs: ctx.phaseSeconds * 1000, message: benchMessage() };
 }
 
 /** 2,000,000 messages through a fresh gateway; its peak RSS is the memory target. */

@@ -204,7 +204,7 @@ function frameInterval(context: WorkerContext, perCall: number): number {
 function streamWorker(client: MessageGatewayClient, index: number, context: WorkerContext): Promise<void> {
   const { options, totals } = context;
   const refs = options.clientRefPrefix === undefined ? undefined : new ClientRefs(options.clientRefPrefix, index, options.message);
-  const sharedFrame = Array.from({ length: options.batchSize }, () => options.message);
+  const sharedFrame = refs === undefined ? Array.from({ length: options.batchSize }, () => options.message) : [];
   const interval = frameInterval(context, options.batchSize);
   const offset = (interval * index) / options.concurrency;
   const window = options.window ?? 8;

@@ -38,11 +38,11 @@ export class ClientRefWindow {
   get(key: string): ClientRefHolder | undefined {
     const record = this.table.get(tableKey(key));
     if (record === undefined) return undefined;
-    const keyEnd = record.indexOf('\n');
-    const atEnd = record.indexOf('\t', keyEnd + 1);
+    const atStart = record.indexOf('\n') + 1;
+    const atEnd = record.indexOf('\t', atStart);
     const fingerprintEnd = record.indexOf('\t', atEnd + 1);
     return {
-      atMs: Number(record.slice(keyEnd + 1, atEnd)),
+      atMs: Number(record.slice(atStart, atEnd)),
       fingerprint: record.slice(atEnd + 1, fingerprintEnd),
       messageId: record.slice(fingerprintEnd + 1),
     };
@@ -65,12 +65,16 @@ export class ClientRefWindow {
     for (let dropped = 0; dropped < limit; dropped++) {
       const oldest = this.table.oldest();
       if (oldest === undefined) return;
-      const keyEnd = oldest.indexOf('\n');
-      const atMs = Number(oldest.slice(keyEnd + 1, oldest.indexOf('\t', keyEnd + 1)));
-      if (nowMs - atMs < windowMs && this.table.size <= maxEntries) return;
+      if (nowMs - atMsOf(oldest) < windowMs && this.table.size <= maxEntries) return;
       this.table.dropOldest();
     }
   }
+}
+
+/** The time a record was set, from its second line's first field. */
+function atMsOf(record: string): number {
+  const atStart = record.indexOf('\n') + 1;
+  return Number(record.slice(atStart, record.indexOf('\t', atStart)));
 }
 
 /** `key` with '\\' and '\n' escaped: a key the table can hold, one to one. */
