@@ -44,7 +44,11 @@ export class CallRegistry {
     const running = new RunningCall();
     if (this.draining) running.abort(unavailable('server shutting down'));
     this.running.add(running);
-    call.once('cancelled', () => running.abort(new DOMException('call cancelled by the client', 'AbortError')));
+    // grpc-js emits 'cancelled' after every call's status too, ended or not: one that has closed
+    // is left alone (a DOMException captures a stack, ~20 µs of a unary Send's budget).
+    call.once('cancelled', () => {
+      if (this.running.has(running)) running.abort(new DOMException('call cancelled by the client', 'AbortError'));
+    });
     return running;
   }
 

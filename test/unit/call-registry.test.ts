@@ -35,3 +35,12 @@ test('drain aborts every open call with UNAVAILABLE, and calls opened while drai
   assert.equal(closed.signal.aborted, false, 'a closed call is not aborted');
   assert.equal(calls.open(new EventEmitter()).signal.aborted, true, 'opened while draining');
 });
+
+test("a 'cancelled' that comes after the call closed (grpc-js emits one after every status) aborts nothing", () => {
+  const calls = new CallRegistry();
+  const call = new EventEmitter();
+  const scope = calls.open(call);
+  calls.close(scope);
+  call.emit('cancelled');
+  assert.equal(scope.signal.aborted, false);
+});
