@@ -20,8 +20,8 @@ export async function runRouter(ctx: BenchContext): Promise<void> {
     recipient: '+821012345678', priority: 'normal', tags: [],
   }));
   measureHandOff(ctx, requests, loaded.config.routing);
-  // In-process and steady within a second or two; --quick keeps it short.
-  const seconds = ctx.quick ? Math.min(2, ctx.phaseSeconds) : ctx.phaseSeconds;
+  // In-process and steady within a second; --quick keeps it short.
+  const seconds = ctx.quick ? Math.min(1, ctx.phaseSeconds) : ctx.phaseSeconds;
   for (const workers of [0, 1, 2, 4]) {
     const label = workers === 0 ? 'inline' : `${workers} worker${workers > 1 ? 's' : ''}`;
     ctx.progress.phase(`router ${label}`);
