@@ -6,7 +6,7 @@ import type { BenchContext } from './bench-context.js';
 import type { CountingProvider } from './counting-provider.js';
 import { EndToEndTracker } from './end-to-end-tracker.js';
 import { machineSnapshot, otherWorkBetween } from './machine-activity.js';
-import { mainThreadCpuMs, processCpuMs, processRssMb } from './processes.js';
+import { mainThreadCpuMs, mainThreadRunQueueMs, processCpuMs, processRssMb } from './processes.js';
 import type { ScenarioResult, SeriesPoint } from './results.js';
 
 export interface MeasureOptions {
@@ -58,6 +58,9 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
   const cpuAtStart = options.gatewayPid === undefined ? 0 : processCpuMs(options.gatewayPid);
   const mainThreadCpuAtStart = options.gatewayPid === undefined ? 0 : mainThreadCpuMs(options.gatewayPid);
   const otherCpuAtStart = Object.entries(options.cpuOf ?? {}).map(([name, pid]) => ({ name, pid, ms: processCpuMs(pid), mainMs: mainThreadCpuMs(pid) }));
+  // Each main thread's wait for a CPU: this process's (the client whose latency is measured), the gateway's and the others'.
+  const runQueueOf: Record<string, number> = { bench: process.pid, ...(options.gatewayPid === undefined ? {} : { gateway: options.gatewayPid }), ...options.cpuOf };
+  const runQueueAtStart = Object.entries(runQueueOf).map(([name, pid]) => ({ name, pid, ms: mainThreadRunQueueMs(pid) }));
   const benchCpuAtStart = process.cpuUsage();
   const machineAtStart = machineSnapshot();
   const start = performance.now();
@@ -155,6 +158,10 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
   for (const { name, pid, ms, mainMs } of otherCpuAtStart) {
     scenario.extra[`${name}CpuUsPerMsg`] = perMessage((processCpuMs(pid) - ms) * 1000);
     scenario.extra[`${name}MainThreadUsPerMsg`] = perMessage((mainThreadCpuMs(pid) - mainMs) * 1000);
+  }
+  const phaseSeconds = (performance.now() - start) / 1000;
+  for (const { name, pid, ms } of runQueueAtStart) {
+    scenario.extra[`${name}RunQueueMsPerSec`] = Math.round((10 * (mainThreadRunQueueMs(pid) - ms)) / phaseSeconds) / 10;
   }
   // This process: the load generator and the simulated suppliers (worker threads). On a small
   // machine it shares the cores with what is measured, so it bounds every ratio to a baseline.

@@ -145,6 +145,21 @@ export function mainThreadCpuMs(pid: number): number {
   return cpuMsOfStat(`/proc/${pid}/task/${pid}/stat`);
 }
 
+/**
+ * Time a process's main thread spent ready to run but waiting for a CPU, in milliseconds, from
+ * /proc/<pid>/task/<pid>/schedstat (Linux; 0 where it cannot be read). When every core is busy, an
+ * event loop with work waits here, and every call it serves waits with it: latency that a cheaper
+ * gateway shortens only by leaving the CPU to others sooner.
+ */
+export function mainThreadRunQueueMs(pid: number): number {
+  try {
+    const waitNs = Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(waitNs) ? waitNs / 1e6 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function cpuMsOfStat(path: string): number {
   try {
     const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];

@@ -57,6 +57,9 @@ test('--gateway-node-args reach the gateway process; --gateway-output copies wha
   assert.equal(typeof single?.extra?.['otherCpuPct'], 'number', JSON.stringify(single?.extra));
   assert.equal(typeof results.metrics['machine.otherCpuPctMax'], 'number');
   assert.equal(typeof results.metrics['machine.stealPctMax'], 'number');
+  // How long the gateway's event loop and the client's waited for a CPU (Linux schedstat).
+  assert.equal(typeof single?.extra?.['gatewayRunQueueMsPerSec'], 'number', JSON.stringify(single?.extra));
+  assert.equal(typeof single?.extra?.['benchRunQueueMsPerSec'], 'number', JSON.stringify(single?.extra));
   const summary = await readFile(join(out, 'summary.md'), 'utf8');
   assert.match(summary, /\| ack p50 ms \| ack p90 ms \| ack p99 ms \|/);
   assert.match(summary, /\| single \| memory, 1 per frame \| [\d,]+ \| [\d,]+ \| [\d.,]+ \| [\d.,]+ \| [\d.,]+ \|/);
@@ -64,4 +67,22 @@ test('--gateway-node-args reach the gateway process; --gateway-output copies wha
   const hidden = run();
   assert.equal(hidden.status, 0, hidden.stderr);
   assert.doesNotMatch(hidden.stderr, gcLine, 'without --gateway-output the gateway output stays out of the progress stream');
+});
+
+// urgent-under-bulk's third case: the same urgent calls to a bare echo while the gateway carries the
+// same bulk, so a run tells the machine's share of the urgent tail from the gateway's own.
+test('urgent-under-bulk measures the urgent calls alone, under bulk, and against a bare echo under the same bulk', async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'bench-suite-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const run = spawnSync(process.execPath, [RUN, '--quick', '--scenario', 'urgent-under-bulk', '--phase-seconds', '1', '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 90_000 });
+  assert.equal(run.status, 0, run.stderr);
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as BenchResults;
+  const cases = results.scenarios.filter((s) => s.scenario === 'urgent-under-bulk');
+  assert.deepEqual(cases.map((s) => s.label.replace(/[\d,]+\/s$/, 'N/s')), ['urgent 200/s alone', 'urgent 200/s under bulk N/s', 'the same 200/s to a bare echo, gateway under bulk N/s']);
+  for (const name of ['urgent.aloneP99Ms', 'urgent.underBulkP99Ms', 'urgent.echoUnderBulkP99Ms']) assert.ok((results.metrics[name] ?? 0) > 0, `${name} = ${results.metrics[name]}`);
+  assert.equal(typeof results.metrics['urgent.underBulk.gatewayRunQueueMsPerSec'], 'number');
+  const echoCase = cases[2]!;
+  assert.ok(echoCase.accepted > 0);
+  assert.ok(Number(echoCase.extra?.['bulkAcceptedPerSec']) > 0, 'the bulk load ran on the gateway meanwhile');
+  assert.equal(typeof echoCase.extra?.['echoRunQueueMsPerSec'], 'number', JSON.stringify(echoCase.extra));
 });
