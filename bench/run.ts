@@ -8,6 +8,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchContext } from './lib/bench-context.js';
+import { cpuListText, pinHarness, type CpuSplit } from './lib/cpu-pinning.js';
 import { checkTargets, type Target } from './lib/check-targets.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from './lib/bench-config.js';
 import { startGatewayUnderTest } from './lib/gateway-under-test.js';
@@ -50,10 +51,13 @@ const { values } = parseArgs({
     'gateway-output': { type: 'boolean', default: false },
     'phase-seconds': { type: 'string' },
     'memory-run-messages': { type: 'string' },
+    'sut-cpus': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
-const USAGE = `npm run bench -- [--quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--phase-seconds N] [--memory-run-messages N] [--profile-dir DIR] [--gateway-node-args="ARGS"] [--gateway-output]
+const USAGE = `npm run bench -- [--quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--phase-seconds N] [--memory-run-messages N] [--profile-dir DIR] [--gateway-node-args="ARGS"] [--gateway-output] [--sut-cpus LIST]
+  --sut-cpus LIST: run the systems under test (gateways, the echo baseline, redis-server) on these CPUs, e.g. 2-3,
+    and the load generator and simulated suppliers on the others, so the harness cannot take the gateway's CPU (Linux, taskset)
   --gateway-node-args: extra node flags for every gateway process, e.g. --gateway-node-args="--trace-gc" (split on spaces)
   --gateway-output: copy the gateway processes' stdout (logs, --trace-gc lines) to stderr
   scenarios: ${[...Object.keys(SCENARIOS), 'soak'].join(', ')} (soak runs only with --soak)`;
@@ -82,6 +86,17 @@ for (const flag of ['phase-seconds', 'memory-run-messages'] as const) {
   const raw = values[flag];
   if (raw !== undefined && !(Number(raw) > 0)) {
     process.stderr.write(`--${flag} must be a number > 0, got "${raw}"\n`);
+    process.exit(2);
+  }
+}
+
+// Before anything starts a thread or a process: each inherits the CPUs of the thread that makes it.
+let cpuSplit: CpuSplit | undefined;
+if (values['sut-cpus'] !== undefined) {
+  try {
+    cpuSplit = pinHarness(values['sut-cpus']);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
     process.exit(2);
   }
 }
@@ -167,7 +182,10 @@ const output: BenchResults = {
   startedAt: startedAt.toISOString(),
   finishedAt: new Date().toISOString(),
   quick,
-  machine: { cpus: cpus().length, loadAverage: loadavg(), node: process.version, platform: process.platform },
+  machine: {
+    cpus: cpus().length, loadAverage: loadavg(), node: process.version, platform: process.platform,
+    ...(cpuSplit === undefined ? {} : { sutCpus: cpuListText(cpuSplit.sut), harnessCpus: cpuListText(cpuSplit.harness) }),
+  },
   scenarios: results,
   metrics,
 };

@@ -4,6 +4,7 @@ import { LatencyHistogram } from '../../src/loadgen/latency-histogram.js';
 import { runLoad, type LoadOptions } from '../../src/loadgen/load-generator.js';
 import type { BenchContext } from './bench-context.js';
 import type { CountingProvider } from './counting-provider.js';
+import { allowedCpus } from './cpu-pinning.js';
 import { EndToEndTracker } from './end-to-end-tracker.js';
 import { machineSnapshot, otherWorkBetween } from './machine-activity.js';
 import { mainThreadCpuMs, mainThreadRunQueueMs, processCpuMs, processRssMb } from './processes.js';
@@ -123,6 +124,8 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
       ratePerSec: options.load.ratePerSec,
       durationMs: options.load.durationMs,
       ...options.params,
+      // Where the gateway may run (all CPUs, or those of --sut-cpus).
+      ...(options.gatewayPid === undefined ? {} : { gatewayCpus: allowedCpus(options.gatewayPid) }),
     },
     sent: result.sent,
     accepted: result.accepted,

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { sutCommand } from './cpu-pinning.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -27,12 +28,17 @@ export async function freePort(): Promise<number> {
   return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
+/** What startProcess starts: a system under test (pinned with --sut-cpus) or part of the harness. */
+export type ProcessRole = 'system under test' | 'harness';
+
 /**
  * Starts `node <args>` and waits for a stdout line matching `pattern` (its first group is the
  * address). With `showOutput` the child's stdout is copied to this process's stderr.
  */
-export function startProcess(args: string[], pattern: RegExp, extraNodeArgs: string[] = [], showOutput = false): Promise<RunningProcess> {
-  const child = spawn(process.execPath, [...extraNodeArgs, ...args], {
+export function startProcess(role: ProcessRole, args: string[], pattern: RegExp, extraNodeArgs: string[] = [], showOutput = false): Promise<RunningProcess> {
+  const nodeArgs = [...extraNodeArgs, ...args];
+  const [command, commandArgs] = role === 'system under test' ? sutCommand(process.execPath, nodeArgs) : [process.execPath, nodeArgs];
+  const child = spawn(command, commandArgs, {
     cwd: ROOT,
     env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -68,15 +74,15 @@ export function startProcess(args: string[], pattern: RegExp, extraNodeArgs: str
 }
 
 export function startGatewayProcess(configPath: string, nodeArgs: string[] = [], showOutput = false): Promise<RunningProcess> {
-  return startProcess([CLI, 'serve', '--config', configPath], /listening on (\S+)/, nodeArgs, showOutput);
+  return startProcess('system under test', [CLI, 'serve', '--config', configPath], /listening on (\S+)/, nodeArgs, showOutput);
 }
 
 export function startSimProviderProcess(id: string, ledgerPath: string): Promise<RunningProcess> {
-  return startProcess([CLI, 'sim-provider', '--id', id, '--channel', 'sms', '--ledger', ledgerPath], /listening on (\S+)/);
+  return startProcess('harness', [CLI, 'sim-provider', '--id', id, '--channel', 'sms', '--ledger', ledgerPath], /listening on (\S+)/);
 }
 
 export function startEchoServer(): Promise<RunningProcess> {
-  return startProcess([ECHO_SERVER], /listening on (\S+)/);
+  return startProcess('system under test', [ECHO_SERVER], /listening on (\S+)/);
 }
 
 export interface RedisServer {
@@ -89,7 +95,8 @@ export interface RedisServer {
 /** redis-server with AOF everysec (as the store is run in production), on a free port, data in `dir`. */
 export async function startRedisServer(dir: string): Promise<RedisServer> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+  const [command, args] = sutCommand('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction']);
+  const child = spawn(command, args, { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('error', () => {});

@@ -53,7 +53,11 @@ export interface BenchResults {
   startedAt: string;
   finishedAt: string;
   quick: boolean;
-  machine: { cpus: number; loadAverage: number[]; node: string; platform: string };
+  machine: {
+    cpus: number; loadAverage: number[]; node: string; platform: string;
+    /** With --sut-cpus: the CPUs of the systems under test and of the harness ("1", "0"). */
+    sutCpus?: string; harnessCpus?: string;
+  };
   scenarios: ScenarioResult[];
   /** Flat named figures the targets refer to (see bench/targets.json). */
   metrics: Record<string, number | null>;

@@ -11,7 +11,8 @@ export function summaryMarkdown(results: BenchResults): string {
   const lines = [
     `# Bench ${results.startedAt}${results.quick ? ' (quick)' : ''}`,
     '',
-    `${results.machine.cpus} CPUs, load average ${results.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}, Node ${results.machine.node}`,
+    `${results.machine.cpus} CPUs, load average ${results.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}, Node ${results.machine.node}` +
+      (results.machine.sutCpus === undefined ? '' : `; systems under test on CPUs ${results.machine.sutCpus}, the harness on ${results.machine.harnessCpus}`),
     '',
     '| scenario | case | accepted msgs/s | delivered msgs/s | ack p50 ms | ack p90 ms | ack p99 ms | ack p99.9 ms | ack max ms | e2e p99 ms | errors | notes |',
     '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -85,4 +85,25 @@ test('urgent-under-bulk measures the urgent calls alone, under bulk, and against
   assert.ok(echoCase.accepted > 0);
   assert.ok(Number(echoCase.extra?.['bulkAcceptedPerSec']) > 0, 'the bulk load ran on the gateway meanwhile');
   assert.equal(typeof echoCase.extra?.['echoRunQueueMsPerSec'], 'number', JSON.stringify(echoCase.extra));
+});
+
+// --sut-cpus: the gateway on CPUs of its own, the harness on the rest (2 CPUs here: 1 and 0).
+test('--sut-cpus runs the gateway on the CPUs given and the harness on the others; a list that leaves the harness none is refused', async (t) => {
+  const cpuCount = availableParallelism();
+  assert.ok(cpuCount >= 2, `--sut-cpus needs 2 CPUs or more to test; this machine has ${cpuCount}`);
+  const last = String(cpuCount - 1);
+  const out = await mkdtemp(join(tmpdir(), 'bench-suite-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const run = spawnSync(process.execPath, [RUN, '--quick', '--scenario', 'single', '--phase-seconds', '1', '--out', out, '--sut-cpus', last], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, run.stderr);
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as BenchResults;
+  assert.equal(results.machine.sutCpus, last);
+  assert.equal(results.machine.harnessCpus, [...Array(cpuCount - 1).keys()].join(','), 'every other CPU');
+  const single = results.scenarios.find((s) => s.scenario === 'single');
+  assert.equal(single?.params['gatewayCpus'], last, 'the gateway process could run on the given CPU only');
+  assert.match(await readFile(join(out, 'summary.md'), 'utf8'), new RegExp(`systems under test on CPUs ${last}, the harness on`));
+
+  const all = spawnSync(process.execPath, [RUN, '--quick', '--scenario', 'single', '--out', out, '--sut-cpus', `0-${last}`], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(all.status, 2);
+  assert.match(all.stderr, /leaves no CPU for the load generator and the simulated suppliers/);
 });
