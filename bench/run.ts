@@ -2,7 +2,7 @@
 // the echo baseline), runs the scenarios, stops everything, and writes
 // bench/results/<timestamp>/{results.json,summary.md,report.html}. See bench/README.md.
 //
-//   npm run bench [-- --quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--profile-dir DIR] [--gateway-node-args="ARGS"] [--gateway-output]
+//   npm run bench [-- --quick] [--scenario NAME ...] [--soak MINUTES] [--out DIR] [--profile-dir DIR] [--gateway-node-args="ARGS"] [--gateway-output] [--sut-cpus LIST]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
