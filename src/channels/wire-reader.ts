@@ -1,6 +1,3 @@
-/** Strings up to this many bytes are tried as ASCII in JS: cheaper than a native call for ids and codes. */
-const ASCII_MAX_LENGTH = 32;
-
 /**
  * Reads protobuf wire format from a Buffer, for the decoders that build our own objects straight
  * from a frame instead of the generated ts-proto objects first. Like @bufbuild's BinaryReader it
@@ -99,17 +96,10 @@ export class WireReader {
     const end = start + len;
     if (end > this.buf.length) throw new RangeError('premature EOF');
     this.pos = end;
-    const buf = this.buf;
-    if (len <= ASCII_MAX_LENGTH) {
-      const codes = new Array<number>(len);
-      for (let i = 0; i < len; i++) {
-        const byte = buf[start + i] as number;
-        if (byte > 0x7f) return buf.toString('utf8', start, end);
-        codes[i] = byte;
-      }
-      return String.fromCharCode.apply(String, codes);
-    }
-    return buf.toString('utf8', start, end);
+    // One native call, which allocates the string alone. Short ASCII strings (ids, codes) used to be
+    // built in JS from an array of their char codes: as fast, but 5.5 times the garbage, ~1.3 KB per
+    // message through the gateway's reports and submit answers.
+    return this.buf.toString('utf8', start, end);
   }
 
   /** The length of a nested message, and where it ends. */
