@@ -5,7 +5,8 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { ServerSettings } from '../config/config.js';
 import { GatewayAdminService, type GatewayAdminServer } from '../gen/switchboard/v1/admin.js';
-import { MessageGatewayService, type MessageGatewayServer } from '../gen/switchboard/v1/gateway.js';
+import type { MessageGatewayServer } from '../gen/switchboard/v1/gateway.js';
+import { MESSAGE_GATEWAY_SERVICE } from './buffer-string-reader.js';
 
 /** The fully-qualified name health checks use for the gateway service. */
 export const GATEWAY_SERVICE_NAME = 'switchboard.v1.MessageGateway';
@@ -28,7 +29,7 @@ export function createGrpcServer(
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_timeout_ms': 20_000,
   });
-  server.addService(MessageGatewayService, gateway);
+  server.addService(MESSAGE_GATEWAY_SERVICE, gateway);
   server.addService(GatewayAdminService, admin);
   const health = new HealthImplementation({ '': 'NOT_SERVING', [GATEWAY_SERVICE_NAME]: 'NOT_SERVING' });
   health.addToServer(server);
