@@ -162,9 +162,9 @@ export async function measureLoad(ctx: BenchContext, options: MeasureOptions): P
     scenario.extra[`${name}CpuUsPerMsg`] = perMessage((processCpuMs(pid) - ms) * 1000);
     scenario.extra[`${name}MainThreadUsPerMsg`] = perMessage((mainThreadCpuMs(pid) - mainMs) * 1000);
   }
-  const phaseSeconds = (performance.now() - start) / 1000;
+  const elapsedSeconds = (performance.now() - start) / 1000;
   for (const { name, pid, ms } of runQueueAtStart) {
-    scenario.extra[`${name}RunQueueMsPerSec`] = Math.round((10 * (mainThreadRunQueueMs(pid) - ms)) / phaseSeconds) / 10;
+    scenario.extra[`${name}RunQueueMsPerSec`] = Math.round((10 * (mainThreadRunQueueMs(pid) - ms)) / elapsedSeconds) / 10;
   }
   // This process: the load generator and the simulated suppliers (worker threads). On a small
   // machine it shares the cores with what is measured, so it bounds every ratio to a baseline.
