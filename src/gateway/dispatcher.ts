@@ -13,6 +13,7 @@ import type { RouteResult } from '../router/route-types.js';
 import type { OptOutList } from '../store/opt-out-list.js';
 import type { ClaimedMessage, EventToRecord, FallbackPlan, MessageStore, ProviderRef, ReportDeadline } from '../store/store.js';
 import type { AcceptedMessage } from '../domain/message.js';
+import type { BulkTurnBudget } from './bulk-turn-budget.js';
 import { attemptOf, fallBack } from './fall-back.js';
 import { RoutedWhyCache } from './routed-why-cache.js';
 
@@ -30,6 +31,8 @@ export interface DispatcherDeps {
   readonly metrics: GatewayMetrics;
   /** The wall clock: expiry and routing (the advertising night window) are decided on it. */
   readonly now: () => number;
+  /** Event-loop time for bulk work per turn; every loop but the urgent-only one asks before it dispatches a batch. */
+  readonly bulkTurns?: BulkTurnBudget;
 }
 
 const NONE_TRIED: ReadonlySet<string> = new Set();
@@ -82,6 +85,7 @@ export class Dispatcher {
         return sleep(1000).then(() => [] as ClaimedMessage[]);
       });
       if (batch.length === 0) continue;
+      if (lanes !== URGENT_ONLY && this.deps.bulkTurns !== undefined) await this.deps.bulkTurns.waitForTurn();
       try {
         await this.dispatch(batch);
       } catch (error) {

@@ -19,6 +19,7 @@ import { connectRedisRateLimiters } from '../store/redis-rate-limiter.js';
 import type { OptOutList } from '../store/opt-out-list.js';
 import type { OperatorStates } from '../store/operator-states.js';
 import type { MessageStore } from '../store/store.js';
+import { BULK_TURN_BUDGET_MS, BulkTurnBudget } from './bulk-turn-budget.js';
 import { CallRegistry } from './call-registry.js';
 import { createGrpcServer, GATEWAY_SERVICE_NAME } from './create-grpc-server.js';
 import { Dispatcher } from './dispatcher.js';
@@ -114,12 +115,14 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
   // With several nodes on one Redis, a provider's TPS limit and a tenant's accept rate hold across all of them together.
   const rateLimiters = config.store.kind === 'redis' ? await connectRedisRateLimiters(config.store) : null;
   const admission = new TenantAdmission(rateLimiters?.forTenant ?? localTenantLimiter);
+  // One event loop, one budget: accepting, dispatching and report ingestion share it.
+  const bulkTurns = new BulkTurnBudget(BULK_TURN_BUDGET_MS);
   const addConnector = (settings: ProviderSettings): void => {
     const connector = createConnector(settings, { rateLimiter: rateLimiters?.forProvider });
     connectors.set(settings.id, connector);
     // Final reports feed the supplier's delivery-latency signal on their way to the store.
     const tapped = withReportTap(connector, (report) => board.recordFinalReport(settings.id, report.delivery?.messageId ?? ''));
-    ingestors.push(ingestReports(tapped, { store, metrics, config: currentConfig, now, chooseProvider: (...args) => chooseProvider(...args) }, ingestStats, stopIngesting.signal));
+    ingestors.push(ingestReports(tapped, { store, metrics, config: currentConfig, now, chooseProvider: (...args) => chooseProvider(...args), bulkTurns }, ingestStats, stopIngesting.signal));
   };
   for (const provider of config.providers) addConnector(provider);
   const chooseProvider = createProviderSelector({ settings: () => currentConfig().providerChoice, board, liveState: (id) => connectors.get(id)?.liveState() });
@@ -133,12 +136,13 @@ export async function startGatewayNode(config: Config, options: GatewayNodeOptio
     onProviderAnswers: (providerId, outcomes, messageIds) => board.recordAnswers(providerId, outcomes, messageIds),
     metrics,
     now,
+    bulkTurns,
   });
   dispatcher.start();
   const reportDeadlines = new ReportDeadlineSweeper({ store, config: currentConfig, now, chooseProvider });
   reportDeadlines.start(options.reportSweepIntervalMs ?? REPORT_SWEEP_INTERVAL_MS);
 
-  const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, admission, newMessageId: createMessageIdGenerator(), now, router: () => router, chooseProvider });
+  const service = createMessageGatewayService({ store, metrics, config: currentConfig, calls, admission, newMessageId: createMessageIdGenerator(), now, router: () => router, chooseProvider, bulkTurns });
   const providerAdmin = createProviderAdmin({ config: currentConfig, board, connectors, operatorStates });
   const admin = createGatewayAdminService({ config: currentConfig, optOuts: store, calls, reloadFromSource: () => reloadFromSource(), providers: providerAdmin });
   const { server, health } = createGrpcServer(config.server, service, admin);

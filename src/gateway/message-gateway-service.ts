@@ -29,6 +29,7 @@ import type { TenantAdmission } from './tenant-admission.js';
 import { MessageReader } from './message-reader.js';
 import { toStatus } from './to-status.js';
 import { toWireReport, toWireStatus } from './to-wire-status.js';
+import type { BulkTurnBudget } from './bulk-turn-budget.js';
 import { unaryHandler } from './unary-handler.js';
 
 export interface GatewayServiceDeps extends AcceptDeps, ExplainDeps {
@@ -38,6 +39,8 @@ export interface GatewayServiceDeps extends AcceptDeps, ExplainDeps {
   readonly calls: CallRegistry;
   /** Holds tenants to their accept rates. */
   readonly admission: TenantAdmission;
+  /** Event-loop time for bulk work per turn; a SendStream group that is not all urgent asks before it is stored. */
+  readonly bulkTurns?: BulkTurnBudget;
 }
 
 /** Reports read from the store per write loop iteration of WatchReports. */
@@ -113,6 +116,7 @@ export function createMessageGatewayService(deps: GatewayServiceDeps): MessageGa
             if (held === null) break;
             if (held) deps.metrics.tenantRateLimited.inc({ tenant: tenant.id, outcome: 'held' }, count);
           }
+          if (deps.bulkTurns !== undefined && !allUrgent(group)) await deps.bulkTurns.waitForTurn();
           const acksOfFrames = await acceptFrames(group, count, tenant, config, deps);
           let drained = true;
           for (let i = 0; i < group.length; i++) {

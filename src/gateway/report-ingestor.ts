@@ -8,6 +8,7 @@ import type { AcceptedMessage } from '../domain/message.js';
 import type { EventToRecord, MessageStore } from '../store/store.js';
 import { isFinalState } from '../domain/message-state.js';
 import type { ChooseProvider } from '../channels/provider-choice.js';
+import type { BulkTurnBudget } from './bulk-turn-budget.js';
 import { attemptOf, fallBack } from './fall-back.js';
 import { moveOn } from './move-on.js';
 
@@ -18,6 +19,8 @@ export interface ReportIngestorDeps {
   readonly now: () => number;
   /** For a failure code retryable elsewhere: the next supplier of the channel. */
   readonly chooseProvider: ChooseProvider;
+  /** Event-loop time for bulk work per turn; each report frame asks before it is stored. */
+  readonly bulkTurns?: BulkTurnBudget;
 }
 
 /** Counts of what the ingestor could not attribute, for metrics and tests. */
@@ -37,6 +40,7 @@ export interface IngestStats {
  */
 export async function ingestReports(connector: ProviderConnector, deps: ReportIngestorDeps, stats: IngestStats, signal: AbortSignal): Promise<void> {
   for await (const batch of connector.reports()) {
+    if (deps.bulkTurns !== undefined) await deps.bulkTurns.waitForTurn();
     // A batch that cannot be stored (the store is down) is tried again until it can: skipping it
     // would leave it unacked at the provider until some later reconnect. While this waits, the
     // connector's queue fills and it pauses the provider's stream.
