@@ -5,7 +5,6 @@
 // loop, and that wait lands in every latency figure (see bench/README.md, session 12).
 // Linux only, through util-linux's `taskset`; a child starts pinned (its threads inherit it).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 export interface CpuSplit {
@@ -62,13 +61,4 @@ export function pinHarness(list: string): CpuSplit {
 export function sutCommand(command: string, args: readonly string[]): [string, string[]] {
   if (split === null) return [command, [...args]];
   return ['taskset', ['--cpu-list', cpuListText(split.sut), command, ...args]];
-}
-
-/** The CPUs a thread of process `pid` may run on, as /proc says ("0-1", "1"); '' where unknown. */
-export function allowedCpus(pid: number): string {
-  try {
-    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
-  } catch {
-    return '';
-  }
 }

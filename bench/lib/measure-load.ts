@@ -4,10 +4,9 @@ import { LatencyHistogram } from '../../src/loadgen/latency-histogram.js';
 import { runLoad, type LoadOptions } from '../../src/loadgen/load-generator.js';
 import type { BenchContext } from './bench-context.js';
 import type { CountingProvider } from './counting-provider.js';
-import { allowedCpus } from './cpu-pinning.js';
 import { EndToEndTracker } from './end-to-end-tracker.js';
 import { machineSnapshot, otherWorkBetween } from './machine-activity.js';
-import { mainThreadCpuMs, mainThreadRunQueueMs, processCpuMs, processRssMb } from './processes.js';
+import { allowedCpus, mainThreadCpuMs, mainThreadRunQueueMs, processCpuMs, processRssMb } from './processes.js';
 import type { ScenarioResult, SeriesPoint } from './results.js';
 
 export interface MeasureOptions {

@@ -167,6 +167,15 @@ export function mainThreadRunQueueMs(pid: number): number {
   }
 }
 
+/** The CPUs a thread of process `pid` may run on, as /proc says ("0-1", "1"); '' where unknown. */
+export function allowedCpus(pid: number): string {
+  try {
+    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 function cpuMsOfStat(path: string): number {
   try {
     const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
