@@ -228,7 +228,7 @@ export function createProviderServer(handler: ProviderHandler, options: Provider
   const server = new Server(options.grpcOptions ?? {});
   const counters = { received: 0, duplicates: 0, accepted: 0, rejected: 0, reportsAcked: 0, reportsDropped: 0 };
   // Insertion-ordered, so the first key is the oldest: that makes the bound O(1).
-  const acceptedRefs = new RecentMap<string, string>(rememberMessageIds);
+  const acceptedRefs = new RecentMap<string>(rememberMessageIds);
   const inFlight = new Map<string, Batch>();
   const submitCalls = new Set<{ close(): void }>();
   const pendingReports = new Map<string, ProviderReport>();

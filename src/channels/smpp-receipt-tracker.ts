@@ -29,7 +29,7 @@ export type ReceiptVerdict =
  * segment that fails.
  */
 export class SmppReceiptTracker {
-  private readonly byRef: RecentMap<string, TrackedSegment>;
+  private readonly byRef: RecentMap<TrackedSegment>;
 
   constructor(capacity: number) {
     this.byRef = new RecentMap(capacity);

@@ -3,6 +3,7 @@ import { clientRefFingerprint } from '../domain/client-ref-fingerprint.js';
 import { PRIORITIES, type AcceptedMessage, type MessagePriority } from '../domain/message.js';
 import { isFinalState, stateRank, type MessageState } from '../domain/message-state.js';
 import { acceptedEvent, type InboundEvent } from '../domain/status-event.js';
+import { SetOrderMap } from '../domain/set-order-map.js';
 import { ClientRefWindow } from './client-ref-window.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { FifoQueue } from './fifo-queue.js';
@@ -11,7 +12,6 @@ import { HistoryShapes } from './history-shapes.js';
 import type { OptOutList } from './opt-out-list.js';
 import { isNormalOperatorState, type OperatorStates, type StoredOperatorState } from './operator-states.js';
 import { ReportLog } from './report-log.js';
-import { OldestFirstTrim } from './oldest-first-trim.js';
 import { PackedStatusTable } from './packed-status-table.js';
 import { acceptedAtMsOfStatus, appendEvent, historyLength, historyOf, insertStale, packStatus, releaseStatus, StatusEntry, tenantOfStatus, unpackStatus } from './status-entry.js';
 import {
@@ -99,19 +99,22 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
   private readonly shapes = new HistoryShapes(MAX_HISTORY_SHAPES);
   /** By "<tenant>\0<clientRef>": the message that took the reference, and its clientRefFingerprint. */
   private readonly clientRefs: ClientRefWindow;
-  private readonly seenDedupKeys = new Map<string, number>();
-  /** Each batch that sets into these Maps (and clientRefs) trims a few of their oldest entries (see OldestFirstTrim). */
-  private readonly dedupKeyTrim = new OldestFirstTrim(this.seenDedupKeys, (atMs) => atMs);
+  /**
+   * The time each dedup key (inbound replies, fallback moves) was seen; oldest first. Each batch
+   * that sets into it (or providerRefs, or clientRefs) trims a few of the oldest entries, and the
+   * sweep catches up. A SetOrderMap, as is providerRefs: a full Map that forgets its oldest as fast
+   * as it learns new keys stalls each time V8 rebuilds it (see SetOrderMap).
+   */
+  private readonly seenDedupKeys = new SetOrderMap<number>();
   private readonly reportLogs = new Map<string, ReportLog>();
   /** Logs appended to since the last notifyReaders: readers are woken once per batch, not per report. */
   private readonly touchedLogs = new Set<ReportLog>();
   private readonly optOuts = new Map<string, Set<string>>();
   private readonly operatorStates = new Map<string, StoredOperatorState>();
-  /** Fallback plans and the attempts already taken, by message id; oldest first (see sweep). */
-  private readonly fallbacks = new Map<string, FallbackEntry>();
+  /** Fallback plans and the attempts already taken, by message id; oldest first, trimmed as are the dedup keys. */
+  private readonly fallbacks = new SetOrderMap<FallbackEntry>();
   /** Message ids by "<providerId>\t<providerRef>"; oldest first (see sweep). */
-  private readonly providerRefs = new Map<string, { messageId: string; atMs: number }>();
-  private readonly providerRefTrim = new OldestFirstTrim(this.providerRefs, (entry) => entry.atMs);
+  private readonly providerRefs = new SetOrderMap<{ messageId: string; atMs: number }>();
   /** Report deadlines by "<messageId>\t<attempt>". */
   private readonly reportDeadlines = new DeadlineHeap();
   private readonly sweepTimer: NodeJS.Timeout;
@@ -218,7 +221,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
       if (log === undefined || log.tenant !== event.tenant) log = this.appendingTo(event.tenant);
       log.append(event, '');
     }
-    this.dedupKeyTrim.trim(nowMs, this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET * events.length);
+    this.trimDedupKeys(nowMs, TRIM_PER_SET * events.length);
     this.notifyReaders();
   }
 
@@ -261,9 +264,10 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
       const id = plan.message.messageId;
       const earlier = this.fallbacks.get(id);
       const taken = earlier?.taken ?? new Set<string>();
-      this.fallbacks.delete(id); // re-inserted last: the map stays in order of last write for the sweep
+      // The newest now: the map stays in order of last write for the trim.
       this.fallbacks.set(id, { ...earlier, plan, taken, atMs: this.now() });
     }
+    this.trimFallbacks(this.now(), TRIM_PER_SET * plans.length);
   }
 
   async takeFallbackPlans(failures: readonly FailedAttempt[]): Promise<FallbackTake[]> {
@@ -357,11 +361,10 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
   async keepProviderRefs(refs: readonly ProviderRef[]): Promise<void> {
     const atMs = this.now();
     for (const r of refs) {
-      const key = `${r.providerId}\t${r.providerRef}`;
-      this.providerRefs.delete(key); // a reference given again goes to the end: the Map stays in age order for the trim
-      this.providerRefs.set(key, { messageId: r.messageId, atMs });
+      // A reference given again becomes the newest: the map stays in age order for the trim.
+      this.providerRefs.set(`${r.providerId}\t${r.providerRef}`, { messageId: r.messageId, atMs });
     }
-    this.providerRefTrim.trim(atMs, this.settings.statusRetentionMs, this.settings.maxStatusRecords, TRIM_PER_SET * refs.length);
+    this.trimProviderRefs(atMs, TRIM_PER_SET * refs.length);
   }
 
   async findByProviderRefs(providerId: string, providerRefs: readonly string[]): Promise<string[]> {
@@ -453,7 +456,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
       log.append(event, entry.clientRef);
       outcomes.push('applied');
     }
-    if (nowMs >= 0) this.dedupKeyTrim.trim(nowMs, this.settings.dedupWindowMs, this.settings.maxStatusRecords, TRIM_PER_SET * events.length);
+    if (nowMs >= 0) this.trimDedupKeys(nowMs, TRIM_PER_SET * events.length);
     this.notifyReaders();
     return outcomes;
   }
@@ -477,12 +480,27 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
   private isDuplicateKey(dedupKey: string, nowMs: number): boolean {
     if (dedupKey === '') return false;
     const seenAtMs = this.seenDedupKeys.get(dedupKey);
-    if (seenAtMs !== undefined) {
-      if (nowMs - seenAtMs < this.settings.dedupWindowMs) return true;
-      this.seenDedupKeys.delete(dedupKey); // expired, not trimmed yet: set again at the end
-    }
-    this.seenDedupKeys.set(dedupKey, nowMs);
+    if (seenAtMs !== undefined && nowMs - seenAtMs < this.settings.dedupWindowMs) return true;
+    this.seenDedupKeys.set(dedupKey, nowMs); // new, or expired and not trimmed yet: the newest now
     return false;
+  }
+
+  /** Forgets, oldest first, up to `limit` dedup keys past the dedup window or beyond maxStatusRecords. */
+  private trimDedupKeys(nowMs: number, limit: number): void {
+    const { dedupWindowMs, maxStatusRecords } = this.settings;
+    this.seenDedupKeys.trimOldest(limit, maxStatusRecords, (atMs) => nowMs - atMs >= dedupWindowMs);
+  }
+
+  /** Forgets, oldest first, up to `limit` fallback entries past the status retention or beyond maxStatusRecords. */
+  private trimFallbacks(nowMs: number, limit: number): void {
+    const { statusRetentionMs, maxStatusRecords } = this.settings;
+    this.fallbacks.trimOldest(limit, maxStatusRecords, (entry) => nowMs - entry.atMs >= statusRetentionMs);
+  }
+
+  /** Forgets, oldest first, up to `limit` supplier references past the status retention or beyond maxStatusRecords. */
+  private trimProviderRefs(nowMs: number, limit: number): void {
+    const { statusRetentionMs, maxStatusRecords } = this.settings;
+    this.providerRefs.trimOldest(limit, maxStatusRecords, (kept) => nowMs - kept.atMs >= statusRetentionMs);
   }
 
   private reportLog(tenant: string): ReportLog {
@@ -513,12 +531,9 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
     // Bounded by count too: a day's client_refs at thousands per second would fill the memory.
     // Each set trims these as it goes; the sweep catches up with what expires while few are set.
     this.clientRefs.trim(now, this.settings.dedupWindowMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
-    this.dedupKeyTrim.trim(now, this.settings.dedupWindowMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
-    this.providerRefTrim.trim(now, this.settings.statusRetentionMs, this.settings.maxStatusRecords, SWEEP_TRIM_LIMIT);
-    for (const [id, entry] of this.fallbacks) {
-      if (now - entry.atMs < this.settings.statusRetentionMs && this.fallbacks.size <= this.settings.maxStatusRecords) break;
-      this.fallbacks.delete(id);
-    }
+    this.trimDedupKeys(now, SWEEP_TRIM_LIMIT);
+    this.trimProviderRefs(now, SWEEP_TRIM_LIMIT);
+    this.trimFallbacks(now, SWEEP_TRIM_LIMIT);
     for (let packed = this.packedStatuses.oldest(); packed !== undefined; packed = this.packedStatuses.oldest()) {
       if (now - acceptedAtMsOfStatus(packed) < this.settings.statusRetentionMs) break;
       this.packedStatuses.dropOldest();

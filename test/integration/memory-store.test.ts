@@ -216,6 +216,55 @@ test('memory: client_refs are forgotten past maxStatusRecords too, oldest first,
   assert.deepEqual(again.slice(0, 3).map((o) => (o.kind === 'duplicate' ? o.messageId : '')), resent.slice(0, 3).map((m) => m.messageId));
 });
 
+test('memory: dedup keys and supplier references are forgotten past their window or maxStatusRecords, oldest first', async (t) => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  t.after(() => mock.timers.reset());
+  let nowMs = 1_000_000;
+  const store = new MemoryStore({ ...memorySettings(100), dedupWindowMs: 1000, statusRetentionMs: 1000, maxStatusRecords: 3 }, () => nowMs);
+  t.after(() => store.close());
+  const inbound = (key: string) => ({ event: { tenant: 'tenant-a', providerId: 'p1', channel: 'sms' as const, from: '+821099998888', to: '15880000', body: key, inReplyToMessageId: '', receivedAtMs: 1 }, dedupKey: key });
+  const bodies = async () => (await store.readReports('tenant-a', 'oldest', 100, timeoutSignal(300))).map((r) => r.inbound?.body);
+
+  // Four keys with room for three: the oldest is forgotten, so it is new again; the others are repeats.
+  await store.recordInbound(['in-0', 'in-1', 'in-2', 'in-3'].map(inbound));
+  await store.recordInbound(['in-1', 'in-2', 'in-3', 'in-0'].map(inbound));
+  assert.deepEqual(await bodies(), ['in-0', 'in-1', 'in-2', 'in-3', 'in-0']);
+  // Past the window every key is new again, trimmed or not.
+  nowMs += 1000;
+  await store.recordInbound(['in-3', 'in-3'].map(inbound));
+  assert.deepEqual(await bodies(), ['in-0', 'in-1', 'in-2', 'in-3', 'in-0', 'in-3']);
+
+  // References: a reference given again becomes the newest, so the oldest other one goes first.
+  await store.keepProviderRefs(['r-0', 'r-1', 'r-2'].map((ref) => ({ providerId: 'smsc', providerRef: ref, messageId: `m-${ref}` })));
+  await store.keepProviderRefs([{ providerId: 'smsc', providerRef: 'r-0', messageId: 'm-r-0' }, { providerId: 'smsc', providerRef: 'r-3', messageId: 'm-r-3' }]);
+  assert.deepEqual(await store.findByProviderRefs('smsc', ['r-0', 'r-1', 'r-2', 'r-3']), ['m-r-0', '', 'm-r-2', 'm-r-3']);
+  // Past the status retention they are not known any more, and the sweep forgets them.
+  nowMs += 1000;
+  assert.deepEqual(await store.findByProviderRefs('smsc', ['r-0', 'r-3']), ['', '']);
+  mock.timers.tick(10_000);
+  const internals = store as unknown as { providerRefs: { size: number }; seenDedupKeys: { size: number } };
+  assert.deepEqual([internals.providerRefs.size, internals.seenDedupKeys.size], [0, 0]);
+});
+
+test('memory: fallback plans are forgotten past the status retention or maxStatusRecords, oldest written first', async (t) => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  t.after(() => mock.timers.reset());
+  let nowMs = 1_000_000;
+  const store = new MemoryStore({ ...memorySettings(100), statusRetentionMs: 1000, maxStatusRecords: 3 }, () => nowMs);
+  t.after(() => store.close());
+  const messages = Array.from({ length: 4 }, () => makeAccepted());
+  const planOf = (m: AcceptedMessage) => ({ message: m, channel: 'alimtalk' as const, next: ['lms' as const], step: 0, routeName: 'kakao-first' });
+  const take = async (ms: readonly AcceptedMessage[]) => (await store.takeFallbackPlans(ms.map((m) => ({ messageId: m.messageId, attempt: 'kakao\u0000r1' })))).map((x) => x.kind);
+  await store.keepFallbackPlans(messages.slice(0, 3).map(planOf));
+  // Written again, the first becomes the newest: the fourth pushes out the second.
+  await store.keepFallbackPlans([planOf(messages[0]!), planOf(messages[3]!)]);
+  assert.deepEqual(await take(messages), ['plan', 'none', 'plan', 'plan']);
+  // Past the status retention the sweep forgets what is left.
+  nowMs += 1000;
+  mock.timers.tick(10_000);
+  assert.deepEqual((store as unknown as { fallbacks: { size: number } }).fallbacks.size, 0);
+});
+
 test('memory: packing records on their way resumes across batches and after events, and keeps every status answerable', async (t) => {
   const store = new MemoryStore(memorySettings(2));
   t.after(() => store.close());

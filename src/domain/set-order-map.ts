@@ -1,0 +1,245 @@
+/**
+ * A string-keyed map that keeps its entries in the order they were set and never rehashes them all
+ * at once: for windows of recent keys (the supplier SDK's accepted message ids, the memory store's
+ * supplier references and dedup keys) that run full and then forget their oldest as fast as they
+ * learn new ones.
+ *
+ * A JavaScript Map used that way stalls: V8 keeps a deleted entry's slot until the table is
+ * rebuilt, and rebuilds it, every entry in one go, each time the slots run out. At a million
+ * entries that held the event loop 120-390 ms once per million sets (measured), a supplier's
+ * answers and reports held with it.
+ *
+ *   ring:   entries in set order, in chunks of CHUNK: key (undefined once deleted), value, hash;
+ *           chunks read past at the front are dropped, so nothing is ever copied
+ *   head:   ring position of the oldest live entry; tail: where the next one goes
+ *   index:  Float64Array, a power of two of slots, at most half full: 0 = empty, p + 1 = the entry
+ *           at ring position p; open addressing, linear probing, deletion by backward shift
+ *
+ * The index is made for `expectedSize` entries up front. Only past that does it grow, in one go
+ * (a doubling per growth); a window bounded at its expected size never gets there.
+ */
+export class SetOrderMap<V> {
+  private keys: (string | undefined)[][] = [];
+  private values: (V | undefined)[][] = [];
+  private hashes: Int32Array[] = [];
+  /** Ring position of keys[0][0]. */
+  private firstChunkAt = 0;
+  private head = 0;
+  private tail = 0;
+  private count = 0;
+  private index: Float64Array;
+  /** The last hash chunk dropped, reused for the next one. */
+  private spareHashes: Int32Array | undefined;
+
+  constructor(expectedSize = 0) {
+    this.index = new Float64Array(indexSlotsFor(Math.min(expectedSize, MAX_PRESIZED_ENTRIES)));
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: string): V | undefined {
+    const at = this.find(key, hashOf(key));
+    return at < 0 ? undefined : this.valueAt(this.index[at]! - 1);
+  }
+
+  has(key: string): boolean {
+    return this.find(key, hashOf(key)) >= 0;
+  }
+
+  /** Sets `key` to `value` as the newest entry, whether or not it was there before. */
+  set(key: string, value: V): void {
+    const hash = hashOf(key);
+    const earlier = this.find(key, hash);
+    if (earlier >= 0) this.kill(earlier);
+    if (2 * (this.count + 1) > this.index.length) this.rebuildIndex(2 * this.index.length);
+    this.append(key, value, hash);
+    // Keys set again leave deleted entries between live ones; once they outnumber the live ones,
+    // the ring is rebuilt without them (amortised O(1) per set; a window of new keys never gets here).
+    if (this.tail - this.head > 2 * this.count + CHUNK) this.compact();
+  }
+
+  delete(key: string): boolean {
+    const at = this.find(key, hashOf(key));
+    if (at < 0) return false;
+    this.kill(at);
+    return true;
+  }
+
+  /** The oldest entry's value, or undefined when empty. */
+  oldestValue(): V | undefined {
+    return this.count === 0 ? undefined : this.valueAt(this.head);
+  }
+
+  /** The oldest entry's key, or undefined when empty. */
+  oldestKey(): string | undefined {
+    return this.count === 0 ? undefined : this.keyAt(this.head);
+  }
+
+  /** Deletes the oldest entry, if any. */
+  deleteOldest(): void {
+    if (this.count === 0) return;
+    const mask = this.index.length - 1;
+    let at = this.hashAt(this.head) & mask;
+    while (this.index[at] !== this.head + 1) at = (at + 1) & mask;
+    this.kill(at);
+  }
+
+  /**
+   * Deletes, oldest first, up to `limit` entries that `expired` says yes to or that are beyond the
+   * newest `maxEntries`; stops at the first it keeps (entries are in set order, so in age order
+   * when each is set with its time).
+   */
+  trimOldest(limit: number, maxEntries: number, expired: (value: V) => boolean): void {
+    for (let deleted = 0; deleted < limit && this.count > 0; deleted++) {
+      if (this.count <= maxEntries && !expired(this.valueAt(this.head))) return;
+      this.deleteOldest();
+    }
+  }
+
+  /** The index slot that points at `key`'s entry, or -1. */
+  private find(key: string, hash: number): number {
+    const mask = this.index.length - 1;
+    for (let at = hash & mask; ; at = (at + 1) & mask) {
+      const entry = this.index[at]!;
+      if (entry === 0) return -1;
+      const position = entry - 1;
+      if (this.hashAt(position) === hash && this.keyAt(position) === key) return at;
+    }
+  }
+
+  /** Empties the entry of index slot `at` and its slot, and moves the head past deleted entries. */
+  private kill(at: number): void {
+    const position = this.index[at]! - 1;
+    const chunk = Math.floor((position - this.firstChunkAt) / CHUNK);
+    const offset = position - this.firstChunkAt - chunk * CHUNK;
+    this.keys[chunk]![offset] = undefined;
+    this.values[chunk]![offset] = undefined;
+    this.removeAt(at);
+    this.count--;
+    this.settleHead();
+  }
+
+  /** Moves the head past deleted entries to the oldest live one, dropping the chunks it leaves. */
+  private settleHead(): void {
+    if (this.count === 0) {
+      // Empty: the ring starts afresh at the tail.
+      this.spareHashes = this.hashes[0] ?? this.spareHashes;
+      this.keys = [];
+      this.values = [];
+      this.hashes = [];
+      this.head = this.firstChunkAt = this.tail;
+      return;
+    }
+    // A live entry lies ahead, so the walk stops before the tail.
+    while (this.keyAt(this.head) === undefined) {
+      if (++this.head - this.firstChunkAt < CHUNK) continue;
+      this.keys.shift();
+      this.values.shift();
+      this.spareHashes = this.hashes.shift();
+      this.firstChunkAt += CHUNK;
+    }
+  }
+
+  /** Adds an entry at the tail of the ring and to the index (which has room for it). */
+  private append(key: string, value: V, hash: number): void {
+    let last = this.keys.length - 1;
+    if (last < 0 || this.keys[last]!.length === CHUNK) {
+      this.keys.push([]);
+      this.values.push([]);
+      this.hashes.push(this.spareHashes ?? new Int32Array(CHUNK));
+      this.spareHashes = undefined;
+      last++;
+    }
+    this.hashes[last]![this.keys[last]!.length] = hash;
+    this.keys[last]!.push(key);
+    this.values[last]!.push(value);
+    this.insert(hash, this.tail);
+    this.tail++;
+    this.count++;
+  }
+
+  /** Rebuilds the ring with the live entries only, in order, and the index for them. */
+  private compact(): void {
+    const { keys, values, hashes } = this;
+    const first = this.head - this.firstChunkAt;
+    this.keys = [];
+    this.values = [];
+    this.hashes = [];
+    this.index.fill(0);
+    this.head = this.firstChunkAt = this.tail;
+    this.count = 0;
+    for (let c = 0; c < keys.length; c++) {
+      for (let i = c === 0 ? first : 0; i < keys[c]!.length; i++) {
+        const key = keys[c]![i];
+        if (key !== undefined) this.append(key, values[c]![i] as V, hashes[c]![i]!);
+      }
+    }
+  }
+
+  private keyAt(position: number): string | undefined {
+    const chunk = Math.floor((position - this.firstChunkAt) / CHUNK);
+    return this.keys[chunk]![position - this.firstChunkAt - chunk * CHUNK];
+  }
+
+  private valueAt(position: number): V {
+    const chunk = Math.floor((position - this.firstChunkAt) / CHUNK);
+    return this.values[chunk]![position - this.firstChunkAt - chunk * CHUNK] as V;
+  }
+
+  private hashAt(position: number): number {
+    const chunk = Math.floor((position - this.firstChunkAt) / CHUNK);
+    return this.hashes[chunk]![position - this.firstChunkAt - chunk * CHUNK]!;
+  }
+
+  private insert(hash: number, position: number): void {
+    const mask = this.index.length - 1;
+    let at = hash & mask;
+    while (this.index[at] !== 0) at = (at + 1) & mask;
+    this.index[at] = position + 1;
+  }
+
+  /** Empties slot `at`, moving later entries of its probe run back so every entry stays reachable from its home slot. */
+  private removeAt(at: number): void {
+    const mask = this.index.length - 1;
+    let hole = at;
+    for (let next = (at + 1) & mask; this.index[next] !== 0; next = (next + 1) & mask) {
+      const home = this.hashAt(this.index[next]! - 1) & mask;
+      // Movable when the hole lies on the way from its home slot to where it is now.
+      if (((next - home) & mask) >= ((next - hole) & mask)) {
+        this.index[hole] = this.index[next]!;
+        hole = next;
+      }
+    }
+    this.index[hole] = 0;
+  }
+
+  private rebuildIndex(slots: number): void {
+    const old = this.index;
+    this.index = new Float64Array(slots);
+    for (const entry of old) if (entry !== 0) this.insert(this.hashAt(entry - 1), entry - 1);
+  }
+}
+
+/** Ring entries per chunk. */
+const CHUNK = 4096;
+const MIN_INDEX_SLOTS = 1024;
+/** Entries an index is made for at most up front (64 MB of slots); a map expected to hold more grows past it. */
+const MAX_PRESIZED_ENTRIES = 4_000_000;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** Index slots for `entries` entries: at most half full (linear probing stays short), a power of two. */
+function indexSlotsFor(entries: number): number {
+  let slots = MIN_INDEX_SLOTS;
+  while (slots < 2 * entries) slots *= 2;
+  return slots;
+}
+
+/** FNV-1a over the key's UTF-16 code units, as a signed 32-bit integer (what an Int32Array holds). */
+function hashOf(key: string): number {
+  let hash = FNV_OFFSET;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), FNV_PRIME);
+  return hash | 0;
+}
