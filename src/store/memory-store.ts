@@ -317,7 +317,11 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
         return held?.reportId === reportId ? { kind: 'plan', plan: held.plan } : { kind: 'superseded' };
       }
       entry.taken.add(attempt);
-      if (!failed) return { kind: 'none' };
+      if (!failed) {
+        // Delivered: the message is final and nothing may move it on; the plan (a whole message) goes now, not after the retention.
+        entry.plan = undefined;
+        return { kind: 'none' };
+      }
       const plan = entry.plan;
       entry.plan = undefined;
       if (plan === undefined) return { kind: 'none' };
