@@ -95,6 +95,8 @@ export interface SimProvider {
   releaseWithheldReports(): number;
   /** Emits an inbound message report (a recipient's reply); returns its report id. */
   reportInbound(from: string, to: string, body: string, inReplyTo?: string): string;
+  /** Emits a delivery report of its own making (a stray or contradictory one, for tests); returns its report id. */
+  reportDelivery(report: Omit<DeliveryReport, 'doneAtMs'>): string;
   /** Ends streams, shuts down and flushes the ledger. */
   close(): Promise<void>;
   /** Drops every connection at once, like a crash; the ledger is still flushed. */
@@ -297,6 +299,7 @@ export async function startSimProvider(options: SimProviderOptions = {}): Promis
           receivedAtMs: Date.now(),
         },
       }),
+    reportDelivery: (report) => server.report({ delivery: { ...report, doneAtMs: Date.now() } }),
     close: () =>
       (closed ??= (async () => {
         stopDueTimer();

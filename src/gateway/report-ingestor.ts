@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { ProviderConnector, ProviderReport } from '../channels/provider-connector.js';
-import type { InboundEvent } from '../domain/status-event.js';
+import type { InboundEvent, StatusEvent } from '../domain/status-event.js';
 import { maskPhoneNumbers } from '../domain/mask-phone-numbers.js';
 import { log } from '../log.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -66,6 +66,8 @@ interface PreparedReports {
   readonly deliveries: EventToRecord[];
   readonly inbound: { event: InboundEvent; dedupKey: string }[];
   readonly fallbacks: AcceptedMessage[];
+  /** The failure report each FALLBACK of this batch stands for, by message id. */
+  readonly failuresMoved: ReadonlyMap<string, StatusEvent>;
   /** Attempts whose plans this batch took: finished once the moves are stored (see MessageStore.settleAttempts). */
   readonly moves: { messageId: string; attempt: string }[];
 }
@@ -111,13 +113,23 @@ async function prepareReports(providerId: string, reports: readonly ProviderRepo
       });
     }
   }
-  const { fallbacks, moves } = await applyFallbacks(providerId, deliveries, reportIds, deps, stats);
-  return { deliveries, inbound, fallbacks, moves };
+  const { fallbacks, failuresMoved, moves } = await applyFallbacks(providerId, deliveries, reportIds, deps, stats);
+  return { deliveries, inbound, fallbacks, failuresMoved, moves };
 }
 
-async function storeReports(providerId: string, { deliveries, inbound, fallbacks, moves }: PreparedReports, deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
+async function storeReports(providerId: string, { deliveries, inbound, fallbacks, failuresMoved, moves }: PreparedReports, deps: ReportIngestorDeps, stats: IngestStats): Promise<void> {
+  /** Messages whose FALLBACK came stale: they were final already (a stray failure report after the delivery), and go nowhere. */
+  let finalAlready: Set<string> | undefined;
   if (deliveries.length > 0) {
     const outcomes = await deps.store.recordEvents(deliveries);
+    outcomes.forEach((outcome, i) => {
+      const event = deliveries[i]!.event;
+      if (outcome === 'stale' && event.state === 'fallback') (finalAlready ??= new Set()).add(event.messageId);
+    });
+    if (finalAlready !== undefined) {
+      // The stores keep no stale FALLBACK: the failure goes on record as it came, like any report after the end.
+      await deps.store.recordEvents([...finalAlready].map((id) => ({ event: failuresMoved.get(id)!, dedupKey: '' })));
+    }
     const unknownIds: string[] = [];
     outcomes.forEach((outcome, i) => {
       if (outcome === 'unknown-message') unknownIds.push(deliveries[i]?.event.messageId ?? '');
@@ -133,7 +145,8 @@ async function storeReports(providerId: string, { deliveries, inbound, fallbacks
   if (inbound.length > 0) await deps.store.recordInbound(inbound);
   // After the FALLBACK events are stored, so the next channel's events follow them. Delayed by the
   // retry backoff: the dispatcher that submitted the failed attempt may not have completed its claim yet.
-  if (fallbacks.length > 0) await deps.store.requeueFallbacks(fallbacks, deps.config().dispatcher.retryBackoffMs);
+  const moving = finalAlready === undefined ? fallbacks : fallbacks.filter((m) => !finalAlready!.has(m.messageId));
+  if (moving.length > 0) await deps.store.requeueFallbacks(moving, deps.config().dispatcher.retryBackoffMs);
   // Last, before the ack: until here the same report, resent after this node died, takes the plans again.
   if (moves.length > 0) await deps.store.finishMoves(moves);
 }
@@ -152,7 +165,7 @@ async function applyFallbacks(
   reportIds: readonly string[],
   deps: ReportIngestorDeps,
   stats: IngestStats,
-): Promise<{ fallbacks: AcceptedMessage[]; moves: { messageId: string; attempt: string }[] }> {
+): Promise<{ fallbacks: AcceptedMessage[]; failuresMoved: Map<string, StatusEvent>; moves: { messageId: string; attempt: string }[] }> {
   // Only failures can move a message, unless report-driven failover is configured: then every final
   // report settles its deadline (and a late one must be told apart), at one store call per batch.
   const { reportTimeoutsMs, retryElsewhereCodes } = deps.config().routing;
@@ -162,13 +175,14 @@ async function applyFallbacks(
     const state = (deliveries[index] as EventToRecord).event.state;
     if (state === 'failed' || (watching && isFinalState(state))) finals.push(index);
   }
-  if (finals.length === 0) return { fallbacks: [], moves: [] };
+  if (finals.length === 0) return { fallbacks: [], failuresMoved: NO_FAILURES_MOVED, moves: [] };
   const settled = finals.map((i) => {
     const e = deliveries[i]!.event;
     return { messageId: e.messageId, attempt: attemptOf(providerId, e.providerRef), failed: e.state === 'failed', reportId: reportIds[i] ?? '' };
   });
   const takes = await deps.store.settleAttempts(settled);
   const messages: AcceptedMessage[] = [];
+  const failuresMoved = new Map<string, StatusEvent>();
   const moves: { messageId: string; attempt: string }[] = [];
   const dropped = new Set<number>();
   const elsewhere = retryElsewhereCodes;
@@ -191,6 +205,7 @@ async function applyFallbacks(
       if (moved.kind === 'moved') {
         deliveries[index] = { event: { ...moved.event, providerRef: report.providerRef }, dedupKey };
         messages.push(moved.message);
+        failuresMoved.set(messageId, report);
       } else if (retryElsewhere || take.plan.step > 0) {
         const why = retryElsewhere
           ? `no supplier of ${take.plan.channel} left to retry elsewhere, and no channel after it`
@@ -205,10 +220,11 @@ async function applyFallbacks(
     deliveries.length = 0;
     deliveries.push(...kept);
   }
-  return { fallbacks: messages, moves };
+  return { fallbacks: messages, failuresMoved, moves };
 }
 
 const NO_REFS: ReadonlyMap<string, string> = new Map();
+const NO_FAILURES_MOVED: Map<string, StatusEvent> = new Map();
 
 /**
  * A report that names only the supplier's reference (an SMSC receipt this node's connector cannot

@@ -603,7 +603,10 @@ function movesForward(from: MessageState, to: MessageState): boolean {
   return stateRank(to) > stateRank(from);
 }
 
-/** A stale event stays on record (see MessageStore.recordEvents) unless it repeats the current state, a hold or the acceptance. */
+/**
+ * A stale event stays on record (see MessageStore.recordEvents) unless it repeats the current state,
+ * a hold or the acceptance, or is a FALLBACK: stale only on a final message, a move that did not happen.
+ */
 function keepsStaleInHistory(current: MessageState, state: MessageState, historyLength: number): boolean {
-  return state !== current && state !== 'accepted' && state !== 'deferred' && historyLength < MAX_HISTORY_EVENTS;
+  return state !== current && state !== 'accepted' && state !== 'deferred' && state !== 'fallback' && historyLength < MAX_HISTORY_EVENTS;
 }

@@ -213,8 +213,8 @@ for j = 0, n - 1 do
       addReport(mTenant, reportLine(mRef, id, event))
       out[j + 1] = 'a'
     else
-      -- Kept on record, not reported (MessageStore.recordEvents).
-      if (historyOnly or (state ~= mState and state ~= 'accepted' and state ~= 'deferred')) and select(2, string.gsub(mRest, '\\n', '')) < ${MAX_HISTORY_EVENTS} then
+      -- Kept on record, not reported (MessageStore.recordEvents). A stale FALLBACK (on a final message) is a move that did not happen.
+      if (historyOnly or (state ~= mState and state ~= 'accepted' and state ~= 'deferred' and state ~= 'fallback')) and select(2, string.gsub(mRest, '\\n', '')) < ${MAX_HISTORY_EVENTS} then
         mRest, mChanged = keepStale(mRest, state, event), true
       end
       out[j + 1] = 's'

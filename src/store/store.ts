@@ -161,8 +161,9 @@ export interface MessageStore {
    * streams. The state machine is monotone: an event that would move a message backwards (or past
    * a final state) is not applied and comes back as 'stale'. A stale event is still kept in the
    * message's history (a late report from a first supplier, a submit answer that lost the race to
-   * its own delivery report), but not reported, and not when it repeats the current state,
-   * ACCEPTED or DEFERRED, or once the history holds MAX_HISTORY_EVENTS events. An overtaken
+   * its own delivery report), but not reported, and not when it repeats the current state, is
+   * ACCEPTED, DEFERRED or FALLBACK (stale only on a final message: a move that did not happen), or
+   * once the history holds MAX_HISTORY_EVENTS events. An overtaken
    * non-final event goes in before the final one, so histories read in state-machine order.
    */
   recordEvents(events: readonly EventToRecord[]): Promise<RecordOutcome[]>;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startSimProvider } from '../../src/channels/sim-provider.js';
-import { Channel as ProviderChannel } from '../../src/gen/switchboard/provider/v1/provider.js';
+import { Channel as ProviderChannel, DeliveryState } from '../../src/gen/switchboard/provider/v1/provider.js';
 import { Channel, MessageState, type MessageStatus } from '../../src/gen/switchboard/v1/gateway.js';
 import { stateName, type GatewayTestClient } from '../helpers/gateway-calls.js';
 import { compileTestConfig, rawTestConfig } from '../helpers/test-config.js';
@@ -92,6 +92,35 @@ test('on the Redis store with a worker-thread router, an undeliverable AlimTalk 
   assert.deepEqual(gw.sms.received(), [messageId]);
   assert.equal(gw.sms.receivedMessage(messageId)?.subject, LMS_VARIANT.subject);
 });
+
+// A supplier's stray FAILED report for a message it already reported DELIVERED (another reference:
+// a resubmission it took as a duplicate, a glitch) must not send the message again on the next
+// channel: the customer has the AlimTalk, and an LMS would be a second, paid message.
+for (const store of ['memory', 'redis'] as const) {
+  test(`on the ${store} store, a stray failure report after the delivery sends nothing on the next channel`, async (t) => {
+    const redis = store === 'redis' ? await startRedis() : undefined;
+    if (redis !== undefined) t.after(() => redis.destroy());
+    const gw = await startTestGateway({}, (raw: Record<string, any>) => {
+      kakaoFirst(raw);
+      if (redis !== undefined) raw['store'] = { kind: 'redis', url: redis.url, keyPrefix: `t${randomUUID().slice(0, 8)}`, shards: 2 };
+    });
+    t.after(() => gw.stop());
+    const { messageId } = await gw.client.send({ recipient: '010-1234-5678', variables: { name: '김민지' } });
+    assert.equal((await finalStatus(gw.client, messageId)).state, MessageState.MESSAGE_STATE_DELIVERED);
+    const acked = gw.kakao.stats().reportsAcked;
+    gw.kakao.reportDelivery({ messageId, providerRef: 'stray-ref', state: DeliveryState.DELIVERY_STATE_FAILED, code: 'NO_KAKAOTALK', description: 'stray report' });
+    await waitFor(() => gw.kakao.stats().reportsAcked > acked, 5000, 'the stray report to be ingested and acked');
+    // Past the requeue delay of a fallback (the dispatcher's retry backoff, 50 ms here) and a dispatch.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(gw.sms.received(), [], 'no LMS sent');
+    assert.deepEqual(gw.kakao.received(), [messageId]);
+    // On record as it came, after the delivery, as any report after the end is; no FALLBACK that did not happen.
+    const status = await gw.client.getStatus(messageId);
+    assert.equal(status.state, MessageState.MESSAGE_STATE_DELIVERED);
+    assert.deepEqual(steps(status), ['ACCEPTED unspecified', 'ROUTED alimtalk', 'SUBMITTED alimtalk', 'DELIVERED unspecified', 'FAILED unspecified']);
+    assert.equal(status.history.at(-1)?.code, 'NO_KAKAOTALK');
+  });
+}
 
 test('the chain ends FAILED with the reason of its last channel', async (t) => {
   const gw = await startTestGateway({}, kakaoFirst);
