@@ -317,11 +317,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
         return held?.reportId === reportId ? { kind: 'plan', plan: held.plan } : { kind: 'superseded' };
       }
       entry.taken.add(attempt);
-      if (!failed) {
-        // Delivered: the message is final and nothing may move it on; the plan (a whole message) goes now, not after the retention.
-        entry.plan = undefined;
-        return { kind: 'none' };
-      }
+      if (!failed) return { kind: 'none' };
       const plan = entry.plan;
       entry.plan = undefined;
       if (plan === undefined) return { kind: 'none' };
@@ -454,6 +450,8 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
       }
       entry.state = event.state;
       appendEvent(entry, event);
+      // Final: nothing moves the message on, so its fallback plan (a whole message) goes now, not after the retention.
+      if (isFinalState(event.state)) this.dropFallbackPlan(id);
       if (isFinalState(event.state) || packed !== undefined) this.keepPacked(id, entry, packed !== undefined);
       if (packed !== undefined) releaseStatus(packed, this.shapes);
       if (log === undefined || log.tenant !== entry.tenant) log = this.appendingTo(entry.tenant);
@@ -493,6 +491,12 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
   private trimDedupKeys(nowMs: number, limit: number): void {
     const { dedupWindowMs, maxStatusRecords } = this.settings;
     this.seenDedupKeys.trimOldest(limit, maxStatusRecords, (atMs) => nowMs - atMs >= dedupWindowMs);
+  }
+
+  /** Lets a final message's plan go; the attempts' marks stay for the reports still to come. */
+  private dropFallbackPlan(messageId: string): void {
+    const entry = this.fallbacks.get(messageId);
+    if (entry !== undefined) entry.plan = undefined;
   }
 
   /** Forgets, oldest first, up to `limit` fallback entries past the status retention or beyond maxStatusRecords. */

@@ -50,7 +50,7 @@ return out
  * deadline; returns per report 'L' (first report of an attempt taken as overdue), 'S' (attempt
  * marked before), 'P<planJson>' (a failure that took the plan, or the same report again before
  * its move was finished) or 'N'. Messages without a fallback hash get none (nothing is created
- * for them). A delivered attempt drops the plan: nothing moves a delivered message on. A failure that takes the plan marks the attempt 'r<reportId>' and holds the plan in
+ * for them). A failure that takes the plan marks the attempt 'r<reportId>' and holds the plan in
  * mv:<attempt> until finishMoves deletes it.
  */
 export const SETTLE_ATTEMPTS_SCRIPT = `
@@ -86,8 +86,6 @@ for j = 0, n - 1 do
       out[j + 1] = 'N'
     end
   else
-    -- Delivered: the message is final and nothing may move it on; the plan goes now, not with the hash's TTL.
-    redis.call('HDEL', key, 'plan')
     out[j + 1] = 'N'
   end
 end

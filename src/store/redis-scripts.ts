@@ -211,6 +211,8 @@ for j = 0, n - 1 do
     if forward then
       mState, mRest, mChanged = state, mRest .. '\\n' .. event, true
       addReport(mTenant, reportLine(mRef, id, event))
+      -- Final: nothing moves the message on, so its fallback plan goes now, not with the hash's TTL.
+      if RANK[state] == 4 then redis.call('HDEL', tag .. ':fb:' .. id, 'plan') end
       out[j + 1] = 'a'
     else
       -- Kept on record, not reported (MessageStore.recordEvents). A stale FALLBACK (on a final message) is a move that did not happen.

@@ -293,20 +293,25 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.deepEqual(await store.settleAttempts([{ messageId: 'unknown.0', attempt: 'x\u0000y', failed: true, reportId: '' }]), [{ kind: 'none' }]);
     });
 
-    withStore('a delivered attempt lets its plan go: a failure reported after it moves nothing on, and the plan is not kept for the retention', async (store) => {
+    withStore('a message that reaches a final state lets its plan go: a failure reported after it takes none, and the plan is not kept for the retention', async (store) => {
       const id = await accept(store);
       const [claimed] = await claimAll(store, 1);
       const plan = { message: claimed!.message, channel: 'alimtalk' as const, next: ['lms' as const], step: 0, routeName: 'kakao-first' };
       await store.keepFallbackPlans([plan]);
-      assert.deepEqual(await store.settleAttempts([{ messageId: id, attempt: 'kakao\u0000r1', failed: false, reportId: 'dlr-1' }]), [{ kind: 'none' }]);
-      // Another attempt failing after the delivery (a supplier's stray report) must not send the message again on LMS.
+      // Not final yet: a failure would take the plan (checked on a second message below).
+      assert.deepEqual(await store.recordEvents([{ event: makeEvent(id, 'submitted', { channel: 'alimtalk', providerId: 'kakao', providerRef: 'r1' }), dedupKey: '' }]), ['applied']);
+      assert.deepEqual(await store.recordEvents([{ event: makeEvent(id, 'delivered', { providerId: 'kakao', providerRef: 'r1' }), dedupKey: '' }]), ['applied']);
+      // A failure of the delivered attempt, or of another one (a supplier's stray report), must not send the message again on LMS.
+      assert.deepEqual(await store.settleAttempts([{ messageId: id, attempt: 'kakao\u0000r1', failed: true, reportId: 'dlr-1' }]), [{ kind: 'none' }]);
       assert.deepEqual(await store.settleAttempts([{ messageId: id, attempt: 'kakao-b\u0000r2', failed: true, reportId: 'dlr-2' }]), [{ kind: 'none' }]);
       assert.deepEqual(await store.takeFallbackPlans([{ messageId: id, attempt: 'kakao-c\u0000r3' }]), [{ kind: 'none' }]);
-      // The delivered attempt's resend is still a repeat.
-      assert.deepEqual(await store.settleAttempts([{ messageId: id, attempt: 'kakao\u0000r1', failed: true, reportId: 'dlr-1' }]), [{ kind: 'superseded' }]);
-      // A plan kept again (the message routed on a chain once more) is taken as before.
-      await store.keepFallbackPlans([plan]);
-      assert.deepEqual(await store.settleAttempts([{ messageId: id, attempt: 'kakao-d\u0000r4', failed: true, reportId: '' }]), [{ kind: 'plan', plan }]);
+
+      const other = await accept(store);
+      const [second] = await claimAll(store, 1);
+      const secondPlan = { ...plan, message: second!.message };
+      await store.keepFallbackPlans([secondPlan]);
+      await store.recordEvents([{ event: makeEvent(other, 'submitted', { channel: 'alimtalk', providerId: 'kakao', providerRef: 'r4' }), dedupKey: '' }]);
+      assert.deepEqual(await store.settleAttempts([{ messageId: other, attempt: 'kakao\u0000r4', failed: true, reportId: '' }]), [{ kind: 'plan', plan: secondPlan }]);
     });
 
     withStore('a failure report that took a plan gets it again when sent again before its move is finished; after finishMoves, or as another report, it is superseded', async (store) => {
