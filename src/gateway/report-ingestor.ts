@@ -122,10 +122,12 @@ async function storeReports(providerId: string, { deliveries, inbound, fallbacks
   let finalAlready: Set<string> | undefined;
   if (deliveries.length > 0) {
     const outcomes = await deps.store.recordEvents(deliveries);
-    outcomes.forEach((outcome, i) => {
-      const event = deliveries[i]!.event;
-      if (outcome === 'stale' && event.state === 'fallback') (finalAlready ??= new Set()).add(event.messageId);
-    });
+    if (fallbacks.length > 0) {
+      outcomes.forEach((outcome, i) => {
+        const event = deliveries[i]!.event;
+        if (outcome === 'stale' && event.state === 'fallback') (finalAlready ??= new Set()).add(event.messageId);
+      });
+    }
     if (finalAlready !== undefined) {
       // The stores keep no stale FALLBACK: the failure goes on record as it came, like any report after the end.
       await deps.store.recordEvents([...finalAlready].map((id) => ({ event: failuresMoved.get(id)!, dedupKey: '' })));

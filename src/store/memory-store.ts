@@ -495,6 +495,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
 
   /** Lets a final message's plan go; the attempts' marks stay for the reports still to come. */
   private dropFallbackPlan(messageId: string): void {
+    if (this.fallbacks.size === 0) return; // no chains in use: no look-up per message
     const entry = this.fallbacks.get(messageId);
     if (entry !== undefined) entry.plan = undefined;
   }
