@@ -1,3 +1,5 @@
+import { PositionIndex } from './position-index.js';
+
 /**
  * A string-keyed map that keeps its entries in the order they were set and never rehashes them all
  * at once: for windows of recent keys (the supplier SDK's accepted message ids, the memory store's
@@ -12,8 +14,7 @@
  *   ring:   entries in set order, in chunks of CHUNK: key (undefined once deleted), value, hash;
  *           chunks read past at the front are dropped, so nothing is ever copied
  *   head:   ring position of the oldest live entry; tail: where the next one goes
- *   index:  Float64Array, a power of two of slots, at most half full: 0 = empty, p + 1 = the entry
- *           at ring position p; open addressing, linear probing, deletion by backward shift
+ *   index:  a PositionIndex of the entries' ring positions, by hash(key)
  *
  * The index is made for `expectedSize` entries up front. Only past that does it grow, in one go
  * (a doubling per growth); a window bounded at its expected size never gets there.
@@ -27,12 +28,12 @@ export class SetOrderMap<V> {
   private head = 0;
   private tail = 0;
   private count = 0;
-  private index: Float64Array;
+  private readonly index: PositionIndex;
   /** The last hash chunk dropped, reused for the next one. */
   private spareHashes: Int32Array | undefined;
 
   constructor(expectedSize = 0) {
-    this.index = new Float64Array(indexSlotsFor(Math.min(expectedSize, MAX_PRESIZED_ENTRIES)));
+    this.index = new PositionIndex(expectedSize, (position) => this.hashAt(position));
   }
 
   get size(): number {
@@ -41,7 +42,7 @@ export class SetOrderMap<V> {
 
   get(key: string): V | undefined {
     const at = this.find(key, hashOf(key));
-    return at < 0 ? undefined : this.valueAt(this.index[at]! - 1);
+    return at < 0 ? undefined : this.valueAt(this.index.positionAt(at));
   }
 
   has(key: string): boolean {
@@ -53,7 +54,6 @@ export class SetOrderMap<V> {
     const hash = hashOf(key);
     const earlier = this.find(key, hash);
     if (earlier >= 0) this.kill(earlier);
-    if (2 * (this.count + 1) > this.index.length) this.rebuildIndex(2 * this.index.length);
     this.append(key, value, hash);
     // Keys set again leave deleted entries between live ones; once they outnumber the live ones,
     // the ring is rebuilt without them (amortised O(1) per set; a window of new keys never gets here).
@@ -80,10 +80,7 @@ export class SetOrderMap<V> {
   /** Deletes the oldest entry, if any. */
   deleteOldest(): void {
     if (this.count === 0) return;
-    const mask = this.index.length - 1;
-    let at = this.hashAt(this.head) & mask;
-    while (this.index[at] !== this.head + 1) at = (at + 1) & mask;
-    this.kill(at);
+    this.kill(this.index.slotOf(this.head, this.hashAt(this.head)));
   }
 
   /**
@@ -100,23 +97,21 @@ export class SetOrderMap<V> {
 
   /** The index slot that points at `key`'s entry, or -1. */
   private find(key: string, hash: number): number {
-    const mask = this.index.length - 1;
-    for (let at = hash & mask; ; at = (at + 1) & mask) {
-      const entry = this.index[at]!;
-      if (entry === 0) return -1;
-      const position = entry - 1;
+    for (let at = this.index.home(hash); ; at = this.index.next(at)) {
+      const position = this.index.positionAt(at);
+      if (position < 0) return -1;
       if (this.hashAt(position) === hash && this.keyAt(position) === key) return at;
     }
   }
 
   /** Empties the entry of index slot `at` and its slot, and moves the head past deleted entries. */
   private kill(at: number): void {
-    const position = this.index[at]! - 1;
+    const position = this.index.positionAt(at);
     const chunk = Math.floor((position - this.firstChunkAt) / CHUNK);
     const offset = position - this.firstChunkAt - chunk * CHUNK;
     this.keys[chunk]![offset] = undefined;
     this.values[chunk]![offset] = undefined;
-    this.removeAt(at);
+    this.index.removeAt(at);
     this.count--;
     this.settleHead();
   }
@@ -155,7 +150,7 @@ export class SetOrderMap<V> {
     this.hashes[last]![this.keys[last]!.length] = hash;
     this.keys[last]!.push(key);
     this.values[last]!.push(value);
-    this.insert(hash, this.tail);
+    this.index.add(hash, this.tail);
     this.tail++;
     this.count++;
   }
@@ -167,7 +162,7 @@ export class SetOrderMap<V> {
     this.keys = [];
     this.values = [];
     this.hashes = [];
-    this.index.fill(0);
+    this.index.clear();
     this.head = this.firstChunkAt = this.tail;
     this.count = 0;
     for (let c = 0; c < keys.length; c++) {
@@ -192,50 +187,12 @@ export class SetOrderMap<V> {
     const chunk = Math.floor((position - this.firstChunkAt) / CHUNK);
     return this.hashes[chunk]![position - this.firstChunkAt - chunk * CHUNK]!;
   }
-
-  private insert(hash: number, position: number): void {
-    const mask = this.index.length - 1;
-    let at = hash & mask;
-    while (this.index[at] !== 0) at = (at + 1) & mask;
-    this.index[at] = position + 1;
-  }
-
-  /** Empties slot `at`, moving later entries of its probe run back so every entry stays reachable from its home slot. */
-  private removeAt(at: number): void {
-    const mask = this.index.length - 1;
-    let hole = at;
-    for (let next = (at + 1) & mask; this.index[next] !== 0; next = (next + 1) & mask) {
-      const home = this.hashAt(this.index[next]! - 1) & mask;
-      // Movable when the hole lies on the way from its home slot to where it is now.
-      if (((next - home) & mask) >= ((next - hole) & mask)) {
-        this.index[hole] = this.index[next]!;
-        hole = next;
-      }
-    }
-    this.index[hole] = 0;
-  }
-
-  private rebuildIndex(slots: number): void {
-    const old = this.index;
-    this.index = new Float64Array(slots);
-    for (const entry of old) if (entry !== 0) this.insert(this.hashAt(entry - 1), entry - 1);
-  }
 }
 
 /** Ring entries per chunk. */
 const CHUNK = 4096;
-const MIN_INDEX_SLOTS = 1024;
-/** Entries an index is made for at most up front (64 MB of slots); a map expected to hold more grows past it. */
-const MAX_PRESIZED_ENTRIES = 4_000_000;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
-
-/** Index slots for `entries` entries: at most half full (linear probing stays short), a power of two. */
-function indexSlotsFor(entries: number): number {
-  let slots = MIN_INDEX_SLOTS;
-  while (slots < 2 * entries) slots *= 2;
-  return slots;
-}
 
 /** FNV-1a over the key's UTF-16 code units, as a signed 32-bit integer (what an Int32Array holds). */
 function hashOf(key: string): number {

@@ -1,3 +1,5 @@
+import { PositionIndex } from '../domain/position-index.js';
+
 /**
  * The memory store's packed status records (final ones, and those of messages waiting long on
  * their way), oldest first, found by message id, kept outside the JavaScript heap. A record is
@@ -13,12 +15,10 @@
  *           every character fits a byte, else UTF-16; never split across chunks; END_OF_CHUNK
  *           (or under 4 bytes left) ends a chunk
  *   head:   log position of the oldest record; tail: where the next one goes
- *   index:  Float64Array, twice the records' count rounded up to a power of 2: 0 = empty,
- *           p + 1 = the record at log position p; open addressing, linear probing from
- *           hash(message id), deletion by backward shift
+ *   index:  a PositionIndex of the records' log positions, by hash(message id)
  *
- * The index is made for the records the table is expected to hold (the store's maxStatusRecords,
- * up to MAX_PRESIZED_RECORDS): growing it rehashes every record in one go, which stalled the event
+ * The index is made for the records the table is expected to hold (the store's maxStatusRecords;
+ * see PositionIndex for the cap): growing it rehashes every record in one go, which stalled the event
  * loop 17-143 ms between 66k and 524k records (measured; every node went through it after a
  * restart). Made at its full size the index costs nothing more in the end (16 MB at a million
  * records); its pages are taken from the system as records land in them. Past that it still grows.
@@ -35,12 +35,12 @@ export class PackedStatusTable {
   private head = 0;
   private tail = 0;
   private count = 0;
-  private index: Float64Array;
+  private readonly index: PositionIndex;
   /** The last chunk dropped, reused for the next one: the log moves through memory without allocating. */
   private spare: Buffer | undefined;
 
   constructor(expectedRecords = 0) {
-    this.index = new Float64Array(indexSlotsFor(Math.min(expectedRecords, MAX_PRESIZED_RECORDS)));
+    this.index = new PositionIndex(expectedRecords, (position) => this.hashAt(position));
   }
 
   get size(): number {
@@ -50,7 +50,7 @@ export class PackedStatusTable {
   /** The record of message `messageId`, or undefined. */
   get(messageId: string): string | undefined {
     const at = this.find(messageId);
-    return at < 0 ? undefined : this.textAt(this.index[at]! - 1);
+    return at < 0 ? undefined : this.textAt(this.index.positionAt(at));
   }
 
   /**
@@ -73,8 +73,7 @@ export class PackedStatusTable {
     const chunk = this.chunks[this.chunks.length - 1]!;
     chunk.writeUInt32LE(bytes * 4 + (utf16 ? UTF16 : 0), offset);
     chunk.write(record, offset + HEADER_BYTES, bytes, utf16 ? 'utf16le' : 'latin1');
-    if (2 * (this.count + 1) > this.index.length) this.rebuildIndex(2 * this.index.length);
-    this.insert(hashOf(messageId, messageId.length), this.tail);
+    this.index.add(hashOf(messageId, messageId.length), this.tail);
     this.tail += HEADER_BYTES + bytes;
     this.count++;
     return true;
@@ -87,10 +86,7 @@ export class PackedStatusTable {
 
   /** Drops the oldest record (there is one). */
   dropOldest(): void {
-    const mask = this.index.length - 1;
-    let at = this.hashAt(this.head) & mask;
-    while (this.index[at] !== this.head + 1) at = (at + 1) & mask;
-    this.kill(at);
+    this.kill(this.index.slotOf(this.head, this.hashAt(this.head)));
   }
 
   /** Where the next record goes in the last chunk. */
@@ -110,11 +106,11 @@ export class PackedStatusTable {
 
   /** Marks the record of index slot `at` dead, empties the slot, and moves the head past dead records. */
   private kill(at: number): void {
-    const position = this.index[at]! - 1;
+    const position = this.index.positionAt(at);
     const chunk = this.chunkAt(position);
     const offset = (position - this.firstChunkAt) % CHUNK_BYTES;
     chunk.writeUInt32LE((chunk.readUInt32LE(offset) | DEAD) >>> 0, offset);
-    this.removeAt(at);
+    this.index.removeAt(at);
     this.count--;
     this.settleHead();
   }
@@ -140,11 +136,10 @@ export class PackedStatusTable {
 
   /** The index slot that points at `messageId`'s record, or -1. */
   private find(messageId: string): number {
-    const mask = this.index.length - 1;
-    for (let at = hashOf(messageId, messageId.length) & mask; ; at = (at + 1) & mask) {
-      const entry = this.index[at]!;
-      if (entry === 0) return -1;
-      if (this.holdsId(entry - 1, messageId)) return at;
+    for (let at = this.index.home(hashOf(messageId, messageId.length)); ; at = this.index.next(at)) {
+      const position = this.index.positionAt(at);
+      if (position < 0) return -1;
+      if (this.holdsId(position, messageId)) return at;
     }
   }
 
@@ -188,34 +183,6 @@ export class PackedStatusTable {
   private chunkAt(position: number): Buffer {
     return this.chunks[Math.floor((position - this.firstChunkAt) / CHUNK_BYTES)]!;
   }
-
-  private insert(hash: number, position: number): void {
-    const mask = this.index.length - 1;
-    let at = hash & mask;
-    while (this.index[at] !== 0) at = (at + 1) & mask;
-    this.index[at] = position + 1;
-  }
-
-  /** Empties slot `at`, moving later entries of its probe run back so every entry stays reachable from its home slot. */
-  private removeAt(at: number): void {
-    const mask = this.index.length - 1;
-    let hole = at;
-    for (let next = (at + 1) & mask; this.index[next] !== 0; next = (next + 1) & mask) {
-      const home = this.hashAt(this.index[next]! - 1) & mask;
-      // Movable when the hole lies on the way from its home slot to where it is now.
-      if (((next - home) & mask) >= ((next - hole) & mask)) {
-        this.index[hole] = this.index[next]!;
-        hole = next;
-      }
-    }
-    this.index[hole] = 0;
-  }
-
-  private rebuildIndex(slots: number): void {
-    const old = this.index;
-    this.index = new Float64Array(slots);
-    for (const entry of old) if (entry !== 0) this.insert(this.hashAt(entry - 1), entry - 1);
-  }
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -224,20 +191,10 @@ const DEAD = 2;
 /** A header no record has: the rest of the chunk is unused. */
 const END_OF_CHUNK = 0xffffffff;
 const UTF16 = 1;
-const MIN_INDEX_SLOTS = 1024;
-/** Records an index is made for at most up front (64 MB of slots); a table configured for more grows past it. */
-const MAX_PRESIZED_RECORDS = 4_000_000;
 const NEWLINE = 10;
 const NOT_LATIN1 = /[^\u0000-\u00ff]/;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
-
-/** Index slots for `records` records: at most half full (linear probing stays short), a power of two. */
-export function indexSlotsFor(records: number): number {
-  let slots = MIN_INDEX_SLOTS;
-  while (slots < 2 * records) slots *= 2;
-  return slots;
-}
 
 /** FNV-1a over the first `length` UTF-16 code units of `text`. */
 function hashOf(text: string, length: number): number {

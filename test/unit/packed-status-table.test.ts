@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { indexSlotsFor, PackedStatusTable } from '../../src/store/packed-status-table.js';
+import { indexSlotsFor } from '../../src/domain/position-index.js';
+import { PackedStatusTable } from '../../src/store/packed-status-table.js';
 
 const recordOf = (id: string, text: string) => `${id}\n${text}`;
 
