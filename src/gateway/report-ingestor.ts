@@ -130,7 +130,8 @@ async function storeReports(providerId: string, { deliveries, inbound, fallbacks
     }
     if (finalAlready !== undefined) {
       // The stores keep no stale FALLBACK: the failure goes on record as it came, like any report after the end.
-      await deps.store.recordEvents([...finalAlready].map((id) => ({ event: failuresMoved.get(id)!, dedupKey: '' })));
+      const why = `failure report from "${providerId}" after the message was final: nothing moved; its state is unchanged`;
+      await deps.store.recordEvents([...finalAlready].map((id) => ({ event: { ...failuresMoved.get(id)!, why }, dedupKey: '', historyOnly: true })));
     }
     const unknownIds: string[] = [];
     outcomes.forEach((outcome, i) => {

@@ -93,32 +93,55 @@ test('on the Redis store with a worker-thread router, an undeliverable AlimTalk 
   assert.equal(gw.sms.receivedMessage(messageId)?.subject, LMS_VARIANT.subject);
 });
 
-// A supplier's stray FAILED report for a message it already reported DELIVERED (another reference:
+// A supplier's stray FAILED report for a message it also reported DELIVERED (another reference:
 // a resubmission it took as a duplicate, a glitch) must not send the message again on the next
-// channel: the customer has the AlimTalk, and an LMS would be a second, paid message.
+// channel: the customer has the AlimTalk, and an LMS would be a second, paid message (RELIABILITY
+// B8, B9). Two ways it comes: after the delivery is recorded (the plan is gone by then), and in the
+// same report frame as the delivery (the failure takes the plan before the delivery is recorded).
 for (const store of ['memory', 'redis'] as const) {
-  test(`on the ${store} store, a stray failure report after the delivery sends nothing on the next channel`, async (t) => {
+  test(`on the ${store} store, a stray failure report after the delivery, or beside it, sends nothing on the next channel`, async (t) => {
     const redis = store === 'redis' ? await startRedis() : undefined;
     if (redis !== undefined) t.after(() => redis.destroy());
-    const gw = await startTestGateway({}, (raw: Record<string, any>) => {
+    const configure = (raw: Record<string, any>): void => {
       kakaoFirst(raw);
       if (redis !== undefined) raw['store'] = { kind: 'redis', url: redis.url, keyPrefix: `t${randomUUID().slice(0, 8)}`, shards: 2 };
-    });
+    };
+    // Recipients ending in 9999 get their delivery report only when the test releases it.
+    const gw = await startTestGateway({}, configure, { withholdReportsFor: ['9999'] });
     t.after(() => gw.stop());
-    const { messageId } = await gw.client.send({ recipient: '010-1234-5678', variables: { name: '김민지' } });
-    assert.equal((await finalStatus(gw.client, messageId)).state, MessageState.MESSAGE_STATE_DELIVERED);
-    const acked = gw.kakao.stats().reportsAcked;
-    gw.kakao.reportDelivery({ messageId, providerRef: 'stray-ref', state: DeliveryState.DELIVERY_STATE_FAILED, code: 'NO_KAKAOTALK', description: 'stray report' });
-    await waitFor(() => gw.kakao.stats().reportsAcked > acked, 5000, 'the stray report to be ingested and acked');
-    // Past the requeue delay of a fallback (the dispatcher's retry backoff, 50 ms here) and a dispatch.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const stray = (messageId: string) => ({ messageId, providerRef: 'stray-ref', state: DeliveryState.DELIVERY_STATE_FAILED, code: 'NO_KAKAOTALK', description: 'stray report' });
+    const ingested = async (reports: number): Promise<void> => {
+      const acked = gw.kakao.stats().reportsAcked;
+      await waitFor(() => gw.kakao.stats().reportsAcked >= acked + reports, 5000, `${reports} report(s) to be ingested and acked`);
+      // Past the requeue delay of a fallback (the dispatcher's retry backoff, 50 ms here) and a dispatch.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    };
+
+    const after = (await gw.client.send({ recipient: '010-1234-5678', variables: { name: '김민지' } })).messageId;
+    assert.equal((await finalStatus(gw.client, after)).state, MessageState.MESSAGE_STATE_DELIVERED);
+    const afterIngested = ingested(1);
+    gw.kakao.reportDelivery(stray(after));
+    await afterIngested;
+
+    const beside = (await gw.client.send({ recipient: '010-1234-9999', variables: { name: '김민지' } })).messageId;
+    await waitFor(async () => (await gw.client.getStatus(beside)).state === MessageState.MESSAGE_STATE_SUBMITTED, 5000, 'the AlimTalk submit');
+    const besideIngested = ingested(2);
+    // In one turn: the SDK sends both in one frame, the delivery first.
+    assert.equal(gw.kakao.releaseWithheldReports(), 1);
+    gw.kakao.reportDelivery(stray(beside));
+    await besideIngested;
+
     assert.deepEqual(gw.sms.received(), [], 'no LMS sent');
-    assert.deepEqual(gw.kakao.received(), [messageId]);
-    // On record as it came, after the delivery, as any report after the end is; no FALLBACK that did not happen.
-    const status = await gw.client.getStatus(messageId);
-    assert.equal(status.state, MessageState.MESSAGE_STATE_DELIVERED);
-    assert.deepEqual(steps(status), ['ACCEPTED unspecified', 'ROUTED alimtalk', 'SUBMITTED alimtalk', 'DELIVERED unspecified', 'FAILED unspecified']);
-    assert.equal(status.history.at(-1)?.code, 'NO_KAKAOTALK');
+    assert.deepEqual(gw.kakao.received(), [after, beside]);
+    // On record as it came, after the delivery; no FALLBACK that did not happen.
+    for (const messageId of [after, beside]) {
+      const status = await gw.client.getStatus(messageId);
+      assert.equal(status.state, MessageState.MESSAGE_STATE_DELIVERED);
+      assert.deepEqual(steps(status), ['ACCEPTED unspecified', 'ROUTED alimtalk', 'SUBMITTED alimtalk', 'DELIVERED unspecified', 'FAILED unspecified'], messageId);
+      assert.equal(status.history.at(-1)?.code, 'NO_KAKAOTALK');
+    }
+    // The one that took the plan says why it moved nothing.
+    assert.equal((await gw.client.getStatus(beside)).history.at(-1)?.why, 'failure report from "kakao" after the message was final: nothing moved; its state is unchanged');
   });
 }
 

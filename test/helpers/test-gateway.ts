@@ -15,13 +15,18 @@ export interface TestGateway {
 }
 
 /**
- * An in-process gateway on the memory store with a simulated SMS provider and a simulated
- * AlimTalk provider, all on free 127.0.0.1 ports, its clock at midday KST (daytimeKstClock).
+ * An in-process gateway on the memory store with a simulated SMS provider (options `sim`) and a
+ * simulated AlimTalk provider (options `kakaoSim`), all on free 127.0.0.1 ports, its clock at
+ * midday KST (daytimeKstClock).
  * Register `stop` with t.after right away.
  */
-export async function startTestGateway(sim: Partial<SimProviderOptions> = {}, configure?: (raw: Record<string, unknown>) => void): Promise<TestGateway> {
+export async function startTestGateway(
+  sim: Partial<SimProviderOptions> = {},
+  configure?: (raw: Record<string, unknown>) => void,
+  kakaoSim: Partial<SimProviderOptions> = {},
+): Promise<TestGateway> {
   const sms = await startSimProvider({ id: 'sim-sms', channels: [Channel.CHANNEL_SMS, Channel.CHANNEL_LMS], ...sim });
-  const kakao = await startSimProvider({ id: 'sim-kakao', channels: [Channel.CHANNEL_ALIMTALK] });
+  const kakao = await startSimProvider({ id: 'sim-kakao', channels: [Channel.CHANNEL_ALIMTALK], ...kakaoSim });
   const raw = rawTestConfig({ sms: [sms.address], alimtalk: kakao.address });
   configure?.(raw);
   const node = await startGatewayNode(compileTestConfig(raw), { now: daytimeKstClock() });
