@@ -36,8 +36,8 @@ import { Waiters } from './waiters.js';
 /** A message's fallback plan and what became of its attempts. */
 interface FallbackEntry {
   plan: FallbackPlan | undefined;
-  /** Attempts marked: settled by a report, or taken as overdue. */
-  taken: Set<string>;
+  /** Attempts marked: settled by a report, or taken as overdue; made at the first (most chain messages never fail). */
+  taken?: Set<string>;
   atMs: number;
   /** Attempts taken as overdue whose late report has not come. */
   overdue?: Set<string>;
@@ -263,9 +263,8 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
     for (const plan of plans) {
       const id = plan.message.messageId;
       const earlier = this.fallbacks.get(id);
-      const taken = earlier?.taken ?? new Set<string>();
       // The newest now: the map stays in order of last write for the trim.
-      this.fallbacks.set(id, { ...earlier, plan, taken, atMs: this.now() });
+      this.fallbacks.set(id, { ...earlier, plan, atMs: this.now() });
     }
     this.trimFallbacks(this.now(), TRIM_PER_SET * plans.length);
   }
@@ -274,8 +273,8 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
     return failures.map(({ messageId, attempt }): FallbackTake => {
       const entry = this.fallbacks.get(messageId);
       if (entry === undefined) return { kind: 'none' };
-      if (entry.taken.has(attempt)) return { kind: 'superseded' };
-      entry.taken.add(attempt);
+      if (entry.taken?.has(attempt) === true) return { kind: 'superseded' };
+      (entry.taken ??= new Set()).add(attempt);
       const plan = entry.plan;
       entry.plan = undefined;
       return plan === undefined ? { kind: 'none' } : { kind: 'plan', plan };
@@ -308,7 +307,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
       this.reportDeadlines.remove(`${messageId}\t${attempt}`);
       const entry = this.fallbacks.get(messageId);
       if (entry === undefined) return { kind: 'none' };
-      if (entry.taken.has(attempt)) {
+      if (entry.taken?.has(attempt) === true) {
         if (entry.overdue?.delete(attempt) === true) {
           entry.moving?.delete(attempt); // the late report ends the lease: the sweeper moved it
           return { kind: 'late' };
@@ -316,7 +315,7 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
         const held = reportId === '' ? undefined : entry.moving?.get(attempt);
         return held?.reportId === reportId ? { kind: 'plan', plan: held.plan } : { kind: 'superseded' };
       }
-      entry.taken.add(attempt);
+      (entry.taken ??= new Set()).add(attempt);
       if (!failed) return { kind: 'none' };
       const plan = entry.plan;
       entry.plan = undefined;
@@ -335,8 +334,8 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
       const entry = this.fallbacks.get(messageId);
       if (entry === undefined) continue;
       let plan: FallbackPlan | undefined;
-      if (!entry.taken.has(attempt)) {
-        entry.taken.add(attempt);
+      if (entry.taken?.has(attempt) !== true) {
+        (entry.taken ??= new Set()).add(attempt);
         (entry.overdue ??= new Set()).add(attempt);
         plan = entry.plan;
         entry.plan = undefined;
