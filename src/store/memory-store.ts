@@ -260,13 +260,14 @@ export class MemoryStore implements MessageStore, OptOutList, OperatorStates {
   }
 
   async keepFallbackPlans(plans: readonly FallbackPlan[]): Promise<void> {
+    const atMs = this.now(); // one clock read per batch
     for (const plan of plans) {
       const id = plan.message.messageId;
       const earlier = this.fallbacks.get(id);
       // The newest now: the map stays in order of last write for the trim.
-      this.fallbacks.set(id, { ...earlier, plan, atMs: this.now() });
+      this.fallbacks.set(id, { ...earlier, plan, atMs });
     }
-    this.trimFallbacks(this.now(), TRIM_PER_SET * plans.length);
+    this.trimFallbacks(atMs, TRIM_PER_SET * plans.length);
   }
 
   async takeFallbackPlans(failures: readonly FailedAttempt[]): Promise<FallbackTake[]> {
