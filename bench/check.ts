@@ -34,8 +34,8 @@ const results = JSON.parse(readFileSync(resultsPath, 'utf8')) as BenchResults;
 const targetsPath = resolve(values.targets ?? join(ROOT, 'bench/targets.json'));
 const { targets } = JSON.parse(readFileSync(targetsPath, 'utf8')) as { targets: Target[] };
 
-const outcomes = checkTargets(targets, results.metrics, results.quick);
-process.stdout.write(`targets of ${targetsPath}\nagainst ${resultsPath} (${results.quick ? 'quick run' : 'full run'}, ${results.machine.cpus} CPUs, load ${results.machine.loadAverage.map((l) => l.toFixed(1)).join(' ')})\n\n`);
+const outcomes = checkTargets(targets, results.metrics, results.quick, results.rounds?.map((round) => round.metrics));
+process.stdout.write(`targets of ${targetsPath}\nagainst ${resultsPath} (${results.quick ? 'quick run' : 'full run'}${results.rounds !== undefined && results.rounds.length > 1 ? `, ${results.rounds.length} rounds` : ''}, ${results.machine.cpus} CPUs, load ${results.machine.loadAverage.map((l) => l.toFixed(1)).join(' ')})\n\n`);
 for (const outcome of outcomes) process.stdout.write(`${outcome.line}\n`);
 const misses = outcomes.filter((o) => o.status === 'missed' || o.status === 'not measured');
 if (misses.length === 0) {

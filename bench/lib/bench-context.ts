@@ -6,6 +6,8 @@ import type { ScenarioResult } from './results.js';
 
 export interface BenchContext {
   readonly quick: boolean;
+  /** Which round of the run this is, from 1 (see rounds.ts); the 2,000,000-message run and the soak run in one round only. */
+  readonly round: number;
   /** Messages of the memory-bound bulk run (2,000,000 unless --memory-run-messages; full runs only). */
   readonly memoryRunMessages: number;
   /** Seconds of each measured phase. */

@@ -1,5 +1,8 @@
 // Compares a run's metrics with bench/targets.json: each target's measured value and bound, and
 // whether it is met. A metric the run did not measure is a miss (the release gate needs a full run).
+// A run of several rounds (see rounds.ts) is read round by round: a ratio target divides each
+// round's metric by the same round's baseline, then the rounds combine as the target's `across` says.
+import { type Across, median, type Metrics } from './rounds.js';
 
 /** A fixed bound, or a ratio to another metric of the same run. */
 export type Bound = number | { ratio: number; of: string };
@@ -11,12 +14,15 @@ export interface Target {
   max?: Bound;
   /** Measured only without --quick; a quick run reports it as not measured, not as a miss. */
   fullRunOnly?: boolean;
+  /** Over several rounds: 'median' (the default) or 'worst' (a bound that must hold in every round). */
+  across?: Across;
 }
 
 export interface TargetOutcome {
   target: Target;
+  /** The measured value; over several rounds, for a ratio target, the metric over its baseline (a ratio). */
   measured: number | null;
-  /** The bound in the metric's unit, after applying the ratio; null when its baseline is missing. */
+  /** The bound in the unit of `measured` (after applying the ratio to one run's baseline); null when its baseline is missing. */
   bound: number | null;
   status: 'met' | 'missed' | 'not measured' | 'skipped (quick run)';
   line: string;
@@ -33,7 +39,14 @@ function describeBound(op: '>=' | '<=', bound: Bound, resolved: number | null): 
   return typeof bound === 'number' ? `${op} ${value}` : `${op} ${bound.ratio} x ${bound.of} = ${value}`;
 }
 
-export function checkTargets(targets: Target[], metrics: Record<string, number | null>, quick: boolean): TargetOutcome[] {
+/** The metrics the 'worst' targets read, and which end of their rounds is the worst: combineRounds() takes it. */
+export function worstOfRounds(targets: readonly Target[]): Map<string, 'largest' | 'smallest'> {
+  return new Map(targets.filter((t) => t.across === 'worst').map((t) => [t.metric, t.min !== undefined ? 'smallest' : 'largest'] as const));
+}
+
+/** Checks each target against `metrics`, or against `rounds` when the run had more than one. */
+export function checkTargets(targets: Target[], metrics: Record<string, number | null>, quick: boolean, rounds: readonly Metrics[] = []): TargetOutcome[] {
+  if (rounds.length > 1) return targets.map((target) => checkOverRounds(target, rounds, quick));
   return targets.map((target) => {
     const measured = metrics[target.metric] ?? null;
     const [op, bound] = target.min !== undefined ? (['>=', target.min] as const) : (['<=', target.max ?? Number.POSITIVE_INFINITY] as const);
@@ -46,4 +59,31 @@ export function checkTargets(targets: Target[], metrics: Record<string, number |
     const line = `${status === 'met' ? 'ok  ' : status.startsWith('skipped') ? 'skip' : 'MISS'} ${target.name}: ${target.metric} = ${shown} (${describeBound(op, bound, resolved)})${status === 'met' ? '' : ` [${status}]`}`;
     return { target, measured, bound: resolved, status, line };
   });
+}
+
+function checkOverRounds(target: Target, rounds: readonly Metrics[], quick: boolean): TargetOutcome {
+  const [op, bound] = target.min !== undefined ? (['>=', target.min] as const) : (['<=', target.max ?? Number.POSITIVE_INFINITY] as const);
+  // Each round against itself: a ratio is taken between figures measured minutes apart, not across rounds.
+  const values: number[] = [];
+  for (const round of rounds) {
+    const value = round[target.metric];
+    if (typeof value !== 'number') continue;
+    if (typeof bound === 'number') values.push(value);
+    else {
+      const base = round[bound.of];
+      if (typeof base === 'number' && base > 0) values.push(value / base);
+    }
+  }
+  const across = target.across ?? 'median';
+  const measured = values.length === 0 ? null : across === 'median' ? median(values) : op === '<=' ? Math.max(...values) : Math.min(...values);
+  const limit = typeof bound === 'number' ? bound : bound.ratio;
+  let status: TargetOutcome['status'];
+  if (measured === null) status = quick && target.fullRunOnly === true ? 'skipped (quick run)' : 'not measured';
+  else status = (op === '>=' ? measured >= limit : measured <= limit) ? 'met' : 'missed';
+  const digits = typeof bound === 'number' ? 2 : 3;
+  const show = (value: number): string => Number(value.toFixed(digits)).toLocaleString('en-US');
+  const subject = typeof bound === 'number' ? target.metric : `${target.metric} / ${bound.of}`;
+  const rest = measured === null ? 'n/a' : `${show(measured)}, ${across} of ${values.length} round${values.length === 1 ? '' : 's'} (${values.map(show).join(', ')})`;
+  const line = `${status === 'met' ? 'ok  ' : status.startsWith('skipped') ? 'skip' : 'MISS'} ${target.name}: ${subject} = ${rest} (${op} ${show(limit)})${status === 'met' ? '' : ` [${status}]`}`;
+  return { target, measured, bound: limit, status, line };
 }

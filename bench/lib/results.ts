@@ -31,6 +31,8 @@ export interface ScenarioResult {
   /** e.g. 'memory x4', '50% of peak'. */
   label: string;
   params: Record<string, string | number>;
+  /** Which round measured it, when the run had more than one (--repeat). */
+  round?: number;
   sent: number;
   accepted: number;
   rejected: number;
@@ -53,13 +55,17 @@ export interface BenchResults {
   startedAt: string;
   finishedAt: string;
   quick: boolean;
+  /** Rounds of every scenario (--repeat), when more than one; `metrics` then combines them (see rounds.ts). */
+  repeat?: number;
+  /** Each round's own metrics, when there was more than one round: what the targets are checked against. */
+  rounds?: { metrics: Record<string, number | null> }[];
   machine: {
     cpus: number; loadAverage: number[]; node: string; platform: string;
     /** With --sut-cpus: the CPUs of the systems under test and of the harness ("1", "0"). */
     sutCpus?: string; harnessCpus?: string;
   };
   scenarios: ScenarioResult[];
-  /** Flat named figures the targets refer to (see bench/targets.json). */
+  /** Flat named figures the targets refer to (see bench/targets.json); over several rounds, each one's median, or worst round for the bounds that must always hold. */
   metrics: Record<string, number | null>;
 }
 

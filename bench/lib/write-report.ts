@@ -7,29 +7,44 @@ function n(value: number | undefined | null, fractionDigits = 1): string {
   return value === undefined || value === null ? '' : value.toLocaleString('en-US', { maximumFractionDigits: fractionDigits });
 }
 
+/** A phase's case, with its round when the run had several. */
+function caseLabel(s: ScenarioResult): string {
+  return s.round === undefined ? s.label : `${s.label} (round ${s.round})`;
+}
+
 export function summaryMarkdown(results: BenchResults): string {
+  const rounds = results.rounds ?? [];
   const lines = [
     `# Bench ${results.startedAt}${results.quick ? ' (quick)' : ''}`,
     '',
     `${results.machine.cpus} CPUs, load average ${results.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}, Node ${results.machine.node}` +
       (results.machine.sutCpus === undefined ? '' : `; systems under test on CPUs ${results.machine.sutCpus}, the harness on ${results.machine.harnessCpus}`),
+    ...(rounds.length > 1
+      ? ['', `${rounds.length} rounds of every scenario. Each metric is the median of its rounds, or its worst round for a target with \`across: worst\`; the targets read each round on its own (a ratio within its round).`]
+      : []),
     '',
     '| scenario | case | accepted msgs/s | delivered msgs/s | ack p50 ms | ack p90 ms | ack p99 ms | ack p99.9 ms | ack max ms | e2e p99 ms | errors | notes |',
     '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
   ];
   for (const s of results.scenarios) {
     const notes = Object.entries(s.extra ?? {}).map(([k, v]) => `${k}=${v ?? 'n/a'}`).join(', ');
-    lines.push(`| ${s.scenario} | ${s.label} | ${n(s.acceptedPerSec)} | ${n(s.deliveredPerSec)} | ${n(s.ack?.p50)} | ${n(s.ack?.p90)} | ${n(s.ack?.p99)} | ${n(s.ack?.p999)} | ${n(s.ack?.max)} | ${n(s.e2e?.p99)} | ${n(s.errors)} | ${notes} |`);
+    lines.push(`| ${s.scenario} | ${caseLabel(s)} | ${n(s.acceptedPerSec)} | ${n(s.deliveredPerSec)} | ${n(s.ack?.p50)} | ${n(s.ack?.p90)} | ${n(s.ack?.p99)} | ${n(s.ack?.p999)} | ${n(s.ack?.max)} | ${n(s.e2e?.p99)} | ${n(s.errors)} | ${notes} |`);
   }
-  lines.push('', '## Metrics (what bench/targets.json refers to)', '', '| metric | value |', '| --- | --: |');
   // Two decimals: the ceiling ratios are fractions (0.13 must not read 0.1).
-  for (const [name, value] of Object.entries(results.metrics)) lines.push(`| ${name} | ${value === null ? 'n/a' : n(value, 2)} |`);
+  const shown = (value: number | null | undefined): string => (value === null || value === undefined ? 'n/a' : n(value, 2));
+  if (rounds.length > 1) {
+    lines.push('', '## Metrics (what bench/targets.json refers to)', '', '| metric | value | each round |', '| --- | --: | --: |');
+    for (const [name, value] of Object.entries(results.metrics)) lines.push(`| ${name} | ${shown(value)} | ${rounds.map((round) => shown(round.metrics[name])).join(' / ')} |`);
+  } else {
+    lines.push('', '## Metrics (what bench/targets.json refers to)', '', '| metric | value |', '| --- | --: |');
+    for (const [name, value] of Object.entries(results.metrics)) lines.push(`| ${name} | ${shown(value)} |`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
 function scenarioCharts(s: ScenarioResult): string[] {
   const charts: string[] = [];
-  const title = `${s.scenario}: ${s.label}`;
+  const title = `${s.scenario}: ${caseLabel(s)}`;
   const throughput: ChartSeries[] = [{ name: 'accepted/s', points: s.series.map((p) => [p.t, p.acceptedPerSec]) }];
   if (s.series.some((p) => p.deliveredPerSec !== undefined)) throughput.push({ name: 'delivered/s', points: s.series.filter((p) => p.deliveredPerSec !== undefined).map((p) => [p.t, p.deliveredPerSec!]) });
   charts.push(lineChart({ title: `${title}: throughput`, xLabel: 'seconds', yLabel: 'msgs/s', series: throughput }));
@@ -69,14 +84,14 @@ function overviewCharts(results: BenchResults): string[] {
       xLabel: 'percentile',
       yLabel: 'ms',
       xAxis: PERCENTILE_AXIS,
-      series: cases.map((s) => ({ name: s.label, points: LatencyHistogram.fromJSON(s.ackHistogram!).percentileCurve() })),
+      series: cases.map((s) => ({ name: caseLabel(s), points: LatencyHistogram.fromJSON(s.ackHistogram!).percentileCurve() })),
     }),
   );
 }
 
 export function reportHtml(results: BenchResults, summary: string): string {
   const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const sections = results.scenarios.map((s) => `<section><h2>${escape(`${s.scenario}: ${s.label}`)}</h2>${s.errorMessages ? `<p>${escape(s.errorMessages.join('; '))}</p>` : ''}<div class="charts">${scenarioCharts(s).join('')}</div></section>`);
+  const sections = results.scenarios.map((s) => `<section><h2>${escape(`${s.scenario}: ${caseLabel(s)}`)}</h2>${s.errorMessages ? `<p>${escape(s.errorMessages.join('; '))}</p>` : ''}<div class="charts">${scenarioCharts(s).join('')}</div></section>`);
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>Switchboard bench ${escape(results.startedAt)}</title>
 <style>body{font-family:sans-serif;margin:2em;max-width:1400px}pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}.charts{display:flex;flex-wrap:wrap;gap:8px}section{border-top:1px solid #ccc;margin-top:1em}</style>

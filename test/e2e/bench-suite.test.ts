@@ -31,6 +31,32 @@ test('npm run bench -- --scenario router writes results.json, summary.md and a s
   assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/); // nothing fetched from elsewhere
 });
 
+// Rounds (--repeat): every scenario again, each phase marked with its round, each round's metrics
+// kept, and the run's metrics their median.
+test('--repeat 2 measures every scenario twice and combines the rounds', async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'bench-suite-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const run = spawnSync(process.execPath, [RUN, '--quick', '--scenario', 'router', '--phase-seconds', '1', '--repeat', '2', '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /\[round 2\/2 router inline\]/);
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as BenchResults;
+  assert.equal(results.repeat, 2);
+  assert.deepEqual(results.scenarios.map((s) => `${s.label} ${s.round}`), ['inline 1', '1 worker 1', '2 workers 1', '4 workers 1', 'inline 2', '1 worker 2', '2 workers 2', '4 workers 2']);
+  const [first, second] = (results.rounds ?? []).map((round) => round.metrics['router.inline.msgsPerSec']);
+  assert.ok(typeof first === 'number' && typeof second === 'number' && first > 0 && second > 0, JSON.stringify(results.rounds));
+  assert.equal(results.metrics['router.inline.msgsPerSec'], (first + second) / 2); // the median of two
+  const summary = await readFile(join(out, 'summary.md'), 'utf8');
+  assert.match(summary, /\| router \| 2 workers \(round 2\) \| [\d,]+ \|/);
+  assert.match(summary, /\| router.inline.msgsPerSec \| [\d,.]+ \| [\d,.]+ \/ [\d,.]+ \|/);
+  assert.match(summary, /MISS failover: 0 messages lost: failover.lost = n\/a/);
+  const html = await readFile(join(out, 'report.html'), 'utf8');
+  assert.equal((html.match(/<svg /g) ?? []).length, 8);
+
+  const refused = spawnSync(process.execPath, [RUN, '--repeat', '0'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /--repeat must be a whole number of rounds >= 1, got "0"/);
+});
+
 test('an unknown scenario is refused with the list of scenarios', () => {
   const run = spawnSync(process.execPath, [RUN, '--scenario', 'nope'], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(run.status, 2);

@@ -30,11 +30,12 @@ const PASSING: Record<string, number | null> = {
   'machine.stealPctMax': 0,
 };
 
-async function resultsDir(t: TestContext, metrics: Record<string, number | null>, quick = false): Promise<string> {
+async function resultsDir(t: TestContext, metrics: Record<string, number | null>, quick = false, rounds?: Record<string, number | null>[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-check-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const results: BenchResults = {
     startedAt: '2026-11-26T10:00:00.000Z', finishedAt: '2026-11-26T10:10:00.000Z', quick,
+    ...(rounds === undefined ? {} : { repeat: rounds.length, rounds: rounds.map((round) => ({ metrics: round })) }),
     machine: { cpus: 2, loadAverage: [0, 0, 0], node: 'v20', platform: 'linux' }, scenarios: [], metrics,
   };
   await mkdir(dir, { recursive: true });
@@ -83,6 +84,41 @@ test('a run on a busy machine fails the gate, whatever it measured', async (t) =
   assert.equal(status, 1);
   assert.match(stdout, /MISS quiet machine: processes outside the run took <= 5% of the CPUs in every measured phase: machine.otherCpuPctMax = 31.2 \(<= 5\) \[missed\]/);
   assert.match(stdout, /1 of 12 targets not met: quiet machine/);
+});
+
+// Three rounds (--repeat 3): the targets read each round on its own, not the combined metrics.
+test('over several rounds a ratio is taken within each round and the median round decides', async (t) => {
+  // Ratios 1.0, 0.5 and 0.857: the median round meets 0.6 x, though the medians of the two figures
+  // (20,000 against 35,000 = 0.571) would not. Combined metrics that say otherwise are not read.
+  const rounds = [
+    { ...PASSING, 'single.memory.deliveredPerSec': 10_000, 'baseline.echoSingle.msgsPerSec': 10_000 },
+    { ...PASSING, 'single.memory.deliveredPerSec': 20_000, 'baseline.echoSingle.msgsPerSec': 40_000 },
+    { ...PASSING, 'single.memory.deliveredPerSec': 30_000, 'baseline.echoSingle.msgsPerSec': 35_000 },
+  ];
+  const combined = { ...PASSING, 'single.memory.deliveredPerSec': 1, 'baseline.echoSingle.msgsPerSec': 35_000 };
+  const { status, stdout } = check(await resultsDir(t, combined, false, rounds));
+  assert.equal(status, 0, stdout);
+  assert.match(stdout, /\(full run, 3 rounds,/);
+  assert.match(stdout, /^ok +single: delivered >= 0.6 x single-message echo: single.memory.deliveredPerSec \/ baseline.echoSingle.msgsPerSec = 0.857, median of 3 rounds \(1, 0.5, 0.857\) \(>= 0.6\)$/m);
+  assert.match(stdout, /^ok +latency at 50% of peak: ack p99 <= 25 ms: latency.50.ackP99Ms = 12, median of 3 rounds \(12, 12, 12\) \(<= 25\)$/m);
+
+  // The median round misses: two rounds of three over the bound.
+  const slow = rounds.map((round, i) => ({ ...round, 'latency.50.ackP99Ms': [20, 40, 31][i]! }));
+  const missed = check(await resultsDir(t, PASSING, false, slow));
+  assert.equal(missed.status, 1);
+  assert.match(missed.stdout, /MISS latency at 50% of peak: ack p99 <= 25 ms: latency.50.ackP99Ms = 31, median of 3 rounds \(20, 40, 31\) \(<= 25\) \[missed\]/);
+});
+
+test('over several rounds a bound that must always hold reads the worst round', async (t) => {
+  // The 2,000,000-message run is in the first round only.
+  const later = { ...PASSING, 'memory.bulk2m.maxRssMb': null };
+  const rounds = [PASSING, { ...later, 'failover.lost': 2, 'machine.otherCpuPctMax': 9.5 }, later];
+  const { status, stdout } = check(await resultsDir(t, PASSING, false, rounds));
+  assert.equal(status, 1);
+  assert.match(stdout, /MISS failover: 0 messages lost: failover.lost = 2, worst of 3 rounds \(0, 2, 0\) \(<= 0\) \[missed\]/);
+  assert.match(stdout, /MISS quiet machine: processes outside the run took <= 5% of the CPUs in every measured phase: machine.otherCpuPctMax = 9.5, worst of 3 rounds/);
+  assert.match(stdout, /^ok +memory: RSS < 512 MB through a 2,000,000-message bulk run: memory.bulk2m.maxRssMb = 300, worst of 1 round \(300\) \(<= 512\)$/m);
+  assert.match(stdout, /2 of 12 targets not met: failover: 0 messages lost; quiet machine: processes outside/);
 });
 
 test('a directory without results.json exits 2 with a message', async (t) => {
