@@ -2,7 +2,7 @@
 // the echo baseline), runs the scenarios, stops everything, and writes
 // bench/results/<timestamp>/{results.json,summary.md,report.html}. See bench/README.md.
 //
-//   npm run bench [-- --quick] [--scenario NAME ...] [--repeat N] [--soak MINUTES] [--out DIR] [--profile-dir DIR] [--gateway-node-args="ARGS"] [--gateway-output] [--sut-cpus LIST]
+//   npm run bench [-- --quick] [--scenario NAME ...] [--repeat N] [--soak MINUTES] [--out DIR] [--profile-dir DIR] [--perf-dir DIR] [--gateway-node-args="ARGS"] [--gateway-output] [--sut-cpus LIST]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { BATCH_SIZE, BENCH_API_KEY, benchMessage } from './lib/bench-config.js';
 import { startGatewayUnderTest } from './lib/gateway-under-test.js';
 import { addMachineQuiet } from './lib/machine-activity.js';
 import { addMainThreadCeilings } from './lib/main-thread-ceilings.js';
+import { PERF_NODE_FLAG, perfUnavailable } from './lib/perf-profile.js';
 import { measureLoad } from './lib/measure-load.js';
 import { ROOT, startRedisServer, type RedisServer } from './lib/processes.js';
 import { createProgress } from './lib/progress.js';
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     soak: { type: 'string' },
     out: { type: 'string' },
     'profile-dir': { type: 'string' },
+    'perf-dir': { type: 'string' },
     'gateway-node-args': { type: 'string' },
     'gateway-output': { type: 'boolean', default: false },
     'phase-seconds': { type: 'string' },
@@ -57,7 +59,10 @@ const { values } = parseArgs({
     help: { type: 'boolean', short: 'h' },
   },
 });
-const USAGE = `npm run bench -- [--quick] [--scenario NAME ...] [--repeat N] [--soak MINUTES] [--out DIR] [--phase-seconds N] [--memory-run-messages N] [--profile-dir DIR] [--gateway-node-args="ARGS"] [--gateway-output] [--sut-cpus LIST]
+const USAGE = `npm run bench -- [--quick] [--scenario NAME ...] [--repeat N] [--soak MINUTES] [--out DIR] [--phase-seconds N] [--memory-run-messages N] [--profile-dir DIR] [--perf-dir DIR] [--gateway-node-args="ARGS"] [--gateway-output] [--sut-cpus LIST]
+  --profile-dir DIR: each gateway runs with node --cpu-prof; its .cpuprofile goes to DIR
+  --perf-dir DIR: Linux perf samples each gateway's measured phases (all threads, V8 built-ins and native code
+    included); DIR gets <gateway>-round<N>.svg (a flame graph), .folded (for other flame graph tools) and .top.txt
   --repeat N: measure every scenario N times (rounds) and read the targets over them: the median round, or the
     worst for a bound that must always hold (3 by default, 1 with --quick; the 2,000,000-message run and the soak run once)
   --sut-cpus LIST: run the systems under test (gateways, the echo baseline, redis-server) on these CPUs, e.g. 2-3,
@@ -93,6 +98,15 @@ for (const flag of ['phase-seconds', 'memory-run-messages'] as const) {
     process.exit(2);
   }
 }
+const perfDir = values['perf-dir'] === undefined ? undefined : resolve(values['perf-dir']);
+if (perfDir !== undefined) {
+  const why = perfUnavailable();
+  if (why !== null) {
+    process.stderr.write(`${why}\n`);
+    process.exit(2);
+  }
+  mkdirSync(perfDir, { recursive: true });
+}
 if (values.repeat !== undefined && !(Number.isInteger(Number(values.repeat)) && Number(values.repeat) >= 1)) {
   process.stderr.write(`--repeat must be a whole number of rounds >= 1, got "${values.repeat}"\n`);
   process.exit(2);
@@ -121,6 +135,7 @@ const results: ScenarioResult[] = [];
 const progress = createProgress();
 const gatewayNodeArgs = [
   ...(values['profile-dir'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['profile-dir'])}`]),
+  ...(perfDir === undefined ? [] : [PERF_NODE_FLAG]),
   ...(values['gateway-node-args']?.split(' ').filter((arg) => arg !== '') ?? []),
 ];
 
@@ -139,6 +154,7 @@ function roundContext(round: number, metrics: Metrics): BenchContext {
     metrics,
     gatewayNodeArgs,
     showGatewayOutput: values['gateway-output'] === true,
+    perfDir,
     // This round's bulk figure when it ran; otherwise a short probe, so `--scenario latency` works alone.
     bulkPeak: () =>
       (peak ??= (async () => {

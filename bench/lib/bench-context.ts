@@ -25,4 +25,6 @@ export interface BenchContext {
   readonly gatewayNodeArgs: string[];
   /** --gateway-output: gateway processes' stdout (logs, --trace-gc lines) is copied to stderr. */
   readonly showGatewayOutput: boolean;
+  /** --perf-dir: where each gateway's perf profile goes (perf-profile.ts); undefined without it. */
+  readonly perfDir: string | undefined;
 }

@@ -3,6 +3,7 @@ import type { BenchContext } from './bench-context.js';
 import { writeGatewayConfig } from './bench-config.js';
 import { startCountingProvider, type CountingProvider } from './counting-provider.js';
 import { warmUp } from './warm-up.js';
+import { startPerfRecording } from './perf-profile.js';
 import { freePort, startGatewayProcess } from './processes.js';
 
 export interface GatewayUnderTest {
@@ -42,12 +43,15 @@ export async function startGatewayUnderTest(
       await gateway.stop();
       throw error;
     }
+    // After the warm-up: the profile is of the measured phases, not of the JIT compiling.
+    const recording = ctx.perfDir === undefined ? undefined : startPerfRecording(gateway.pid, ctx.perfDir, `${name}-round${ctx.round}`);
     return {
       address: gateway.address,
       pid: gateway.pid,
       provider,
       metricsAddress: metricsPort === undefined ? undefined : `127.0.0.1:${metricsPort}`,
       stop: async () => {
+        await recording?.stop();
         await gateway.stop();
         await provider.close();
       },

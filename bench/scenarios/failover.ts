@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { runLoad } from '../../src/loadgen/load-generator.js';
 import type { BenchContext } from '../lib/bench-context.js';
 import { BATCH_SIZE, BENCH_API_KEY, benchMessage, writeGatewayConfig } from '../lib/bench-config.js';
+import { startPerfRecording, type PerfRecording } from '../lib/perf-profile.js';
 import { startGatewayProcess, startSimProviderProcess, type RunningProcess } from '../lib/processes.js';
 import type { SeriesPoint } from '../lib/results.js';
 
@@ -66,10 +67,12 @@ export async function runFailover(ctx: BenchContext): Promise<void> {
   const ledgers = [join(ctx.dir, 'failover-a.ledger'), join(ctx.dir, 'failover-b.ledger')];
   const sims: RunningProcess[] = [];
   let gateway: RunningProcess | undefined;
+  let recording: PerfRecording | undefined;
   try {
     for (const [i, ledger] of ledgers.entries()) sims.push(await startSimProviderProcess(`sim-${'ab'[i]}`, ledger));
     const config = writeGatewayConfig(ctx.dir, 'failover', { store: '{ kind: memory }', providers: sims.map((s, i) => ({ id: `sim-${'ab'[i]}`, address: s.address })) });
     gateway = await startGatewayProcess(config, ctx.gatewayNodeArgs, ctx.showGatewayOutput);
+    recording = ctx.perfDir === undefined ? undefined : startPerfRecording(gateway.pid, ctx.perfDir, `failover-round${ctx.round}`);
     const acceptedIds = new Set<string>();
     const beforeMs = (ctx.quick ? 3 : 5) * 1000;
     const afterMs = (ctx.quick ? 6 : 15) * 1000;
@@ -127,6 +130,7 @@ export async function runFailover(ctx: BenchContext): Promise<void> {
       ...(load.errorMessages.length > 0 ? { errorMessages: load.errorMessages } : {}),
     });
   } finally {
+    await recording?.stop();
     await gateway?.stop();
     for (const sim of sims) await sim.stop();
   }

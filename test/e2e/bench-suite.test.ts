@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,4 +132,51 @@ test('--sut-cpus runs the gateway on the CPUs given and the harness on the other
   const all = spawnSync(process.execPath, [RUN, '--quick', '--scenario', 'single', '--out', out, '--sut-cpus', `0-${last}`], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(all.status, 2);
   assert.match(all.stderr, /leaves no CPU for the load generator and the simulated suppliers/);
+});
+
+// --perf-dir with a stand-in for Linux perf on the PATH (CI machines need not have perf, or leave
+// it perf events): it checks what the runner asks of perf and answers as perf does. By hand, with
+// the real perf, the same run gives the same three files (bench/README.md, session 14).
+const FAKE_PERF = `
+const { readFileSync, writeFileSync } = require('node:fs');
+const args = process.argv.slice(2);
+const after = (flag) => args[args.indexOf(flag) + 1];
+if (args[0] === '--version') { console.log('perf version 0.0 (stand-in)'); process.exit(0); }
+if (args[0] === 'record') {
+  // The process perf is pointed at, as perf would see it, written out when the runner stops it.
+  const pid = after('-p');
+  const cmdline = readFileSync('/proc/' + pid + '/cmdline', 'utf8').split('\\0').join(' ');
+  process.on('SIGINT', () => { writeFileSync(after('-o'), JSON.stringify({ args, pid, cmdline })); process.exit(0); });
+  setInterval(() => {}, 1000);
+} else if (args[0] === 'script') {
+  const { pid, cmdline } = JSON.parse(readFileSync(after('-i'), 'utf8'));
+  // Pointed at anything but a gateway started with the perf map flag: say so in the profile.
+  if (!/ serve .*--config/.test(cmdline) || !cmdline.includes('--perf-basic-prof-only-functions')) { console.log('node ' + pid + ' 1.000: 1 cpu-clock:\\n\\t 1 WRONG_PROCESS:' + cmdline + ' (/x)\\n'); process.exit(0); }
+  const sample = (tid, frames) => 'node ' + tid + ' 1.000: 1001001 cpu-clock:ppp:\\n' + frames.map((f) => '\\t 1234 ' + f + '+0x1 (/usr/bin/node)').join('\\n') + '\\n\\n';
+  process.stdout.write(sample(pid, ['Builtins_MapPrototypeSet', 'uv_run']).repeat(3) + sample(Number(pid) + 1, ['v8::internal::Scavenger::ScavengePage', 'start_thread']));
+} else process.exit(64);
+`;
+
+test('--perf-dir attaches perf to each gateway after its warm-up and writes a flame graph, folded stacks and the top frames', async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'bench-suite-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const bin = join(out, 'bin');
+  await mkdir(bin);
+  await writeFile(join(bin, 'perf'), `#!${process.execPath}\n${FAKE_PERF}`);
+  await chmod(join(bin, 'perf'), 0o755);
+  const perfDir = join(out, 'perf');
+  const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+  const run = spawnSync(process.execPath, [RUN, '--quick', '--scenario', 'single', '--phase-seconds', '1', '--out', out, '--perf-dir', perfDir], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000, env });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /perf profile of single-round1: .*single-round1\.svg \(4 samples\)/);
+  assert.deepEqual((await readdir(perfDir)).sort(), ['single-round1.folded', 'single-round1.svg', 'single-round1.top.txt']);
+  const folded = await readFile(join(perfDir, 'single-round1.folded'), 'utf8');
+  assert.equal(folded, 'main thread;uv_run;Builtins_MapPrototypeSet 3\nother threads;start_thread;v8::internal::Scavenger::ScavengePage 1\n');
+  assert.match(await readFile(join(perfDir, 'single-round1.top.txt'), 'utf8'), /75\.00%  Builtins_MapPrototypeSet/);
+  assert.match(await readFile(join(perfDir, 'single-round1.svg'), 'utf8'), /<title>main thread \(3 samples, 75.00%\)<\/title>/);
+
+  // Without perf on the PATH the run is refused before anything starts.
+  const refused = spawnSync(process.execPath, [RUN, '--quick', '--scenario', 'single', '--perf-dir', perfDir], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, PATH: join(out, 'nothing-here') } });
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /--perf-dir needs Linux perf on the PATH .*apt-get install -y linux-perf/);
 });
