@@ -64,7 +64,8 @@ function lowerBound(sorted: number[], value: number): number {
 export async function runFailover(ctx: BenchContext): Promise<void> {
   const peak = await ctx.bulkPeak();
   const rate = Math.max(500, Math.min(5000, Math.round(peak * 0.2)));
-  const ledgers = [join(ctx.dir, 'failover-a.ledger'), join(ctx.dir, 'failover-b.ledger')];
+  // A ledger per round: the simulator appends to the file it is given.
+  const ledgers = ['a', 'b'].map((sim) => join(ctx.dir, `failover-${sim}-round${ctx.round}.ledger`));
   const sims: RunningProcess[] = [];
   let gateway: RunningProcess | undefined;
   let recording: PerfRecording | undefined;
