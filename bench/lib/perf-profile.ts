@@ -31,7 +31,12 @@ export interface PerfRecording {
 
 export function startPerfRecording(pid: number, dir: string, name: string): PerfRecording {
   const data = join(dir, `${name}.perf.data`);
-  const record: ChildProcess = spawn('perf', ['record', '-F', String(FREQUENCY_HZ), '-g', '-p', String(pid), '-o', data], { stdio: 'ignore' });
+  const record: ChildProcess = spawn('perf', ['record', '-F', String(FREQUENCY_HZ), '-g', '-p', String(pid), '-o', data], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // What perf says when it cannot record (perf_event_paranoid, no such process), for the failure message.
+  let said = '';
+  record.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    if (said.length < 2000) said += chunk;
+  });
   const exited = new Promise<void>((resolve) => record.once('exit', () => resolve()));
   return {
     stop: async () => {
@@ -39,8 +44,10 @@ export function startPerfRecording(pid: number, dir: string, name: string): Perf
       await exited;
       const script = spawnSync('perf', ['script', '-i', data], { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
       rmSync(data, { force: true });
+      // The JIT symbol map node wrote for perf; the gateway, about to stop, needs it no more.
+      rmSync(`/tmp/perf-${pid}.map`, { force: true });
       if (script.status !== 0) {
-        process.stderr.write(`perf script for ${name} failed: ${script.stderr.trim()}\n`);
+        process.stderr.write(`perf profile of ${name} failed: ${script.stderr.trim()}${said.trim() === '' ? '' : `; perf record said: ${said.trim()}`}\n`);
         return;
       }
       const folded = foldPerfScript(script.stdout, pid);
