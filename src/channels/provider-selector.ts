@@ -1,5 +1,6 @@
 import type { ChannelProvider, ProviderChoiceSettings } from '../config/config.js';
 import type { ChannelName } from '../domain/channel.js';
+import { fnv1a } from '../domain/fnv1a.js';
 import type { ProviderBoard } from './provider-board.js';
 import type { ChooseProvider } from './provider-choice.js';
 import type { ProviderLiveState } from './provider-connector.js';
@@ -125,7 +126,7 @@ function rendezvous(recipient: string, usable: readonly Candidate[]): Candidate 
   let best = usable[0] as Candidate;
   let bestScore = Number.NEGATIVE_INFINITY;
   for (const c of usable) {
-    const u = (fnv1a(`${recipient}\u0000${c.entry.providerId}`) + 0.5) / 4_294_967_296;
+    const u = (mixedHash(`${recipient}\u0000${c.entry.providerId}`) + 0.5) / 4_294_967_296;
     const score = -c.weight / Math.log(u);
     if (score > bestScore) {
       bestScore = score;
@@ -135,12 +136,8 @@ function rendezvous(recipient: string, usable: readonly Candidate[]): Candidate 
   return best;
 }
 
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
+function mixedHash(text: string): number {
+  let hash = fnv1a(text);
   // murmur3's finaliser: FNV alone leaves the last characters (the provider id's end) in the low bits.
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b);

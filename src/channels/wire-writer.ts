@@ -1,3 +1,5 @@
+import { charCodeOf } from '../domain/char-code.js';
+
 /** Scratch space a writer starts with; it grows to the largest frame written and keeps that size up to MAX_KEPT_BYTES. */
 const INITIAL_BYTES = 64 * 1024;
 const MAX_KEPT_BYTES = 4 * 1024 * 1024;
@@ -64,7 +66,7 @@ export class WireWriter {
       let pos = start + 1;
       let i = 0;
       for (; i < len; i++) {
-        const code = value.charCodeAt(i);
+        const code = charCodeOf(value, i);
         if (code > 0x7f) break;
         buf[pos++] = code;
       }

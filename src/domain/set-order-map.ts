@@ -1,3 +1,4 @@
+import { fnv1a } from './fnv1a.js';
 import { PositionIndex } from './position-index.js';
 
 /**
@@ -191,12 +192,7 @@ export class SetOrderMap<V> {
 
 /** Ring entries per chunk. */
 const CHUNK = 4096;
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** FNV-1a over the key's UTF-16 code units, as a signed 32-bit integer (what an Int32Array holds). */
+/** FNV-1a of the key as a signed 32-bit integer (what an Int32Array holds). */
 function hashOf(key: string): number {
-  let hash = FNV_OFFSET;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), FNV_PRIME);
-  return hash | 0;
+  return fnv1a(key) | 0;
 }

@@ -1,3 +1,5 @@
+import { charCodeOf } from '../domain/char-code.js';
+import { FNV_OFFSET, FNV_PRIME, fnv1a } from '../domain/fnv1a.js';
 import { PositionIndex } from '../domain/position-index.js';
 
 /**
@@ -73,7 +75,7 @@ export class PackedStatusTable {
     const chunk = this.chunks[this.chunks.length - 1]!;
     chunk.writeUInt32LE(bytes * 4 + (utf16 ? UTF16 : 0), offset);
     chunk.write(record, offset + HEADER_BYTES, bytes, utf16 ? 'utf16le' : 'latin1');
-    this.index.add(hashOf(messageId, messageId.length), this.tail);
+    this.index.add(fnv1a(messageId), this.tail);
     this.tail += HEADER_BYTES + bytes;
     this.count++;
     return true;
@@ -136,7 +138,7 @@ export class PackedStatusTable {
 
   /** The index slot that points at `messageId`'s record, or -1. */
   private find(messageId: string): number {
-    for (let at = this.index.home(hashOf(messageId, messageId.length)); ; at = this.index.next(at)) {
+    for (let at = this.index.home(fnv1a(messageId)); ; at = this.index.next(at)) {
       const position = this.index.positionAt(at);
       if (position < 0) return -1;
       if (this.holdsId(position, messageId)) return at;
@@ -152,15 +154,15 @@ export class PackedStatusTable {
     const start = offset + HEADER_BYTES;
     if ((header & UTF16) === 0) {
       if (header >>> 2 <= length || chunk[start + length] !== NEWLINE) return false;
-      for (let i = 0; i < length; i++) if (chunk[start + i] !== messageId.charCodeAt(i)) return false;
+      for (let i = 0; i < length; i++) if (chunk[start + i] !== charCodeOf(messageId, i)) return false;
     } else {
       if (header >>> 2 <= 2 * length || chunk.readUInt16LE(start + 2 * length) !== NEWLINE) return false;
-      for (let i = 0; i < length; i++) if (chunk.readUInt16LE(start + 2 * i) !== messageId.charCodeAt(i)) return false;
+      for (let i = 0; i < length; i++) if (chunk.readUInt16LE(start + 2 * i) !== charCodeOf(messageId, i)) return false;
     }
     return true;
   }
 
-  /** The hash of the message id of the record at `position`, as hashOf gives it for the id. */
+  /** The hash of the message id of the record at `position`, as fnv1a gives it for the id. */
   private hashAt(position: number): number {
     const chunk = this.chunkAt(position);
     const offset = (position - this.firstChunkAt) % CHUNK_BYTES;
@@ -193,12 +195,3 @@ const END_OF_CHUNK = 0xffffffff;
 const UTF16 = 1;
 const NEWLINE = 10;
 const NOT_LATIN1 = /[^\u0000-\u00ff]/;
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** FNV-1a over the first `length` UTF-16 code units of `text`. */
-function hashOf(text: string, length: number): number {
-  let hash = FNV_OFFSET;
-  for (let i = 0; i < length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
-  return hash >>> 0;
-}

@@ -25,6 +25,7 @@
  *   <prefix>:operator                             HASH of operator overrides of suppliers: providerId -> JSON
  *                                                 {drained, preferred} (see operator-states.ts)
  */
+import { fnv1a } from '../domain/fnv1a.js';
 import { PRIORITIES, type MessagePriority } from '../domain/message.js';
 
 /** One queue stream per priority, in the order the dispatcher reads them. */
@@ -102,14 +103,4 @@ export class RedisKeys {
     const shard = dot < 0 ? Number.NaN : Number(messageId.slice(dot + 1));
     return Number.isInteger(shard) && shard >= 0 && shard < this.shards ? shard : -1;
   }
-}
-
-/** 32-bit FNV-1a: a stable, fast string hash (the same on every node). */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }

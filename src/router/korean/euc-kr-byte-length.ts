@@ -1,3 +1,4 @@
+import { charCodeOf } from '../../domain/char-code.js';
 import { EucKrCharClass, eucKrCharClass } from './euc-kr-char-class.js';
 
 /**
@@ -14,13 +15,13 @@ import { EucKrCharClass, eucKrCharClass } from './euc-kr-char-class.js';
 export function eucKrByteLength(text: string): number {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
+    const unit = charCodeOf(text, i);
     if (unit < 0x80) {
       bytes += 1;
     } else if (unit >= 0xac00 && unit <= 0xd7a3) {
       // All 11,172 precomposed syllables are in CP949 (2,350 of them in KS X 1001), 2 bytes each.
       bytes += 2;
-    } else if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+    } else if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(charCodeOf(text, i + 1))) {
       // A character outside the BMP: never encodable, one '?'.
       bytes += 1;
       i++;

@@ -1,3 +1,4 @@
+import { charCodeOf } from '../../domain/char-code.js';
 import { EucKrCharClass, eucKrCharClass } from './euc-kr-char-class.js';
 
 /** Which characters count as encodable. */
@@ -28,7 +29,7 @@ export function findUnencodable(text: string, options: EucKrEncodingOptions): re
   let found: UnencodableChar[] | undefined;
   let index = 0;
   for (let i = 0; i < text.length; i++, index++) {
-    const unit = text.charCodeAt(i);
+    const unit = charCodeOf(text, i);
     if (unit < 0x80) continue;
     // codePointAt pairs a valid surrogate pair and returns a lone surrogate as it is.
     const codePoint = text.codePointAt(i) ?? unit;

@@ -1,3 +1,4 @@
+import { charCodeOf } from '../../domain/char-code.js';
 import { EucKrCharClass, eucKrCharClass } from './euc-kr-char-class.js';
 
 /**
@@ -15,7 +16,7 @@ import { EucKrCharClass, eucKrCharClass } from './euc-kr-char-class.js';
 export function plainEucKrByteLength(text: string, strictKsX1001: boolean): number {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
+    const unit = charCodeOf(text, i);
     if (unit < 0x80) {
       bytes += 1;
       continue;
