@@ -44,25 +44,39 @@ export function worstOfRounds(targets: readonly Target[]): Map<string, 'largest'
   return new Map(targets.filter((t) => t.across === 'worst').map((t) => [t.metric, t.min !== undefined ? 'smallest' : 'largest'] as const));
 }
 
+/** The target's comparison and bound: a minimum, or a maximum (none: no bound). */
+function boundOf(target: Target): readonly ['>=' | '<=', Bound] {
+  return target.min !== undefined ? ['>=', target.min] : ['<=', target.max ?? Number.POSITIVE_INFINITY];
+}
+
+function meets(op: '>=' | '<=', measured: number, limit: number): 'met' | 'missed' {
+  return (op === '>=' ? measured >= limit : measured <= limit) ? 'met' : 'missed';
+}
+
+/** A result line: its tag, the target, what was measured against what, and the status unless met. */
+function outcomeLine(status: TargetOutcome['status'], target: Target, measuredText: string): string {
+  return `${status === 'met' ? 'ok  ' : status.startsWith('skipped') ? 'skip' : 'MISS'} ${target.name}: ${measuredText}${status === 'met' ? '' : ` [${status}]`}`;
+}
+
 /** Checks each target against `metrics`, or against `rounds` when the run had more than one. */
 export function checkTargets(targets: Target[], metrics: Record<string, number | null>, quick: boolean, rounds: readonly Metrics[] = []): TargetOutcome[] {
   if (rounds.length > 1) return targets.map((target) => checkOverRounds(target, rounds, quick));
   return targets.map((target) => {
     const measured = metrics[target.metric] ?? null;
-    const [op, bound] = target.min !== undefined ? (['>=', target.min] as const) : (['<=', target.max ?? Number.POSITIVE_INFINITY] as const);
+    const [op, bound] = boundOf(target);
     const resolved = resolveBound(bound, metrics);
     let status: TargetOutcome['status'];
     if (measured === null && quick && target.fullRunOnly === true) status = 'skipped (quick run)';
     else if (measured === null || resolved === null) status = 'not measured';
-    else status = (op === '>=' ? measured >= resolved : measured <= resolved) ? 'met' : 'missed';
+    else status = meets(op, measured, resolved);
     const shown = measured === null ? 'n/a' : Number(measured.toFixed(2)).toLocaleString('en-US');
-    const line = `${status === 'met' ? 'ok  ' : status.startsWith('skipped') ? 'skip' : 'MISS'} ${target.name}: ${target.metric} = ${shown} (${describeBound(op, bound, resolved)})${status === 'met' ? '' : ` [${status}]`}`;
+    const line = outcomeLine(status, target, `${target.metric} = ${shown} (${describeBound(op, bound, resolved)})`);
     return { target, measured, bound: resolved, status, line };
   });
 }
 
 function checkOverRounds(target: Target, rounds: readonly Metrics[], quick: boolean): TargetOutcome {
-  const [op, bound] = target.min !== undefined ? (['>=', target.min] as const) : (['<=', target.max ?? Number.POSITIVE_INFINITY] as const);
+  const [op, bound] = boundOf(target);
   // Each round against itself: a ratio is taken between figures measured minutes apart, not across rounds.
   const values: number[] = [];
   for (const round of rounds) {
@@ -79,11 +93,11 @@ function checkOverRounds(target: Target, rounds: readonly Metrics[], quick: bool
   const limit = typeof bound === 'number' ? bound : bound.ratio;
   let status: TargetOutcome['status'];
   if (measured === null) status = quick && target.fullRunOnly === true ? 'skipped (quick run)' : 'not measured';
-  else status = (op === '>=' ? measured >= limit : measured <= limit) ? 'met' : 'missed';
+  else status = meets(op, measured, limit);
   const digits = typeof bound === 'number' ? 2 : 3;
   const show = (value: number): string => Number(value.toFixed(digits)).toLocaleString('en-US');
   const subject = typeof bound === 'number' ? target.metric : `${target.metric} / ${bound.of}`;
   const rest = measured === null ? 'n/a' : `${show(measured)}, ${across} of ${values.length} round${values.length === 1 ? '' : 's'} (${values.map(show).join(', ')})`;
-  const line = `${status === 'met' ? 'ok  ' : status.startsWith('skipped') ? 'skip' : 'MISS'} ${target.name}: ${subject} = ${rest} (${op} ${show(limit)})${status === 'met' ? '' : ` [${status}]`}`;
+  const line = outcomeLine(status, target, `${subject} = ${rest} (${op} ${show(limit)})`);
   return { target, measured, bound: limit, status, line };
 }
